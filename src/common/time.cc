@@ -1,0 +1,172 @@
+#include "common/time.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+namespace nuage::timefmt {
+
+using namespace std::chrono;
+
+static std::tm to_tm(TimePoint t) {
+  std::time_t tt = system_clock::to_time_t(floor<seconds>(t));
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  return tm;
+}
+
+std::string iso8601(TimePoint t, bool millis) {
+  std::tm tm = to_tm(t);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf, n);
+  if (millis) {
+    auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
+    if (ms < 0) ms += 1000;
+    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(ms));
+    out += buf;
+  }
+  return out + "Z";
+}
+
+std::string amz_date(TimePoint t) {
+  std::tm tm = to_tm(t);
+  char buf[32];
+  return std::string(buf, std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm));
+}
+
+std::string rfc1123(TimePoint t) {
+  std::tm tm = to_tm(t);
+  static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+double epoch_seconds(TimePoint t) {
+  return static_cast<double>(duration_cast<microseconds>(t.time_since_epoch()).count()) / 1e6;
+}
+
+TimePoint from_epoch_seconds(double seconds) {
+  return TimePoint(duration_cast<system_clock::duration>(duration<double>(seconds)));
+}
+
+static bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+static std::optional<TimePoint> make(int y, int mo, int d, int h, int mi, int s, double frac,
+                                     int offset_seconds) {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  std::time_t tt = timegm(&tm);
+  auto tp = system_clock::from_time_t(tt) - seconds(offset_seconds);
+  return tp + duration_cast<system_clock::duration>(duration<double>(frac));
+}
+
+static std::optional<TimePoint> parse_iso(std::string_view s) {
+  int y, mo, d, h = 0, mi = 0, sec = 0;
+  size_t p = 0;
+  bool compact = s.size() >= 8 && s[4] != '-';
+  if (!digits(s, 0, 4, y)) return std::nullopt;
+  if (compact) {
+    if (!digits(s, 4, 2, mo) || !digits(s, 6, 2, d)) return std::nullopt;
+    p = 8;
+  } else {
+    if (s.size() < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 5, 2, mo) || !digits(s, 8, 2, d))
+      return std::nullopt;
+    p = 10;
+  }
+  double frac = 0;
+  int offset = 0;
+  if (p < s.size() && (s[p] == 'T' || s[p] == 't' || s[p] == ' ')) {
+    ++p;
+    if (compact) {
+      if (!digits(s, p, 2, h) || !digits(s, p + 2, 2, mi) || !digits(s, p + 4, 2, sec)) return std::nullopt;
+      p += 6;
+    } else {
+      if (!digits(s, p, 2, h) || p + 2 >= s.size() || s[p + 2] != ':' || !digits(s, p + 3, 2, mi))
+        return std::nullopt;
+      p += 5;
+      if (p < s.size() && s[p] == ':') {
+        if (!digits(s, p + 1, 2, sec)) return std::nullopt;
+        p += 3;
+      }
+    }
+    if (p < s.size() && (s[p] == '.' || s[p] == ',')) {
+      size_t start = p;
+      ++p;
+      while (p < s.size() && s[p] >= '0' && s[p] <= '9') ++p;
+      frac = std::strtod(std::string(s.substr(start, p - start)).replace(0, 1, "0.").c_str(), nullptr);
+    }
+    if (p < s.size()) {
+      if (s[p] == 'Z' || s[p] == 'z') {
+        ++p;
+      } else if (s[p] == '+' || s[p] == '-') {
+        int oh, om = 0;
+        int sign = s[p] == '-' ? -1 : 1;
+        if (!digits(s, p + 1, 2, oh)) return std::nullopt;
+        p += 3;
+        if (p < s.size() && s[p] == ':') ++p;
+        if (p < s.size()) {
+          if (!digits(s, p, 2, om)) return std::nullopt;
+          p += 2;
+        }
+        offset = sign * (oh * 3600 + om * 60);
+      }
+    }
+  }
+  if (p != s.size()) return std::nullopt;
+  return make(y, mo, d, h, mi, sec, frac, offset);
+}
+
+static std::optional<TimePoint> parse_rfc1123(std::string_view s) {
+  // "Sat, 21 Nov 2026 13:17:53 GMT"
+  static const char* kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  auto comma = s.find(", ");
+  if (comma == std::string_view::npos) return std::nullopt;
+  std::string rest(s.substr(comma + 2));
+  int d, y, h, mi, sec;
+  char mon[4] = {0};
+  char zone[8] = {0};
+  if (std::sscanf(rest.c_str(), "%d %3s %d %d:%d:%d %7s", &d, mon, &y, &h, &mi, &sec, zone) != 7)
+    return std::nullopt;
+  const char* found = std::strstr(kMonths, mon);
+  if (!found || std::strlen(mon) != 3) return std::nullopt;
+  int mo = static_cast<int>((found - kMonths) / 3) + 1;
+  return make(y, mo, d, h, mi, sec, 0, 0);
+}
+
+std::optional<TimePoint> parse(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  bool numeric = true;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+')) numeric = false;
+  if (numeric && text.find('-', 1) == std::string_view::npos && text.size() != 8) {
+    char* end = nullptr;
+    std::string copy(text);
+    double v = std::strtod(copy.c_str(), &end);
+    if (end && *end == '\0' && std::isfinite(v)) return from_epoch_seconds(v);
+  }
+  if (auto t = parse_iso(text)) return t;
+  return parse_rfc1123(text);
+}
+
+}  // namespace nuage::timefmt

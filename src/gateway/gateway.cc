@@ -1,0 +1,251 @@
+#include "gateway/gateway.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "auth/sigv4.h"
+#include "common/crypto.h"
+#include "common/text.h"
+#include "spec/model.h"
+
+namespace nuage::gateway {
+
+namespace {
+
+// SigV4 signing names that differ from the model name.
+std::string model_for_signing_name(const std::string& signing_name) {
+  if (signing_name == "monitoring") return "cloudwatch";
+  return signing_name;
+}
+
+// X-Amz-Target prefixes of the json services, for requests that carry no
+// credential scope (the scope names the service on every signed request).
+std::string model_for_target_prefix(std::string_view prefix) {
+  static const std::pair<std::string_view, std::string_view> kPrefixes[] = {
+      {"AWSEvents", "events"},       {"Logs_20140328", "logs"},
+      {"AmazonSSM", "ssm"},          {"secretsmanager", "secretsmanager"},
+      {"StarlingDoveService", "config"}, {"AmazonEC2ContainerServiceV20141113", "ecs"},
+      {"DynamoDB_20120810", "dynamodb"}, {"AWSInsightsIndexService", "ce"},
+      {"GraniteServiceVersion20100801", "cloudwatch"},
+  };
+  for (const auto& [p, model] : kPrefixes)
+    if (p == prefix) return std::string(model);
+  return "";
+}
+
+bool is_s3(const std::string& service) { return service == "s3"; }
+
+}  // namespace
+
+// The service named in the credential scope (AK/date/region/SERVICE/aws4_request),
+// read leniently so that a request whose signature is malformed still gets
+// its error in the right service's format.
+std::string scope_service_hint(const http::Request& request) {
+  std::string credential;
+  if (const std::string* auth = request.headers.find("authorization")) {
+    auto pos = auth->find("Credential=");
+    if (pos != std::string::npos) credential = auth->substr(pos + 11, auth->find_first_of(", ", pos) - pos - 11);
+  } else {
+    auto pairs = text::parse_query(request.query(), false);
+    if (pairs)
+      for (const auto& [k, v] : *pairs)
+        if (k == "X-Amz-Credential") credential = v;
+  }
+  auto parts = text::split(credential, '/');
+  return parts.size() >= 5 ? parts[parts.size() - 2] : "";
+}
+
+namespace {
+
+// "bucket" when Host is "<bucket>.<base>[:port]" for one of the S3 bases.
+std::string virtual_host_bucket(const http::Request& request, const std::vector<std::string>& bases) {
+  std::string host = text::lower(request.headers.get("host"));
+  if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
+    host = host.substr(0, colon);
+  for (const auto& base : bases) {
+    std::string suffix = "." + base;
+    if (host.size() > suffix.size() && text::ends_with(host, suffix)) {
+      std::string bucket = host.substr(0, host.size() - suffix.size());
+      if (bucket != "s3") return bucket;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string new_request_id() {
+  std::string b = crypto::random_bytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
+  std::string h = text::hex_encode(b);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+const protocol::Protocol* choose_protocol(const spec::Service& svc, const http::Request& request) {
+  if (svc.protocols.size() > 1) {
+    if (request.headers.contains("x-amz-target") && svc.speaks("json")) return protocol::find_protocol("json");
+    std::string ct = text::lower(request.headers.get("content-type"));
+    if (ct.find("x-www-form-urlencoded") != std::string::npos && svc.speaks("query"))
+      return protocol::find_protocol("query");
+  }
+  for (const auto& p : svc.protocols)
+    if (const auto* proto = protocol::find_protocol(p)) return proto;
+  return nullptr;
+}
+
+std::string detect_service(const http::Request& request, const std::string& scope_service) {
+  if (!scope_service.empty()) return model_for_signing_name(scope_service);
+  if (const std::string* target = request.headers.find("x-amz-target")) {
+    auto dot = target->rfind('.');
+    std::string model = model_for_target_prefix(std::string_view(*target).substr(0, dot));
+    if (!model.empty()) return model;
+  }
+  std::string_view path = request.path();
+  if (text::starts_with(path, "/2015-03-31/") || text::starts_with(path, "/2014-11-13/") ||
+      text::starts_with(path, "/2018-10-31/layers") || text::starts_with(path, "/2017-03-31/tags") ||
+      text::starts_with(path, "/2019-09-25/functions") || text::starts_with(path, "/2019-09-30/functions") ||
+      text::starts_with(path, "/2016-08-19/account-settings") || text::starts_with(path, "/2021-10-31/functions"))
+    return "lambda";
+  // Unsigned requests with nothing else to go by are S3's (presigned URLs
+  // carry a scope; anonymous GETs do not).
+  return "s3";
+}
+
+Gateway::Gateway(GatewayOptions options, auth::CredentialStore& credentials, const Clock& clock)
+    : options_(std::move(options)), credentials_(credentials), clock_(clock) {}
+
+void Gateway::add_provider(std::unique_ptr<Provider> provider) {
+  std::string name(provider->service());
+  ServiceEntry& entry = services_[name];
+  entry.provider = std::move(provider);
+  entry.provider->register_operations(entry.table);
+}
+
+std::vector<Gateway::Coverage> Gateway::coverage() const {
+  std::vector<Coverage> out;
+  for (const auto& name : spec::service_names()) {
+    Coverage c;
+    c.service = name;
+    auto it = services_.find(name);
+    if (it != services_.end())
+      for (const auto& [op, handler] : it->second.table.all()) c.implemented.push_back(op);
+    if (const spec::Service* svc = spec::find_service(name)) c.total = svc->operations.size();
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void Gateway::reset_all() {
+  for (auto& [name, entry] : services_) entry.provider->reset();
+}
+
+http::Response Gateway::handle(http::Request& request) {
+  std::string_view path = request.path();
+  if ((text::starts_with(path, "/_nuage/") || path == "/moto-api/reset") && admin_) return admin_(request);
+  std::string request_id = new_request_id();
+  try {
+    http::Response res = dispatch(request, request_id);
+    if (request.method == "HEAD") {
+      // A HEAD answer carries the headers of the GET but never a body.
+      if (!res.body.empty() && !res.headers.contains("content-length"))
+        res.headers.set("Content-Length", std::to_string(res.body.size()));
+      res.body.clear();
+    }
+    return res;
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {} failed: {}", request_id, request.method, request.target, e.what());
+    http::Response res;
+    res.status = 500;
+    res.headers.set("Content-Type", "text/plain");
+    res.body = "InternalError: " + std::string(e.what());
+    return res;
+  }
+}
+
+http::Response Gateway::dispatch(http::Request& request, const std::string& request_id) {
+  // 1. Signature information (names the service through its scope).
+  std::string service_name = detect_service(request, scope_service_hint(request));
+  auto signature = auth::parse_signature(request, is_s3(service_name));
+
+  const spec::Service* svc = spec::find_service(service_name);
+  const protocol::Protocol* proto = svc ? choose_protocol(*svc, request) : nullptr;
+  if (!svc || !proto) {
+    http::Response res;
+    res.status = 501;
+    res.headers.set("Content-Type", "application/json");
+    res.headers.set("x-amzn-RequestId", request_id);
+    res.body = protocol::Value{{"__type", "NotImplemented"},
+                               {"message", "nuage does not serve the service '" + service_name + "'"}}
+                   .dump();
+    return res;
+  }
+  auto fail = [&](const AwsError& e) { return proto->serialize_error(*svc, e, request_id); };
+
+  // 2. S3 virtual-hosted style: the bucket moves from the host into the path.
+  if (is_s3(service_name)) {
+    std::string bucket = virtual_host_bucket(request, options_.s3_hosts);
+    if (!bucket.empty()) request.target = "/" + bucket + std::string(request.target.empty() ? "/" : request.target);
+  }
+
+  // 3. Operation.
+  auto op = proto->identify(*svc, request);
+  if (!op) return fail(op.error());
+
+  // 4. Caller.
+  RequestContext ctx;
+  ctx.request_id = request_id;
+  ctx.service = service_name;
+  ctx.operation = op.value()->name;
+  ctx.region = options_.default_region;
+  ctx.source_ip = request.remote_address;
+  ctx.body = &request.body;
+  ctx.clock = &clock_;
+  if (signature && !signature->ok()) return fail(signature->error());
+  if (signature) {
+    const auth::SignatureInfo& info = signature->value();
+    if (!info.region.empty()) ctx.region = info.region;
+    auto cred = credentials_.lookup(info.access_key);
+    if (!cred || !cred->active) {
+      if (is_s3(service_name))
+        return fail(AwsError{"InvalidAccessKeyId",
+                             "The AWS Access Key Id you provided does not exist in our records.", 403,
+                             protocol::Value{{"AWSAccessKeyId", info.access_key}}});
+      return fail(AwsError{"InvalidClientTokenId", "The security token included in the request is invalid.", 403});
+    }
+    if (!cred->session_token.empty() && cred->session_token != info.session_token)
+      return fail(AwsError{"InvalidClientTokenId", "The security token included in the request is invalid.", 403});
+    if (cred->expiration && clock_.now() >= *cred->expiration)
+      return fail(AwsError{"ExpiredToken", "The security token included in the request is expired", 403});
+    auth::VerifyOptions vo;
+    vo.s3 = is_s3(service_name);
+    Status verified = auth::verify(request, info, cred->secret_key, vo);
+    if (!verified.ok()) return fail(verified.error());
+    ctx.caller = *cred;
+    ctx.account_id = cred->account_id;
+  } else if (op.value()->unsigned_allowed || is_s3(service_name)) {
+    ctx.anonymous = true;
+    ctx.account_id = auth::kDefaultAccount;
+  } else {
+    return fail(AwsError{"MissingAuthenticationToken", "Request is missing Authentication Token", 403});
+  }
+
+  // 5. Provider.
+  auto entry = services_.find(service_name);
+  const Handler* handler = entry == services_.end() ? nullptr : entry->second.table.find(ctx.operation);
+  if (!handler) return fail(not_implemented(service_name, ctx.operation));
+
+  auto input = proto->parse(*svc, *op.value(), request);
+  if (!input) return fail(input.error());
+  auto output = (*handler)(ctx, *input);
+  if (!output) {
+    if (output.error().status >= 500)
+      spdlog::error("{} {}.{}: {} {}", request_id, service_name, ctx.operation, output.error().code,
+                    output.error().message);
+    return fail(output.error());
+  }
+  return proto->serialize(*svc, *op.value(), *output, request_id);
+}
+
+}  // namespace nuage::gateway

@@ -1,0 +1,87 @@
+// The gateway: from an HTTP request to a provider call and back.
+// It finds the service (credential scope, X-Amz-Target, REST path, S3 host),
+// the protocol and the operation, authenticates the caller (SigV4 against the
+// credential store), parses the input, calls the provider and serializes the
+// output or the error. Admin paths (/_nuage/..., /moto-api/reset) go to the
+// admin handler.
+//
+// Thread-safety: handle() is called concurrently; providers are registered
+// before the server starts and never afterwards.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/credentials.h"
+#include "common/clock.h"
+#include "gateway/provider.h"
+#include "http/message.h"
+#include "spec/model.h"
+
+namespace nuage::gateway {
+
+struct GatewayOptions {
+  std::string default_region = "us-east-1";
+  std::vector<std::string> s3_hosts = {"s3.localhost", "localhost"};  // virtual-hosted bases
+};
+
+class Gateway {
+ public:
+  Gateway(GatewayOptions options, auth::CredentialStore& credentials, const Clock& clock);
+
+  void add_provider(std::unique_ptr<Provider> provider);
+  // Admin requests (paths under /_nuage/ and /moto-api/) go here.
+  void set_admin_handler(http::Handler handler) { admin_ = std::move(handler); }
+
+  http::Response handle(http::Request& request);
+
+  // Per model: implemented operations (from the dispatch tables).
+  struct Coverage {
+    std::string service;
+    std::vector<std::string> implemented;
+    size_t total = 0;  // operations in the model
+  };
+  std::vector<Coverage> coverage() const;
+  void reset_all();
+
+ private:
+  struct ServiceEntry {
+    std::unique_ptr<Provider> provider;
+    OperationTable table;
+  };
+
+  http::Response dispatch(http::Request& request, const std::string& request_id);
+
+  GatewayOptions options_;
+  auth::CredentialStore& credentials_;
+  const Clock& clock_;
+  std::map<std::string, ServiceEntry, std::less<>> services_;
+  http::Handler admin_;
+};
+
+// Which service model a request is for, from what it carries (exposed for tests).
+// Returns "" when nothing identifies it.
+std::string detect_service(const http::Request& request, const std::string& scope_service);
+
+std::string new_request_id();
+
+// The service named by the request's SigV4 credential scope, or "".
+std::string scope_service_hint(const http::Request& request);
+
+}  // namespace nuage::gateway
+
+namespace nuage::gateway {
+
+// The protocol a request to `service` speaks (a service may speak several).
+const protocol::Protocol* choose_protocol(const spec::Service& service, const http::Request& request);
+
+// Oracle hooks for `nuage debug parse|serialize` (tests drive them with
+// botocore): what nuage makes of a request, and what it would answer.
+// Blobs appear base64-encoded in these JSON documents.
+protocol::Value debug_parse(http::Request& request, auth::CredentialStore& credentials);
+http::Response debug_serialize(const protocol::Value& spec);
+
+}  // namespace nuage::gateway

@@ -1,0 +1,233 @@
+// The `nuage` command: serve the local cloud, and talk to a running one.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "admin/admin.h"
+#include "auth/credentials.h"
+#include "common/clock.h"
+#include "common/text.h"
+#include "gateway/gateway.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "services/ssm/provider.h"
+#include "spec/model.h"
+#include "services/sts/provider.h"
+#include "storage/database.h"
+
+namespace fs = std::filesystem;
+using namespace nuage;
+
+namespace {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;
+  std::string data = "nuage-data";
+  bool ephemeral = false;
+  std::string log_level = "info";
+  bool strict_credentials = false;
+  bool sync_full = false;
+};
+
+// Every provider nuage serves. The one place a new service is wired in.
+void add_providers(gateway::Gateway& gateway, storage::Database& db) {
+  gateway.add_provider(std::make_unique<services::sts::Provider>());
+  gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+}
+
+int serve(const ServeOptions& o) {
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+  // Signals are taken by a dedicated thread (sigwait) so that shutdown runs
+  // as ordinary code, not inside a signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  fs::path data_dir;
+  fs::path scratch;  // removed at exit when ephemeral
+  if (o.ephemeral) {
+    std::string tmpl = (fs::temp_directory_path() / "nuage-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) {
+      std::cerr << "nuage: cannot create a temporary folder\n";
+      return 1;
+    }
+    scratch = tmpl;
+  } else {
+    data_dir = fs::absolute(o.data);
+    std::error_code ec;
+    fs::create_directories(data_dir, ec);
+    if (ec) {
+      std::cerr << "nuage: cannot create data folder " << data_dir << ": " << ec.message() << "\n";
+      return 1;
+    }
+  }
+  fs::path work_dir = o.ephemeral ? scratch : data_dir;
+
+  auto db = storage::Database::open(o.ephemeral ? fs::path() : data_dir / "nuage.db", o.sync_full);
+  if (!db) {
+    std::cerr << "nuage: " << db.error().message << "\n";
+    return 1;
+  }
+  Clock clock;
+  auth::CredentialStore credentials(o.strict_credentials);
+  gateway::Gateway gateway({}, credentials, clock);
+  add_providers(gateway, **db);
+  admin::Admin admin(gateway, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
+  gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
+
+  http::ServerOptions so;
+  so.host = o.host;
+  so.port = o.port;
+  so.spool_dir = work_dir / "tmp";
+  fs::create_directories(so.spool_dir);
+  http::Server server(so, [&](http::Request& r) { return gateway.handle(r); });
+  uint16_t port = 0;
+  try {
+    port = server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "nuage: cannot listen on " << o.host << ":" << o.port << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+    server.stop();
+  });
+  std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
+  std::cout << "nuage " << NUAGE_VERSION << " ready on http://" << host << ":" << port
+            << (o.ephemeral ? " (ephemeral)" : " (data: " + data_dir.string() + ")") << std::endl;
+  server.run();
+  // run() returned: stop() was called. Wake the signal thread if it still waits.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  db->reset();
+  if (!scratch.empty()) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+  }
+  spdlog::info("stopped");
+  return 0;
+}
+
+// The supported operations, from the dispatch tables, as Markdown.
+int list_operations() {
+  auto db = storage::Database::open({});
+  if (!db) return 1;
+  Clock clock;
+  auth::CredentialStore credentials;
+  gateway::Gateway gateway({}, credentials, clock);
+  add_providers(gateway, **db);
+  std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
+  for (const auto& c : gateway.coverage()) {
+    if (c.implemented.empty()) continue;
+    const spec::Service* svc = spec::find_service(c.service);
+    std::string ops;
+    for (const auto& op : c.implemented) ops += (ops.empty() ? "" : ", ") + op;
+    std::cout << "| " << c.service << " | " << svc->protocol << " | " << c.implemented.size() << " of "
+              << c.total << " | " << ops << " |\n";
+  }
+  std::cout << "\nEvery other operation of these models, and of the models of ";
+  bool first = true;
+  for (const auto& c : gateway.coverage()) {
+    if (!c.implemented.empty()) continue;
+    std::cout << (first ? "" : ", ") << c.service;
+    first = false;
+  }
+  std::cout << ", answers `501 NotImplemented` naming the service and operation.\n";
+  return 0;
+}
+
+int call_admin(const std::string& endpoint, const std::string& method, const std::string& path,
+               const std::string& body = "") {
+  auto res = http::fetch(method, endpoint + path, body);
+  if (!res) {
+    std::cerr << "nuage: " << res.error().message << "\n";
+    return 2;
+  }
+  std::cout << res->body;
+  return res->status < 400 ? 0 : 1;
+}
+
+int debug_parse() {
+  auth::CredentialStore credentials(false);
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (text::trim(line).empty()) continue;
+    auto spec = nlohmann::json::parse(line);
+    http::Request req;
+    req.method = spec.value("method", "POST");
+    req.target = spec.value("target", "/");
+    const nlohmann::json headers = spec.value("headers", nlohmann::json::object());
+    for (const auto& [k, v] : headers.items()) req.headers.add(k, v.get<std::string>());
+    req.body = http::Body(text::base64_decode(spec.value("body_b64", "")).value_or(""));
+    std::cout << gateway::debug_parse(req, credentials).dump() << "\n" << std::flush;
+  }
+  return 0;
+}
+
+int debug_serialize() {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (text::trim(line).empty()) continue;
+    http::Response res = gateway::debug_serialize(nlohmann::json::parse(line));
+    nlohmann::json headers = nlohmann::json::object();
+    for (const auto& [k, v] : res.headers.items()) headers[k] = v;
+    std::cout << nlohmann::json{{"status", res.status}, {"headers", headers}, {"body_b64", text::base64_encode(res.body)}}.dump()
+              << "\n" << std::flush;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"nuage: a local AWS cloud in one binary"};
+  app.require_subcommand(1);
+  std::string endpoint = "http://127.0.0.1:4566";
+
+  ServeOptions serve_options;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the local cloud");
+  serve_cmd->add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
+  serve_cmd->add_option("--port", serve_options.port, "Port to listen on (0: any free port)")->capture_default_str();
+  serve_cmd->add_option("--data", serve_options.data, "Folder where state persists across restarts")
+      ->capture_default_str();
+  serve_cmd->add_flag("--ephemeral", serve_options.ephemeral, "Keep all state in memory (for tests)");
+  serve_cmd->add_option("--log-level", serve_options.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  serve_cmd->add_flag("--strict-credentials", serve_options.strict_credentials,
+                      "Refuse access keys nuage does not know (InvalidClientTokenId)");
+  serve_cmd->add_flag("--sync-full", serve_options.sync_full,
+                      "fsync the database on every commit (survives power loss, not only kill -9)");
+
+  auto* reset_cmd = app.add_subcommand("reset", "Wipe all state of a running nuage");
+  auto* health_cmd = app.add_subcommand("health", "Show a running nuage's health and services");
+  for (auto* cmd : {reset_cmd, health_cmd})
+    cmd->add_option("--endpoint", endpoint, "URL of the running nuage")->capture_default_str();
+
+  auto* operations_cmd = app.add_subcommand("operations", "List supported operations (Markdown)");
+
+  auto* debug_cmd = app.add_subcommand("debug", "Protocol oracles for tests (JSON lines on stdin)");
+  debug_cmd->require_subcommand(1);
+  auto* parse_cmd = debug_cmd->add_subcommand("parse", "Parse and verify requests");
+  auto* serialize_cmd = debug_cmd->add_subcommand("serialize", "Serialize outputs and errors");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve_cmd) return serve(serve_options);
+  if (*reset_cmd) return call_admin(endpoint, "POST", "/_nuage/reset");
+  if (*health_cmd) return call_admin(endpoint, "GET", "/_nuage/health");
+  if (*operations_cmd) return list_operations();
+  if (*parse_cmd) return debug_parse();
+  if (*serialize_cmd) return debug_serialize();
+  return 0;
+}

@@ -1,0 +1,188 @@
+#include "protocol/values.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "common/text.h"
+#include "common/time.h"
+
+namespace nuage::protocol {
+
+using spec::Type;
+
+const std::string& wire_name(const spec::Member& member) {
+  if (!member.location_name.empty()) return member.location_name;
+  if (member.shape && !member.shape->location_name.empty()) return member.shape->location_name;
+  return member.name;
+}
+
+bool is_flattened(const spec::Member& member) {
+  return member.flattened || (member.shape && member.shape->flattened);
+}
+
+std::optional<double> timestamp_seconds(const Value& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    if (auto t = timefmt::parse(value.get<std::string>())) return timefmt::epoch_seconds(*t);
+  }
+  return std::nullopt;
+}
+
+std::string format_timestamp(double seconds, std::string_view format) {
+  auto tp = timefmt::from_epoch_seconds(seconds);
+  if (format == "rfc822") return timefmt::rfc1123(tp);
+  if (format == "unixTimestamp") {
+    char buf[64];
+    if (seconds == std::floor(seconds)) {
+      std::snprintf(buf, sizeof buf, "%.0f", seconds);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.3f", seconds);
+    }
+    return buf;
+  }
+  bool millis = seconds != std::floor(seconds);
+  return timefmt::iso8601(tp, millis);
+}
+
+std::string blob_bytes(const Value& value) {
+  if (value.is_binary()) {
+    const auto& b = value.get_binary();
+    return std::string(b.begin(), b.end());
+  }
+  if (value.is_string()) return value.get<std::string>();
+  return {};
+}
+
+Value make_blob(std::string bytes) {
+  return Value::binary(std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+Result<Value> scalar_from_text(const spec::Shape& shape, std::string_view text, const std::string& field,
+                               const std::string& error_code) {
+  auto bad = [&](const char* what) {
+    return AwsError{error_code, "Invalid value for parameter " + field + ": '" + std::string(text) +
+                                    "' is not a valid " + what,
+                    400};
+  };
+  switch (shape.type) {
+    case Type::kString:
+      return Value(std::string(text));
+    case Type::kBoolean: {
+      std::string t = text::lower(text::trim(text));
+      if (t == "true") return Value(true);
+      if (t == "false") return Value(false);
+      return bad("boolean");
+    }
+    case Type::kInteger:
+    case Type::kLong: {
+      std::string t(text::trim(text));
+      if (t.empty()) return bad("integer");
+      char* end = nullptr;
+      errno = 0;
+      long long v = std::strtoll(t.c_str(), &end, 10);
+      if (*end != '\0' || errno == ERANGE) return bad("integer");
+      if (shape.type == Type::kInteger && (v > INT32_MAX || v < INT32_MIN)) return bad("integer");
+      return Value(static_cast<int64_t>(v));
+    }
+    case Type::kFloat:
+    case Type::kDouble: {
+      std::string t(text::trim(text));
+      char* end = nullptr;
+      double v = std::strtod(t.c_str(), &end);
+      if (t.empty() || *end != '\0') return bad("number");
+      return Value(v);
+    }
+    case Type::kTimestamp: {
+      auto tp = timefmt::parse(text::trim(text));
+      if (!tp) return bad("timestamp");
+      return Value(timefmt::epoch_seconds(*tp));
+    }
+    case Type::kBlob: {
+      auto bytes = text::base64_decode(text);
+      if (!bytes) return bad("base64 blob");
+      return make_blob(std::move(*bytes));
+    }
+    default:
+      return bad("scalar");
+  }
+}
+
+std::string scalar_to_text(const spec::Shape& shape, const Value& value,
+                           std::string_view timestamp_default) {
+  switch (shape.type) {
+    case Type::kBoolean:
+      return value.is_boolean() ? (value.get<bool>() ? "true" : "false") : value.dump();
+    case Type::kTimestamp: {
+      auto secs = timestamp_seconds(value);
+      if (!secs) return value.is_string() ? value.get<std::string>() : "";
+      return format_timestamp(*secs, shape.timestamp_format.empty() ? timestamp_default
+                                                                     : std::string_view(shape.timestamp_format));
+    }
+    case Type::kBlob:
+      return text::base64_encode(blob_bytes(value));
+    case Type::kFloat:
+    case Type::kDouble: {
+      if (!value.is_number()) return value.is_string() ? value.get<std::string>() : "";
+      double d = value.get<double>();
+      if (std::isnan(d)) return "NaN";
+      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+      return Value(d).dump();
+    }
+    default:
+      if (value.is_string()) return value.get<std::string>();
+      if (value.is_null()) return "";
+      return value.dump();
+  }
+}
+
+static Status missing(const std::string& path, const std::string& name, std::string_view style) {
+  if (style == "ec2") return AwsError{"MissingParameter", "The request must contain the parameter " + name, 400};
+  std::string msg = "1 validation error detected: Value null at '" + path +
+                    "' failed to satisfy constraint: Member must not be null";
+  if (style == "query") return AwsError{"ValidationError", msg, 400};
+  return AwsError{"ValidationException", msg, 400};
+}
+
+static Status check(const spec::Shape& shape, const Value& value, std::string_view style,
+                    const std::string& path) {
+  switch (shape.type) {
+    case Type::kStructure: {
+      if (!value.is_object()) return Status::Ok();
+      for (const auto& m : shape.members) {
+        std::string child = path.empty() ? m.name : path + "." + m.name;
+        auto it = value.find(m.name);
+        if (it == value.end() || it->is_null()) {
+          // Members bound to the URI are filled by routing, the streaming
+          // payload comes from the body: neither appears in the Value.
+          if (shape.required.count(m.name) && !(m.shape->streaming)) {
+            std::string lowered = child;
+            if (!lowered.empty()) lowered[0] = static_cast<char>(std::tolower(lowered[0]));
+            return missing(style == "ec2" ? child : lowered, m.name, style);
+          }
+          continue;
+        }
+        NUAGE_TRY(check(*m.shape, *it, style, child));
+      }
+      return Status::Ok();
+    }
+    case Type::kList: {
+      if (!value.is_array()) return Status::Ok();
+      for (size_t i = 0; i < value.size(); ++i)
+        NUAGE_TRY(check(*shape.member.shape, value[i], style, path + "." + std::to_string(i + 1) ));
+      return Status::Ok();
+    }
+    case Type::kMap: {
+      if (!value.is_object()) return Status::Ok();
+      for (const auto& [k, v] : value.items()) NUAGE_TRY(check(*shape.value.shape, v, style, path + "." + k));
+      return Status::Ok();
+    }
+    default:
+      return Status::Ok();
+  }
+}
+
+Status check_required(const spec::Shape& shape, const Value& value, std::string_view style) {
+  return check(shape, value, style, "");
+}
+
+}  // namespace nuage::protocol

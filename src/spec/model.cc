@@ -1,0 +1,201 @@
+#include "spec/model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <mutex>
+#include <stdexcept>
+
+#include "spec/embedded.h"
+
+namespace nuage::spec {
+
+using nlohmann::json;
+
+const Member* Shape::find_member(std::string_view member_name) const {
+  auto it = member_index.find(member_name);
+  return it == member_index.end() ? nullptr : &members[it->second];
+}
+
+const Operation* Service::find_operation(std::string_view op) const {
+  auto it = operations.find(op);
+  return it == operations.end() ? nullptr : &it->second;
+}
+
+const Shape* Service::find_shape(std::string_view shape) const {
+  auto it = shapes.find(shape);
+  return it == shapes.end() ? nullptr : &it->second;
+}
+
+bool Service::speaks(std::string_view protocol_name) const {
+  for (const auto& p : protocols)
+    if (p == protocol_name) return true;
+  return protocol == protocol_name;
+}
+
+static Type parse_type(const std::string& t) {
+  if (t == "structure") return Type::kStructure;
+  if (t == "list") return Type::kList;
+  if (t == "map") return Type::kMap;
+  if (t == "integer") return Type::kInteger;
+  if (t == "long") return Type::kLong;
+  if (t == "float") return Type::kFloat;
+  if (t == "double") return Type::kDouble;
+  if (t == "boolean") return Type::kBoolean;
+  if (t == "timestamp") return Type::kTimestamp;
+  if (t == "blob") return Type::kBlob;
+  return Type::kString;  // string, character, enum-like strings
+}
+
+static std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+static bool flag(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+// Fills a Member from a shape reference object {"shape": ..., traits...}.
+static void parse_ref(Service& svc, const json& ref, Member& m) {
+  m.shape = &svc.shapes.at(ref.at("shape").get<std::string>());
+  m.location = str(ref, "location");
+  m.location_name = str(ref, "locationName");
+  m.query_name = str(ref, "queryName");
+  m.flattened = flag(ref, "flattened");
+  m.xml_attribute = flag(ref, "xmlAttribute");
+  m.host_label = flag(ref, "hostLabel");
+  m.idempotency_token = flag(ref, "idempotencyToken");
+  m.json_value = flag(ref, "jsonvalue");
+  m.event_payload = flag(ref, "eventpayload");
+  if (auto ns = ref.find("xmlNamespace"); ns != ref.end() && ns->is_object()) {
+    m.xml_namespace = str(*ns, "uri");
+    m.xml_namespace_prefix = str(*ns, "prefix");
+  }
+}
+
+std::unique_ptr<Service> parse_service(std::string_view name, std::string_view json_text) {
+  json doc = json::parse(json_text);
+  auto svc = std::make_unique<Service>();
+  svc->name = std::string(name);
+  const json& meta = doc.at("metadata");
+  svc->api_version = str(meta, "apiVersion");
+  svc->protocol = str(meta, "protocol");
+  if (auto p = meta.find("protocols"); p != meta.end())
+    for (const auto& v : *p) svc->protocols.push_back(v.get<std::string>());
+  if (svc->protocols.empty()) svc->protocols.push_back(svc->protocol);
+  svc->target_prefix = str(meta, "targetPrefix");
+  svc->json_version = str(meta, "jsonVersion");
+  svc->xml_namespace = str(meta, "xmlNamespace");
+  svc->signing_name = str(meta, "signingName");
+  svc->endpoint_prefix = str(meta, "endpointPrefix");
+  if (svc->signing_name.empty()) svc->signing_name = svc->endpoint_prefix;
+  svc->service_id = str(meta, "serviceId");
+  svc->global = meta.contains("globalEndpoint");
+  svc->aws_query_compatible = meta.contains("awsQueryCompatible");
+
+  // Two passes: create every shape so references resolve, then fill them.
+  const json& shapes = doc.at("shapes");
+  for (auto it = shapes.begin(); it != shapes.end(); ++it) {
+    Shape& s = svc->shapes[it.key()];
+    s.name = it.key();
+    s.type = parse_type(str(*it, "type"));
+  }
+  for (auto it = shapes.begin(); it != shapes.end(); ++it) {
+    const json& j = *it;
+    Shape& s = svc->shapes[it.key()];
+    s.payload = str(j, "payload");
+    s.flattened = flag(j, "flattened");
+    s.location_name = str(j, "locationName");
+    s.timestamp_format = str(j, "timestampFormat");
+    s.streaming = flag(j, "streaming") || flag(j, "eventstream");
+    s.exception = flag(j, "exception");
+    s.is_union = flag(j, "union");
+    s.document = flag(j, "document");
+    s.sensitive = flag(j, "sensitive");
+    s.pattern = str(j, "pattern");
+    if (auto ns = j.find("xmlNamespace"); ns != j.end() && ns->is_object()) s.xml_namespace = str(*ns, "uri");
+    if (auto v = j.find("min"); v != j.end() && v->is_number()) s.min = v->get<double>();
+    if (auto v = j.find("max"); v != j.end() && v->is_number()) s.max = v->get<double>();
+    if (auto e = j.find("enum"); e != j.end())
+      for (const auto& v : *e) s.enum_values.push_back(v.get<std::string>());
+    if (auto e = j.find("error"); e != j.end() && e->is_object()) {
+      s.error.code = str(*e, "code");
+      if (auto st = e->find("httpStatusCode"); st != e->end()) s.error.http_status = st->get<int>();
+      if (auto sf = e->find("senderFault"); sf != e->end()) s.error.sender_fault = sf->get<bool>();
+    }
+    if (auto r = j.find("required"); r != j.end())
+      for (const auto& v : *r) s.required.insert(v.get<std::string>());
+    if (auto m = j.find("members"); m != j.end()) {
+      for (auto mit = m->begin(); mit != m->end(); ++mit) {
+        Member mem;
+        mem.name = mit.key();
+        parse_ref(*svc, *mit, mem);
+        s.member_index.emplace(mem.name, s.members.size());
+        s.members.push_back(std::move(mem));
+      }
+    }
+    if (auto m = j.find("member"); m != j.end()) parse_ref(*svc, *m, s.member);
+    if (auto k = j.find("key"); k != j.end()) parse_ref(*svc, *k, s.key);
+    if (auto v = j.find("value"); v != j.end()) parse_ref(*svc, *v, s.value);
+  }
+
+  for (const auto& [op_name, j] : doc.at("operations").items()) {
+    Operation op;
+    op.name = op_name;
+    if (auto h = j.find("http"); h != j.end()) {
+      op.http_method = str(*h, "method");
+      op.request_uri = str(*h, "requestUri");
+      if (auto rc = h->find("responseCode"); rc != h->end()) op.response_code = rc->get<int>();
+    }
+    if (auto in = j.find("input"); in != j.end()) parse_ref(*svc, *in, op.input);
+    if (auto out = j.find("output"); out != j.end()) {
+      parse_ref(*svc, *out, op.output);
+      op.result_wrapper = str(*out, "resultWrapper");
+    }
+    if (auto errs = j.find("errors"); errs != j.end())
+      for (const auto& e : *errs) op.errors.push_back(&svc->shapes.at(e.at("shape").get<std::string>()));
+    std::string authtype = str(j, "authtype");
+    op.unsigned_allowed = authtype == "none";
+    if (auto auth = j.find("auth"); auth != j.end())
+      for (const auto& a : *auth)
+        if (a == "smithy.api#noAuth") op.unsigned_allowed = true;
+    if (auto ep = j.find("endpoint"); ep != j.end()) op.host_prefix = str(*ep, "hostPrefix");
+    svc->operations.emplace(op_name, std::move(op));
+  }
+  return svc;
+}
+
+namespace {
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, std::unique_ptr<Service>, std::less<>> loaded;
+};
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+}  // namespace
+
+const Service* find_service(std::string_view name) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mu);
+  if (auto it = r.loaded.find(name); it != r.loaded.end()) return it->second.get();
+  for (const auto& e : embedded_specs()) {
+    if (e.name == name) {
+      auto svc = parse_service(name, e.json);
+      const Service* out = svc.get();
+      r.loaded.emplace(std::string(name), std::move(svc));
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> service_names() {
+  std::vector<std::string> out;
+  for (const auto& e : embedded_specs()) out.emplace_back(e.name);
+  return out;
+}
+
+}  // namespace nuage::spec

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan+UBSan) into build-fuzz/ and runs
+# each for N iterations (default 2000). Any crash fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-2000}
+if [ ! -f build-fuzz/build.ninja ]; then
+  CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNUAGE_FUZZ=ON -DNUAGE_TESTS=OFF >/dev/null
+fi
+cmake --build build-fuzz -j "$(nproc)" >/dev/null
+for fuzzer in build-fuzz/*_fuzz; do
+  name=$(basename "$fuzzer")
+  corpus=fuzz/corpus/${name%_fuzz}
+  mkdir -p "build-fuzz/corpus-$name"
+  "$fuzzer" -runs="$runs" -max_len=8192 "build-fuzz/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus" ) \
+    >"build-fuzz/$name.log" 2>&1 || { tail -40 "build-fuzz/$name.log"; echo "fuzzer $name failed"; exit 1; }
+  echo "$name: $runs runs, no crash"
+done

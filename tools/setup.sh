@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what nuage needs to build, run and test, from Debian's packages.
+# Idempotent; run as root on Debian 12.
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config
+  libboost1.81-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libpugixml-dev libzip-dev
+  libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  bubblewrap zip unzip
+)
+if [ "${1:-}" = "--test" ]; then
+  # Test clients and tools: pytest, boto3 and both AWS CLIs (Debian's awscli is v2),
+  # clang + libFuzzer for the fuzz targets.
+  packages+=(python3 python3-pytest python3-boto3 awscli clang libclang-rt-14-dev curl)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

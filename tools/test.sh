@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: GoogleTest unit tests, short libFuzzer
+# runs, and the end-to-end suites (real binary, boto3, AWS CLI v1 and v2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh --test
+tools/build.sh
+
+echo "== unit tests"
+build/nuage_unit_tests --gtest_brief=1
+
+echo "== fuzzers (short runs)"
+tools/fuzz.sh 2000
+
+echo "== end-to-end tests"
+# pytest comes from Debian's python3-pytest; it is appended to the path so the
+# machine's own python3 keeps its newer boto3 first.
+NUAGE_BIN="$PWD/build/nuage" python3 - "$@" <<'PY'
+import sys
+sys.path.append("/usr/lib/python3/dist-packages")
+import pytest
+sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "-c", "tests/pytest.ini", "--rootdir", "tests",
+                      "tests"] + sys.argv[1:]))
+PY
