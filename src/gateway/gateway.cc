@@ -238,6 +238,10 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
 
   auto input = proto->parse(*svc, *op.value(), request);
   if (!input) return fail(input.error());
+  if (authorizer_) {
+    Status allowed = authorizer_(ctx, *op.value(), *input);
+    if (!allowed.ok()) return fail(allowed.error());
+  }
   auto output = (*handler)(ctx, *input);
   if (!output) {
     if (output.error().status >= 500)

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,12 @@ class Gateway {
   Gateway(GatewayOptions options, auth::CredentialStore& credentials, const Clock& clock);
 
   void add_provider(std::unique_ptr<Provider> provider);
+  // Decides whether the caller may perform the operation (IAM enforcement).
+  // Called after the input is parsed and before the provider runs; a failed
+  // Status is answered as the operation's error. Unset: everything is allowed.
+  using Authorizer = std::function<Status(const RequestContext& ctx, const spec::Operation& operation,
+                                          const protocol::Value& input)>;
+  void set_authorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
   // Admin requests (paths under /_nuage/ and /moto-api/) go here.
   void set_admin_handler(http::Handler handler) { admin_ = std::move(handler); }
 
@@ -60,6 +67,7 @@ class Gateway {
   const Clock& clock_;
   std::map<std::string, ServiceEntry, std::less<>> services_;
   http::Handler admin_;
+  Authorizer authorizer_;
 };
 
 // Which service model a request is for, from what it carries (exposed for tests).
