@@ -81,7 +81,7 @@ int serve(const ServeOptions& o) {
   auth::CredentialStore credentials(o.strict_credentials);
   gateway::Gateway gateway({}, credentials, clock);
   add_providers(gateway, **db);
-  admin::Admin admin(gateway, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
+  admin::Admin admin(gateway, clock, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
   http::ServerOptions so;
@@ -215,6 +215,14 @@ int main(int argc, char** argv) {
   for (auto* cmd : {reset_cmd, health_cmd})
     cmd->add_option("--endpoint", endpoint, "URL of the running nuage")->capture_default_str();
 
+  auto* clock_cmd = app.add_subcommand("clock", "Show or move a running nuage's clock");
+  std::string clock_action = "show";
+  std::string clock_value;
+  clock_cmd->add_option("action", clock_action, "show, set <ISO time>, advance <duration>, freeze, resume")
+      ->check(CLI::IsMember({"show", "set", "advance", "freeze", "resume"}));
+  clock_cmd->add_option("value", clock_value, "the time (set) or the duration (advance: 90s, 15m, 1h30m, 3d)");
+  clock_cmd->add_option("--endpoint", endpoint, "URL of the running nuage")->capture_default_str();
+
   auto* operations_cmd = app.add_subcommand("operations", "List supported operations (Markdown)");
 
   auto* debug_cmd = app.add_subcommand("debug", "Protocol oracles for tests (JSON lines on stdin)");
@@ -226,6 +234,15 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return serve(serve_options);
   if (*reset_cmd) return call_admin(endpoint, "POST", "/_nuage/reset");
   if (*health_cmd) return call_admin(endpoint, "GET", "/_nuage/health");
+  if (*clock_cmd) {
+    if (clock_action == "show") return call_admin(endpoint, "GET", "/_nuage/clock");
+    if ((clock_action == "set" || clock_action == "advance") && clock_value.empty()) {
+      std::cerr << "nuage clock " << clock_action << ": a value is required\n";
+      return 2;
+    }
+    nlohmann::json body = {{clock_action, clock_value.empty() ? nlohmann::json(true) : nlohmann::json(clock_value)}};
+    return call_admin(endpoint, "POST", "/_nuage/clock", body.dump());
+  }
   if (*operations_cmd) return list_operations();
   if (*parse_cmd) return debug_parse();
   if (*serialize_cmd) return debug_serialize();

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/time.h"
+
 namespace nuage::admin {
 
 using nlohmann::json;
@@ -14,7 +16,39 @@ static http::Response json_response(int status, const json& body) {
   return res;
 }
 
-Admin::Admin(gateway::Gateway& gateway, AdminInfo info) : gateway_(gateway), info_(std::move(info)) {}
+Admin::Admin(gateway::Gateway& gateway, Clock& clock, AdminInfo info)
+    : gateway_(gateway), clock_(clock), info_(std::move(info)) {}
+
+static json clock_state(const Clock& clock) {
+  auto now = clock.now();
+  double offset = std::chrono::duration<double>(now - std::chrono::system_clock::now()).count();
+  return {{"now", timefmt::iso8601(now, true)}, {"frozen", clock.frozen()}, {"offset_seconds", offset}};
+}
+
+http::Response Admin::clock(const http::Request& request) {
+  if (request.method == "GET") return json_response(200, clock_state(clock_));
+  if (request.method != "POST") return json_response(405, {{"error", "use GET or POST"}});
+  json body = json::parse(request.body.read_all(), nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return json_response(400, {{"error", "body must be a JSON object: {\"set\": \"2026-01-01T05:00:00Z\"}, "
+                                          "{\"advance\": \"1h30m\"}, {\"freeze\": true} or {\"resume\": true}"}});
+  // Freeze first, so that {"freeze": true, "set": ...} lands exactly.
+  if (body.value("freeze", false)) clock_.freeze();
+  if (body.contains("set")) {
+    auto t = body["set"].is_string() ? timefmt::parse(body["set"].get<std::string>()) : std::nullopt;
+    if (!t) return json_response(400, {{"error", "set: not a timestamp (ISO 8601)"}});
+    clock_.set(*t);
+  }
+  if (body.contains("advance")) {
+    std::optional<std::chrono::seconds> d;
+    if (body["advance"].is_number()) d = std::chrono::seconds(body["advance"].get<long long>());
+    else if (body["advance"].is_string()) d = timefmt::parse_duration(body["advance"].get<std::string>());
+    if (!d || d->count() < 0) return json_response(400, {{"error", "advance: not a duration (90s, 15m, 1h30m, 3d)"}});
+    clock_.advance(*d);
+  }
+  if (body.value("resume", false)) clock_.resume();
+  return json_response(200, clock_state(clock_));
+}
 
 http::Response Admin::health() const {
   json services = json::object();
@@ -43,6 +77,7 @@ http::Response Admin::handle(http::Request& request) {
     gateway_.reset_all();
     return json_response(200, {{"reset", true}});
   }
+  if (path == "/_nuage/clock") return clock(request);
   return json_response(404, {{"error", "no admin endpoint " + std::string(path)}});
 }
 

@@ -169,4 +169,34 @@ std::optional<TimePoint> parse(std::string_view text) {
   return parse_rfc1123(text);
 }
 
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  long long total = 0;
+  size_t i = 0;
+  bool any = false;
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == start || i - start > 12) return std::nullopt;
+    long long n = std::stoll(std::string(text.substr(start, i - start)));
+    long long unit = 1;
+    if (i < text.size()) {
+      switch (text[i]) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400; break;
+        default: return std::nullopt;
+      }
+      ++i;
+    } else if (any) {
+      return std::nullopt;  // "1h30" is ambiguous
+    }
+    total += n * unit;
+    any = true;
+  }
+  return std::chrono::seconds(total);
+}
+
 }  // namespace nuage::timefmt

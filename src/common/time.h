@@ -25,4 +25,7 @@ TimePoint from_epoch_seconds(double seconds);
 // form, RFC 1123, and epoch seconds.
 std::optional<TimePoint> parse(std::string_view text);
 
+// "90", "90s", "15m", "1h30m", "3d", "1d2h" -> seconds. nullopt if malformed.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
 }  // namespace nuage::timefmt
