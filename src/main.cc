@@ -15,6 +15,8 @@
 #include "gateway/gateway.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "events/bus.h"
+#include "services/ec2/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -33,11 +35,16 @@ struct ServeOptions {
   std::string log_level = "info";
   bool strict_credentials = false;
   bool sync_full = false;
+  int ec2_transition_seconds = 0;
 };
 
 // Every provider nuage serves. The one place a new service is wired in.
-void add_providers(gateway::Gateway& gateway, storage::Database& db) {
+void add_providers(gateway::Gateway& gateway, storage::Database& db, Clock& clock, events::Bus& bus,
+                   int ec2_transition_seconds = 0) {
   gateway.add_provider(std::make_unique<services::sts::Provider>());
+  services::ec2::Options ec2_options;
+  ec2_options.transition_seconds = ec2_transition_seconds;
+  gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
 }
 
@@ -80,7 +87,8 @@ int serve(const ServeOptions& o) {
   Clock clock;
   auth::CredentialStore credentials(o.strict_credentials);
   gateway::Gateway gateway({}, credentials, clock);
-  add_providers(gateway, **db);
+  events::Bus bus;
+  add_providers(gateway, **db, clock, bus, o.ec2_transition_seconds);
   admin::Admin admin(gateway, clock, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
@@ -126,7 +134,8 @@ int list_operations() {
   Clock clock;
   auth::CredentialStore credentials;
   gateway::Gateway gateway({}, credentials, clock);
-  add_providers(gateway, **db);
+  events::Bus bus;
+  add_providers(gateway, **db, clock, bus);
   std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
   for (const auto& c : gateway.coverage()) {
     if (c.implemented.empty()) continue;
@@ -207,6 +216,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   serve_cmd->add_flag("--strict-credentials", serve_options.strict_credentials,
                       "Refuse access keys nuage does not know (InvalidClientTokenId)");
+  serve_cmd->add_option("--ec2-transition-seconds", serve_options.ec2_transition_seconds,
+                        "Clock seconds an EC2 instance spends pending/stopping/shutting-down (0: until the next read)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
   serve_cmd->add_flag("--sync-full", serve_options.sync_full,
                       "fsync the database on every commit (survives power loss, not only kill -9)");
 

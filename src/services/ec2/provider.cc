@@ -1,0 +1,274 @@
+#include "services/ec2/provider.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/crypto.h"
+#include "common/text.h"
+#include "common/time.h"
+#include "gateway/gateway.h"
+
+namespace nuage::services::ec2 {
+
+using gateway::Output;
+
+namespace {
+
+// Availability zones of a region: a, b, c (us-east-1 has six on AWS; three
+// are enough for default subnets and what Terraform-style setups ask for).
+const char* kZoneSuffixes[] = {"a", "b", "c"};
+
+}  // namespace
+
+std::string new_id(const std::string& prefix) {
+  return prefix + "-" + text::hex_encode(crypto::random_bytes(9)).substr(0, 17);
+}
+
+bool valid_id(const std::string& id, const std::string& prefix) {
+  if (!text::starts_with(id, prefix + "-")) return false;
+  std::string hex = id.substr(prefix.size() + 1);
+  if (hex.size() != 8 && hex.size() != 17) return false;
+  return hex.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+AwsError invalid_id(const std::string& kind_code, const std::string& id, bool malformed) {
+  if (malformed)
+    return AwsError{kind_code + ".Malformed", "Invalid id: \"" + id + "\"", 400};
+  return AwsError{kind_code + ".NotFound", "The ID '" + id + "' does not exist", 400};
+}
+
+const Value& filters_of(const Value& in) {
+  static const Value kNone = Value::array();
+  auto it = in.find("Filters");
+  return it == in.end() ? kNone : *it;
+}
+
+std::string state_name(const Value& instance) { return instance["State"].value("Name", ""); }
+
+Result<Page> paginate(size_t total, const Value& in, int min_results, int max_results) {
+  Page page;
+  if (auto t = in.find("NextToken"); t != in.end()) {
+    auto decoded = text::base64_decode(t->get<std::string>());
+    size_t pos = 0;
+    try {
+      pos = decoded ? std::stoul(*decoded) : std::string::npos;
+    } catch (...) {
+      pos = std::string::npos;
+    }
+    if (!decoded || pos > total)
+      return AwsError{"InvalidNextToken", "The token '" + t->get<std::string>() + "' is invalid.", 400};
+    page.begin = pos;
+  }
+  size_t limit = total;
+  if (auto m = in.find("MaxResults"); m != in.end()) {
+    int64_t n = m->get<int64_t>();
+    if (n < min_results || n > max_results)
+      return AwsError{"InvalidParameterValue",
+                      "Value ( " + std::to_string(n) + " ) for parameter maxResults is invalid. Parameter must be "
+                      "between " + std::to_string(min_results) + " and " + std::to_string(max_results) + ".",
+                      400};
+    limit = static_cast<size_t>(n);
+  }
+  page.end = std::min(total, page.begin + limit);
+  if (page.end < total) page.next_token = text::base64_encode(std::to_string(page.end));
+  return page;
+}
+
+Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus, Options options)
+    : db_(db), clock_(clock), bus_(bus), options_(options), store_(db) {
+  Status s = store_.load();
+  if (!s.ok()) throw std::runtime_error(s.error().message);
+  // Transitions interrupted by a restart resume on the clock.
+  store_.for_each("instance", [&](const Scope& scope, const std::string& id, const Value& doc) {
+    if (!doc.contains("_Due")) return;
+    transitional_[scope].insert(id);
+    clock_.schedule(timefmt::from_epoch_seconds(doc["_Due"].get<double>()), [this, scope, id](auto) {
+      {
+        std::lock_guard lock(mutex_);
+        settle_instance(scope, id);
+      }
+      flush_events();
+    });
+  });
+}
+
+void Provider::flush_events() {
+  std::vector<events::Event> events;
+  {
+    std::lock_guard lock(mutex_);
+    events.swap(pending_events_);
+  }
+  for (const auto& e : events) bus_.publish(e);
+}
+
+void Provider::reset() {
+  std::lock_guard lock(mutex_);
+  store_.clear();
+  transitional_.clear();
+  pending_events_.clear();
+}
+
+double Provider::now_seconds() const { return timefmt::epoch_seconds(clock_.now()); }
+
+std::string Provider::kind_of_id(const std::string& id) {
+  static const std::pair<const char*, const char*> kPrefixes[] = {
+      {"i", "instance"}, {"vpc", "vpc"}, {"subnet", "subnet"}, {"sg", "security-group"},
+      {"igw", "internet-gateway"}, {"rtb", "route-table"}, {"eni", "network-interface"},
+      {"vol", "volume"}, {"snap", "snapshot"}, {"ami", "image"}, {"key", "key-pair"},
+      {"r", "reservation"}, {"sgr", "security-group-rule"}, {"acl", "network-acl"}, {"dopt", "dhcp-options"},
+  };
+  auto dash = id.find('-');
+  if (dash == std::string::npos) return "";
+  std::string prefix = id.substr(0, dash);
+  for (const auto& [p, kind] : kPrefixes)
+    if (prefix == p) return kind;
+  return "";
+}
+
+void Provider::ensure_defaults(const Scope& scope) {
+  if (store_.has_scope(scope) && !store_.all(scope, "vpc").empty()) return;
+  // The default VPC of a region: 172.31.0.0/16, a /20 default subnet per zone,
+  // an internet gateway, a main route table and the default security group.
+  std::string vpc_id = new_id("vpc");
+  Value vpc = {{"VpcId", vpc_id},
+               {"CidrBlock", "172.31.0.0/16"},
+               {"State", "available"},
+               {"DhcpOptionsId", "default"},
+               {"InstanceTenancy", "default"},
+               {"IsDefault", true},
+               {"OwnerId", scope.account},
+               {"CidrBlockAssociationSet",
+                {{{"AssociationId", new_id("vpc-cidr-assoc")}, {"CidrBlock", "172.31.0.0/16"},
+                  {"CidrBlockState", {{"State", "associated"}}}}}},
+               {"Tags", Value::array()},
+               {"_EnableDnsSupport", true},
+               {"_EnableDnsHostnames", true}};
+  (void)store_.put(scope, "vpc", vpc_id, vpc);
+  int i = 0;
+  for (const char* suffix : kZoneSuffixes) {
+    std::string subnet_id = new_id("subnet");
+    std::string cidr = "172.31." + std::to_string(16 * i) + ".0/20";
+    Value subnet = {{"SubnetId", subnet_id},
+                    {"VpcId", vpc_id},
+                    {"CidrBlock", cidr},
+                    {"AvailabilityZone", scope.region + suffix},
+                    {"AvailabilityZoneId", scope.region.substr(0, 3) + "-az" + std::to_string(i + 1)},
+                    {"AvailableIpAddressCount", 4091},
+                    {"DefaultForAz", true},
+                    {"MapPublicIpOnLaunch", true},
+                    {"State", "available"},
+                    {"OwnerId", scope.account},
+                    {"SubnetArn", "arn:aws:ec2:" + scope.region + ":" + scope.account + ":subnet/" + subnet_id},
+                    {"AssignIpv6AddressOnCreation", false},
+                    {"Tags", Value::array()},
+                    {"_NextHost", 4}};
+    (void)store_.put(scope, "subnet", subnet_id, subnet);
+    ++i;
+  }
+  std::string sg_id = new_id("sg");
+  Value sg = {{"GroupId", sg_id},
+              {"GroupName", "default"},
+              {"Description", "default VPC security group"},
+              {"VpcId", vpc_id},
+              {"OwnerId", scope.account},
+              {"IpPermissions",
+               {{{"IpProtocol", "-1"},
+                 {"UserIdGroupPairs", {{{"GroupId", sg_id}, {"UserId", scope.account}}}},
+                 {"IpRanges", Value::array()},
+                 {"Ipv6Ranges", Value::array()},
+                 {"PrefixListIds", Value::array()}}}},
+              {"IpPermissionsEgress",
+               {{{"IpProtocol", "-1"},
+                 {"IpRanges", {{{"CidrIp", "0.0.0.0/0"}}}},
+                 {"UserIdGroupPairs", Value::array()},
+                 {"Ipv6Ranges", Value::array()},
+                 {"PrefixListIds", Value::array()}}}},
+              {"SecurityGroupArn", "arn:aws:ec2:" + scope.region + ":" + scope.account + ":security-group/" + sg_id},
+              {"Tags", Value::array()}};
+  (void)store_.put(scope, "security-group", sg_id, sg);
+  std::string igw_id = new_id("igw");
+  (void)store_.put(scope, "internet-gateway", igw_id,
+                   {{"InternetGatewayId", igw_id},
+                    {"OwnerId", scope.account},
+                    {"Attachments", {{{"State", "available"}, {"VpcId", vpc_id}}}},
+                    {"Tags", Value::array()}});
+  std::string rtb_id = new_id("rtb");
+  (void)store_.put(scope, "route-table", rtb_id,
+                   {{"RouteTableId", rtb_id},
+                    {"VpcId", vpc_id},
+                    {"OwnerId", scope.account},
+                    {"Routes",
+                     {{{"DestinationCidrBlock", "172.31.0.0/16"}, {"GatewayId", "local"}, {"Origin", "CreateRouteTable"},
+                       {"State", "active"}},
+                      {{"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", igw_id}, {"Origin", "CreateRoute"},
+                       {"State", "active"}}}},
+                    {"Associations",
+                     {{{"Main", true}, {"RouteTableAssociationId", new_id("rtbassoc")}, {"RouteTableId", rtb_id},
+                       {"AssociationState", {{"State", "associated"}}}}}},
+                    {"PropagatingVgws", Value::array()},
+                    {"Tags", Value::array()}});
+}
+
+Value* Provider::default_subnet(const Scope& scope, const std::string& az) {
+  for (auto& [id, subnet] : store_.all(scope, "subnet")) {
+    if (!subnet.value("DefaultForAz", false)) continue;
+    if (az.empty() || subnet.value("AvailabilityZone", "") == az) return &subnet;
+  }
+  return nullptr;
+}
+
+std::string Provider::next_private_ip(const Scope& scope, Value& subnet) {
+  std::string cidr = subnet.value("CidrBlock", "10.0.0.0/24");
+  auto slash = cidr.find('/');
+  auto octets = text::split(cidr.substr(0, slash), '.');
+  uint32_t base = 0;
+  for (const auto& o : octets) base = (base << 8) | static_cast<uint32_t>(std::stoul(o));
+  int64_t host = subnet.value("_NextHost", int64_t{4});
+  subnet["_NextHost"] = host + 1;
+  subnet["AvailableIpAddressCount"] = std::max<int64_t>(0, subnet.value("AvailableIpAddressCount", int64_t{251}) - 1);
+  (void)store_.put(scope, "subnet", subnet["SubnetId"], subnet);
+  uint32_t ip = base + static_cast<uint32_t>(host);
+  return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." + std::to_string((ip >> 8) & 255) +
+         "." + std::to_string(ip & 255);
+}
+
+std::string Provider::next_public_ip(const Scope&) {
+  // Addresses from a documentation-like pool, never reused within a run.
+  uint64_t n = ++public_ip_counter_ + (crypto::random_bytes(1)[0] & 0x7f) * 65536ULL;
+  return "54." + std::to_string(16 + (n >> 16) % 200) + "." + std::to_string((n >> 8) & 255) + "." +
+         std::to_string(1 + n % 254);
+}
+
+void Provider::register_operations(gateway::OperationTable& table) {
+  auto op = [&](const std::string& name, Handler method) {
+    table.add(name, [this, method](Context& ctx, const Value& in) -> Result<Output> {
+      std::vector<events::Event> events;
+      Result<Output> result = [&]() -> Result<Output> {
+        std::lock_guard lock(mutex_);
+        Scope scope = scope_of(ctx);
+        ensure_defaults(scope);
+        settle_scope(scope);
+        auto r = (this->*method)(ctx, in);
+        events.swap(pending_events_);
+        return r;
+      }();
+      for (const auto& e : events) bus_.publish(e);
+      return result;
+    });
+  };
+  op("RunInstances", &Provider::run_instances);
+  op("DescribeInstances", &Provider::describe_instances);
+  op("DescribeInstanceStatus", &Provider::describe_instance_status);
+  op("StartInstances", &Provider::start_instances);
+  op("StopInstances", &Provider::stop_instances);
+  op("RebootInstances", &Provider::reboot_instances);
+  op("TerminateInstances", &Provider::terminate_instances);
+  op("ModifyInstanceAttribute", &Provider::modify_instance_attribute);
+  op("DescribeInstanceAttribute", &Provider::describe_instance_attribute);
+  op("CreateTags", &Provider::create_tags);
+  op("DeleteTags", &Provider::delete_tags);
+  op("DescribeTags", &Provider::describe_tags);
+  op("DescribeRegions", &Provider::describe_regions);
+  op("DescribeAvailabilityZones", &Provider::describe_availability_zones);
+}
+
+}  // namespace nuage::services::ec2
