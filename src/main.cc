@@ -85,11 +85,12 @@ int serve(const ServeOptions& o) {
     return 1;
   }
   Clock clock;
+  admin::restore_clock(**db, clock);
   auth::CredentialStore credentials(o.strict_credentials);
   gateway::Gateway gateway({}, credentials, clock);
   events::Bus bus;
   add_providers(gateway, **db, clock, bus, o.ec2_transition_seconds);
-  admin::Admin admin(gateway, clock, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
+  admin::Admin admin(gateway, clock, **db, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
   http::ServerOptions so;

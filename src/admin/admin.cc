@@ -16,8 +16,39 @@ static http::Response json_response(int status, const json& body) {
   return res;
 }
 
-Admin::Admin(gateway::Gateway& gateway, Clock& clock, AdminInfo info)
-    : gateway_(gateway), clock_(clock), info_(std::move(info)) {}
+Admin::Admin(gateway::Gateway& gateway, Clock& clock, storage::Database& db, AdminInfo info)
+    : gateway_(gateway), clock_(clock), db_(db), info_(std::move(info)) {}
+
+static Status ensure_clock_table(storage::Database& db) {
+  return db.migrate("clock", {"CREATE TABLE clock_setting (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                              "frozen INTEGER NOT NULL, seconds REAL NOT NULL)"});
+}
+
+void save_clock(storage::Database& db, const Clock& clock) {
+  if (!ensure_clock_table(db).ok()) return;
+  auto now = clock.now();
+  bool frozen = clock.frozen();
+  // Frozen: the instant itself; running: the offset from real time.
+  double seconds = frozen ? timefmt::epoch_seconds(now)
+                          : std::chrono::duration<double>(now - std::chrono::system_clock::now()).count();
+  (void)db.exec("INSERT INTO clock_setting(id, frozen, seconds) VALUES(1, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET frozen = excluded.frozen, seconds = excluded.seconds",
+                {int64_t{frozen}, seconds});
+}
+
+void restore_clock(storage::Database& db, Clock& clock) {
+  if (!ensure_clock_table(db).ok()) return;
+  (void)db.exec("SELECT frozen, seconds FROM clock_setting WHERE id = 1", {}, [&](const storage::Row& r) {
+    if (r.integer(0)) {
+      clock.freeze();
+      clock.set(timefmt::from_epoch_seconds(r.real(1)));
+    } else {
+      clock.set(std::chrono::system_clock::now() +
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                    std::chrono::duration<double>(r.real(1))));
+    }
+  });
+}
 
 static json clock_state(const Clock& clock) {
   auto now = clock.now();
@@ -47,6 +78,7 @@ http::Response Admin::clock(const http::Request& request) {
     clock_.advance(*d);
   }
   if (body.value("resume", false)) clock_.resume();
+  save_clock(db_, clock_);
   return json_response(200, clock_state(clock_));
 }
 
@@ -75,6 +107,10 @@ http::Response Admin::handle(http::Request& request) {
   if (path == "/_nuage/reset" || path == "/moto-api/reset") {
     if (request.method != "POST") return json_response(405, {{"error", "use POST"}});
     gateway_.reset_all();
+    // A reset returns to real time, as a fresh start would.
+    clock_.resume();
+    clock_.set(std::chrono::system_clock::now());
+    save_clock(db_, clock_);
     return json_response(200, {{"reset", true}});
   }
   if (path == "/_nuage/clock") return clock(request);

@@ -9,9 +9,15 @@
 
 #include "common/clock.h"
 #include "gateway/gateway.h"
+#include "storage/database.h"
 #include "http/message.h"
 
 namespace nuage::admin {
+
+// Persists the clock's setting (frozen instant or offset from real time), so
+// that a restart keeps the time the user set; restore_clock() applies it.
+void save_clock(storage::Database& db, const Clock& clock);
+void restore_clock(storage::Database& db, Clock& clock);
 
 struct AdminInfo {
   std::string data_dir;  // "" when ephemeral
@@ -20,7 +26,7 @@ struct AdminInfo {
 
 class Admin {
  public:
-  Admin(gateway::Gateway& gateway, Clock& clock, AdminInfo info);
+  Admin(gateway::Gateway& gateway, Clock& clock, storage::Database& db, AdminInfo info);
   http::Response handle(http::Request& request);
 
  private:
@@ -28,6 +34,7 @@ class Admin {
   http::Response clock(const http::Request& request);
   gateway::Gateway& gateway_;
   Clock& clock_;
+  storage::Database& db_;
   AdminInfo info_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

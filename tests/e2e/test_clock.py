@@ -48,3 +48,14 @@ def test_clock_cli(fresh_nuage):
 def test_signatures_use_real_time_while_clock_moves(fresh_nuage):
     fresh_nuage.admin("POST", "/_nuage/clock", {"advance": "30d"})
     assert fresh_nuage.client("sts").get_caller_identity()["Account"] == "000000000000"
+
+
+def test_clock_setting_survives_restart(start_nuage, data_dir):
+    server = start_nuage(data_dir=data_dir)
+    server.admin("POST", "/_nuage/clock", {"freeze": True, "set": "2030-01-01T00:00:00Z"})
+    server.stop()
+    server = start_nuage(data_dir=data_dir)
+    state = server.admin("GET", "/_nuage/clock")
+    assert state == {"now": "2030-01-01T00:00:00.000Z", "frozen": True, "offset_seconds": state["offset_seconds"]}
+    server.admin("POST", "/_nuage/reset")
+    assert server.admin("GET", "/_nuage/clock")["frozen"] is False
