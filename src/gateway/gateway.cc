@@ -7,6 +7,7 @@
 #include "auth/sigv4.h"
 #include "common/crypto.h"
 #include "common/text.h"
+#include "protocol/values.h"
 #include "spec/model.h"
 
 namespace nuage::gateway {
@@ -139,6 +140,26 @@ std::vector<Gateway::Coverage> Gateway::coverage() const {
 
 void Gateway::reset_all() {
   for (auto& [name, entry] : services_) entry.provider->reset();
+}
+
+Result<Output> Gateway::call(const std::string& service, const std::string& operation, const Value& input,
+                             const auth::Credential& caller, const std::string& region) {
+  const spec::Service* svc = spec::find_service(service);
+  const spec::Operation* op = svc ? svc->find_operation(operation) : nullptr;
+  auto entry = services_.find(service);
+  const Handler* handler = entry == services_.end() ? nullptr : entry->second.table.find(operation);
+  if (!op || !handler) return not_implemented(service, operation);
+  if (op->input.shape) NUAGE_TRY(protocol::check_required(*op->input.shape, input, "json"));
+  RequestContext ctx;
+  ctx.request_id = new_request_id();
+  ctx.service = service;
+  ctx.operation = operation;
+  ctx.region = region.empty() ? options_.default_region : region;
+  ctx.account_id = caller.account_id;
+  ctx.caller = caller;
+  ctx.clock = &clock_;
+  if (authorizer_) NUAGE_TRY(authorizer_(ctx, *op, input));
+  return (*handler)(ctx, input);
 }
 
 http::Response Gateway::handle(http::Request& request) {

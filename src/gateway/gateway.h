@@ -45,6 +45,14 @@ class Gateway {
 
   http::Response handle(http::Request& request);
 
+  // Calls an operation of another service from inside nuage (an alarm action
+  // stopping an instance, a schedule invoking a Lambda function): the same
+  // handler, authorization and validation of required members as a request,
+  // without HTTP. `caller` is who acts (a role session, or the account root
+  // for AWS-managed actions); region and account come from it.
+  Result<Output> call(const std::string& service, const std::string& operation, const Value& input,
+                      const auth::Credential& caller, const std::string& region);
+
   // Per model: implemented operations (from the dispatch tables).
   struct Coverage {
     std::string service;
