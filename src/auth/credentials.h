@@ -19,7 +19,10 @@ namespace nuage::auth {
 
 inline constexpr const char* kDefaultAccount = "000000000000";
 
-enum class PrincipalType { kRoot, kUser, kAssumedRole };
+// kService: an AWS service acting inside nuage (lambda.amazonaws.com assuming
+// a function's execution role, events.amazonaws.com invoking a target); its
+// arn is the service principal name. Never matched by an access key.
+enum class PrincipalType { kRoot, kUser, kAssumedRole, kService };
 
 struct Credential {
   std::string access_key;
