@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "events/bus.h"
 #include "services/ec2/provider.h"
+#include "services/eventbridge/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -45,6 +46,13 @@ void add_providers(gateway::Gateway& gateway, storage::Database& db, Clock& cloc
   services::ec2::Options ec2_options;
   ec2_options.transition_seconds = ec2_transition_seconds;
   gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
+  auto eventbridge = std::make_unique<services::eventbridge::Provider>(db, clock, bus);
+  eventbridge->targets().set_caller([&gateway](const std::string& service, const std::string& operation,
+                                               const protocol::Value& input, const auth::Credential& caller,
+                                               const std::string& region) {
+    return gateway.call(service, operation, input, caller, region);
+  });
+  gateway.add_provider(std::move(eventbridge));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
 }
 

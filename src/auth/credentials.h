@@ -34,6 +34,9 @@ struct Credential {
   std::string session_token;  // temporary credentials only
   std::optional<std::chrono::system_clock::time_point> expiration;  // nuage clock
   bool active = true;
+  // kService only: the resource on whose behalf the service acts (the rule
+  // or schedule ARN), for aws:SourceArn in resource policies.
+  std::string source_arn;
 };
 
 class CredentialStore {

@@ -1,0 +1,147 @@
+#include "services/eventbridge/targets.h"
+
+#include "common/text.h"
+#include "protocol/values.h"
+
+namespace nuage::services::eventbridge {
+
+using protocol::Value;
+
+namespace {
+
+// JSONPath as EventBridge accepts it in InputPath / InputPathsMap: $, $.a.b, $.a[0].
+const Value* json_path(const Value& root, const std::string& path) {
+  if (path == "$") return &root;
+  if (!text::starts_with(path, "$.")) return nullptr;
+  const Value* node = &root;
+  std::string rest = path.substr(2);
+  for (const auto& raw : text::split(rest, '.')) {
+    std::string part = raw;
+    std::optional<size_t> index;
+    if (auto b = part.find('['); b != std::string::npos && part.back() == ']') {
+      index = std::stoul(part.substr(b + 1, part.size() - b - 2));
+      part = part.substr(0, b);
+    }
+    if (!part.empty()) {
+      if (!node->is_object() || !node->contains(part)) return nullptr;
+      node = &(*node)[part];
+    }
+    if (index) {
+      if (!node->is_array() || *index >= node->size()) return nullptr;
+      node = &(*node)[*index];
+    }
+  }
+  return node;
+}
+
+}  // namespace
+
+Result<std::string> transform_input(const Value& target, const Value& event) {
+  if (target.contains("Input")) return target["Input"].get<std::string>();
+  if (target.contains("InputPath")) {
+    const Value* v = json_path(event, target["InputPath"]);
+    return v ? v->dump() : std::string("null");
+  }
+  if (target.contains("InputTransformer")) {
+    const Value& tr = target["InputTransformer"];
+    std::string tmpl = tr.value("InputTemplate", "");
+    const Value paths = tr.value("InputPathsMap", Value::object());
+    for (const auto& [name, path] : paths.items()) {
+      const Value* v = json_path(event, path.get<std::string>());
+      std::string placeholder = "<" + name + ">";
+      // Inside quotes a string is inserted bare; elsewhere as JSON.
+      for (size_t pos = tmpl.find(placeholder); pos != std::string::npos; pos = tmpl.find(placeholder, pos)) {
+        bool quoted = pos > 0 && tmpl[pos - 1] == '"' && pos + placeholder.size() < tmpl.size() &&
+                      tmpl[pos + placeholder.size()] == '"';
+        std::string text = !v ? (quoted ? "" : "null")
+                           : v->is_string() ? (quoted ? v->get<std::string>() : v->dump())
+                                            : v->dump();
+        tmpl.replace(pos, placeholder.size(), text);
+        pos += text.size();
+      }
+    }
+    // <aws.events.event.json> and friends.
+    for (const auto& [name, text] : {std::pair<std::string, std::string>{"<aws.events.event.json>", event.dump()},
+                                     {"<aws.events.event>", event.dump()},
+                                     {"<aws.events.rule-arn>", ""}}) {
+      for (size_t pos = tmpl.find(name); pos != std::string::npos; pos = tmpl.find(name, pos)) {
+        tmpl.replace(pos, name.size(), text);
+        pos += text.size();
+      }
+    }
+    return tmpl;
+  }
+  return event.dump();
+}
+
+Result<auth::Credential> Targets::assume_role(const std::string& role_arn, const std::string& service,
+                                              const std::string& account, const std::string& region,
+                                              const std::string& session) const {
+  auth::Credential principal;
+  principal.type = auth::PrincipalType::kService;
+  principal.arn = service;
+  principal.account_id = account;
+  principal.user_id = service;
+  auto out = caller_("sts", "AssumeRole", Value{{"RoleArn", role_arn}, {"RoleSessionName", session}}, principal,
+                     region);
+  if (!out) return out.take_error();
+  const Value& c = out->value["Credentials"];
+  const Value& user = out->value["AssumedRoleUser"];
+  auth::Credential cred;
+  cred.access_key = c.value("AccessKeyId", "");
+  cred.secret_key = c.value("SecretAccessKey", "");
+  cred.session_token = c.value("SessionToken", "");
+  cred.account_id = account;
+  cred.type = auth::PrincipalType::kAssumedRole;
+  cred.arn = user.value("Arn", "");
+  cred.user_id = user.value("AssumedRoleId", "");
+  return cred;
+}
+
+Status Targets::deliver(const Delivery& d) const {
+  if (!caller_) return internal_error("no internal call path");
+  auto parts = text::split(d.target_arn, ':');
+  if (parts.size() < 6 || parts[0] != "arn") return AwsError{"InvalidTarget", "Invalid target ARN " + d.target_arn, 400};
+  const std::string& service = parts[2];
+  std::string region = parts[3].empty() ? d.region : parts[3];
+  if (service == "lambda") {
+    auto out = caller_("lambda", "Invoke",
+                       Value{{"FunctionName", d.target_arn}, {"InvocationType", "Event"},
+                             {"Payload", protocol::make_blob(d.payload)}},
+                       d.caller, region);
+    if (!out) return out.error();
+    return Status::Ok();
+  }
+  if (service == "events" && text::starts_with(parts[5], "event-bus/")) {
+    Value event = Value::parse(d.payload, nullptr, false);
+    if (event.is_discarded() || !event.is_object()) return AwsError{"InvalidArgument", "event is not JSON", 400};
+    Value entry = {{"Source", event.value("source", "")},
+                   {"DetailType", event.value("detail-type", "")},
+                   {"Detail", event.value("detail", Value::object()).dump()},
+                   {"Resources", event.value("resources", Value::array())},
+                   {"EventBusName", d.target_arn}};
+    auto out = caller_("events", "PutEvents", Value{{"Entries", {entry}}}, d.caller, region);
+    if (!out) return out.error();
+    if (out->value.value("FailedEntryCount", 0) > 0) return AwsError{"FailedEntry", out->value.dump(), 400};
+    return Status::Ok();
+  }
+  if (service == "logs") {
+    if (!logs_) return AwsError{"ServiceUnavailable", "CloudWatch Logs is not available", 503};
+    std::string group = parts.size() > 6 ? parts[6] : "";
+    return logs_->write(d.account, region, group, "eventbridge", {{d.time_ms, d.payload}});
+  }
+  if (service == "scheduler" && parts.size() >= 7 && parts[4] == "aws-sdk") {
+    // arn:aws:scheduler:::aws-sdk:ec2:startInstances -> ec2 StartInstances
+    std::string target_service = parts[5];
+    std::string action = parts[6];
+    if (!action.empty()) action[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(action[0])));
+    Value input = Value::parse(d.payload.empty() ? "{}" : d.payload, nullptr, false);
+    if (input.is_discarded() || !input.is_object()) return AwsError{"InvalidInput", "Input is not a JSON object", 400};
+    auto out = caller_(target_service, action, input, d.caller, region);
+    if (!out) return out.error();
+    return Status::Ok();
+  }
+  return AwsError{"UnsupportedTarget", "nuage cannot deliver to " + d.target_arn, 400};
+}
+
+}  // namespace nuage::services::eventbridge

@@ -1,0 +1,55 @@
+// Delivery of an event or a scheduled invocation to a target ARN, shared by
+// EventBridge rules and EventBridge Scheduler:
+//   arn:aws:lambda:...:function:NAME[:QUALIFIER]  Invoke (InvocationType Event)
+//   arn:aws:events:...:event-bus/NAME            PutEvents on that bus
+//   arn:aws:logs:...:log-group:NAME              a log event in that group
+//   arn:aws:scheduler:::aws-sdk:SERVICE:apiAction   any nuage operation (universal target)
+// Calls go through the gateway's internal call path (Gateway::call), so the
+// callee's own authorization applies: Lambda's resource policy for rules,
+// the target role's identity policies for Scheduler.
+// Thread-safety: stateless apart from the injected functions; safe from any thread.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "auth/credentials.h"
+#include "common/error.h"
+#include "protocol/protocol.h"
+#include "services/logs/sink.h"
+
+namespace nuage::services::eventbridge {
+
+using Caller = std::function<Result<protocol::Output>(const std::string& service, const std::string& operation,
+                                                      const protocol::Value& input, const auth::Credential& caller,
+                                                      const std::string& region)>;
+
+struct Delivery {
+  std::string target_arn;
+  std::string payload;      // the JSON text the target receives
+  std::string account;
+  std::string region;
+  auth::Credential caller;  // a service principal, or a role session
+  int64_t time_ms = 0;      // for log targets
+};
+
+class Targets {
+ public:
+  void set_caller(Caller caller) { caller_ = std::move(caller); }
+  void set_logs(logs::Sink* sink) { logs_ = sink; }
+  // Delivers once; the error says why it failed (for retries and counts).
+  Status deliver(const Delivery& d) const;
+  // Assumes `role_arn` as the service principal `service` (scheduler.amazonaws.com...).
+  Result<auth::Credential> assume_role(const std::string& role_arn, const std::string& service,
+                                       const std::string& account, const std::string& region,
+                                       const std::string& session) const;
+
+ private:
+  Caller caller_;
+  logs::Sink* logs_ = nullptr;
+};
+
+// Applies a target's Input / InputPath / InputTransformer to an event.
+Result<std::string> transform_input(const protocol::Value& target, const protocol::Value& event);
+
+}  // namespace nuage::services::eventbridge
