@@ -567,6 +567,9 @@ def test_network_survives_restart(start_nuage, data_dir):
     rule_id = ec2.authorize_security_group_ingress(GroupId=sg_id, IpProtocol="tcp", FromPort=5432, ToPort=5432,
                                                    CidrIp="10.0.0.0/8")["SecurityGroupRules"][0]["SecurityGroupRuleId"]
     default_vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    default_sg = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    default_rules = ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [default_sg]}])["SecurityGroupRules"]
     server.stop()
 
     server = start_nuage(data_dir=data_dir)
@@ -578,6 +581,8 @@ def test_network_survives_restart(start_nuage, data_dir):
     rules = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])["SecurityGroupRules"]
     assert rules[0]["CidrIpv4"] == "10.0.0.0/8"
     assert ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"] == default_vpcs
+    assert ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [default_sg]}])["SecurityGroupRules"] == default_rules
     with pytest.raises(ClientError) as exc:
         ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.90.1.0/24")
     assert code_of(exc) == "InvalidSubnet.Conflict"

@@ -972,6 +972,10 @@ Result<Output> Provider::delete_security_group(Context& ctx, const Value& in) {
   }
   for (auto& [gid, sg] : store_.all(scope, "security-group")) {
     if (gid == id) continue;
+    if (!sg.contains("_Rules")) {
+      rules_of(sg);
+      NUAGE_TRY(store_.put(scope, "security-group", gid, sg));
+    }
     for (const auto& r : rules_of(sg))
       if (r.contains("ReferencedGroupInfo") && r["ReferencedGroupInfo"].value("GroupId", "") == id)
         return missing("DependencyViolation", "resource " + id + " has a dependent object");
@@ -993,13 +997,19 @@ Result<Output> Provider::describe_security_group_rules(Context& ctx, const Value
   for (const auto& id : in.value("SecurityGroupRuleIds", Value::array())) wanted.insert(id.get<std::string>());
   std::vector<Value> rows;
   std::set<std::string> seen;
-  for (auto& [gid, sg] : store_.all(scope, "security-group"))
+  for (auto& [gid, sg] : store_.all(scope, "security-group")) {
+    // Rules derived now get their ids for good.
+    if (!sg.contains("_Rules")) {
+      rules_of(sg);
+      NUAGE_TRY(store_.put(scope, "security-group", gid, sg));
+    }
     for (const auto& r : rules_of(sg)) {
       std::string rid = r["SecurityGroupRuleId"];
       if (!wanted.empty() && !wanted.count(rid)) continue;
       seen.insert(rid);
       if (matches(r, filters, fields)) rows.push_back(r);
     }
+  }
   for (const auto& w : wanted)
     if (!seen.count(w))
       return missing("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '" + w + "' does not exist");
