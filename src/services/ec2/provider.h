@@ -12,6 +12,7 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -59,6 +60,59 @@ class Provider : public gateway::Provider {
   Result<gateway::Output> describe_tags(Context& ctx, const Value& in);
   Result<gateway::Output> describe_regions(Context& ctx, const Value& in);
   Result<gateway::Output> describe_availability_zones(Context& ctx, const Value& in);
+  // --- network.cc: VPCs, subnets, security groups, internet gateways,
+  // route tables, network interfaces
+  Result<gateway::Output> create_vpc(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_vpcs(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_vpc(Context& ctx, const Value& in);
+  Result<gateway::Output> modify_vpc_attribute(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_vpc_attribute(Context& ctx, const Value& in);
+  Result<gateway::Output> create_subnet(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_subnets(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_subnet(Context& ctx, const Value& in);
+  Result<gateway::Output> modify_subnet_attribute(Context& ctx, const Value& in);
+  Result<gateway::Output> create_security_group(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_security_groups(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_security_group(Context& ctx, const Value& in);
+  Result<gateway::Output> authorize_ingress(Context& ctx, const Value& in);
+  Result<gateway::Output> authorize_egress(Context& ctx, const Value& in);
+  Result<gateway::Output> revoke_ingress(Context& ctx, const Value& in);
+  Result<gateway::Output> revoke_egress(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_security_group_rules(Context& ctx, const Value& in);
+  Result<gateway::Output> create_internet_gateway(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_internet_gateways(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_internet_gateway(Context& ctx, const Value& in);
+  Result<gateway::Output> attach_internet_gateway(Context& ctx, const Value& in);
+  Result<gateway::Output> detach_internet_gateway(Context& ctx, const Value& in);
+  Result<gateway::Output> create_route_table(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_route_tables(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_route_table(Context& ctx, const Value& in);
+  Result<gateway::Output> create_route(Context& ctx, const Value& in);
+  Result<gateway::Output> replace_route(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_route(Context& ctx, const Value& in);
+  Result<gateway::Output> associate_route_table(Context& ctx, const Value& in);
+  Result<gateway::Output> disassociate_route_table(Context& ctx, const Value& in);
+  Result<gateway::Output> create_network_interface(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_network_interfaces(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_network_interface(Context& ctx, const Value& in);
+  // --- keypairs.cc
+  Result<gateway::Output> create_key_pair(Context& ctx, const Value& in);
+  Result<gateway::Output> import_key_pair(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_key_pairs(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_key_pair(Context& ctx, const Value& in);
+  // --- volumes.cc: volumes, snapshots, images
+  Result<gateway::Output> create_volume(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_volumes(Context& ctx, const Value& in);
+  Result<gateway::Output> attach_volume(Context& ctx, const Value& in);
+  Result<gateway::Output> detach_volume(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_volume(Context& ctx, const Value& in);
+  Result<gateway::Output> modify_volume(Context& ctx, const Value& in);
+  Result<gateway::Output> create_snapshot(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_snapshots(Context& ctx, const Value& in);
+  Result<gateway::Output> delete_snapshot(Context& ctx, const Value& in);
+  Result<gateway::Output> create_image(Context& ctx, const Value& in);
+  Result<gateway::Output> describe_images(Context& ctx, const Value& in);
+  Result<gateway::Output> deregister_image(Context& ctx, const Value& in);
 
   // --- shared machinery (provider.cc)
   friend struct Ops;
@@ -78,6 +132,22 @@ class Provider : public gateway::Provider {
   Result<Value> image(const Scope& scope, const std::string& image_id);
   std::string next_private_ip(const Scope& scope, Value& subnet);
   std::string next_public_ip(const Scope& scope);
+  // A resource by id, with the Malformed / NotFound error EC2 gives for its
+  // kind ("vpc", "subnet", "security-group", ...).
+  Result<Value*> find_resource(const Scope& scope, const std::string& kind, const std::string& id);
+  // Describe over one kind: the ids asked for (each must exist), filters,
+  // then MaxResults/NextToken when max_results > 0.
+  Result<gateway::Output> describe_kind(const Scope& scope, const Value& in, const std::string& kind,
+                                        const char* ids_member, const char* list_member,
+                                        const FilterFields& fields, int min_results, int max_results);
+  // Instances that exist and are not terminated.
+  bool live_instance(const Scope& scope, const std::string& id);
+  // Creates a VPC's default security group and main route table.
+  Status create_vpc_companions(const Scope& scope, const std::string& vpc_id, const std::string& cidr);
+  // Keeps an instance's BlockDeviceMappings in step with a volume attaching
+  // (attachment non-null) or detaching (null). volumes.cc.
+  Status sync_instance_devices(const Scope& scope, const std::string& instance_id, const std::string& volume_id,
+                               const Value* attachment);
   // Which kind of resource an id names ("instance", "vpc", ...), by prefix.
   static std::string kind_of_id(const std::string& id);
 
@@ -103,6 +173,21 @@ struct Page {
 };
 Result<Page> paginate(size_t total, const Value& in, int min_results, int max_results);
 const Value& filters_of(const Value& in);
+// The tags of TagSpecifications for `resource_type` (InvalidParameterValue
+// for other types or reserved keys).
+Result<Value> tags_from_specs(const Value& in, const std::string& resource_type);
+// An IPv4 CIDR block: base address (host bits cleared) and prefix length.
+struct Cidr {
+  uint32_t base = 0;
+  int prefix = 0;
+  std::string text() const;
+  uint32_t size() const { return prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)); }
+  bool contains(const Cidr& o) const;
+  bool overlaps(const Cidr& o) const;
+};
+std::optional<Cidr> parse_cidr(const std::string& text);
+std::string ipv4_text(uint32_t address);
+std::optional<uint32_t> parse_ipv4(const std::string& text);
 std::string state_name(const Value& instance);
 
 }  // namespace nuage::services::ec2
