@@ -15,6 +15,8 @@
 #include "gateway/gateway.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "services/iam/authorizer.h"
+#include "services/iam/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -33,12 +35,22 @@ struct ServeOptions {
   std::string log_level = "info";
   bool strict_credentials = false;
   bool sync_full = false;
+  std::string iam_enforcement = "on";
 };
 
 // Every provider nuage serves. The one place a new service is wired in.
-void add_providers(gateway::Gateway& gateway, storage::Database& db) {
-  gateway.add_provider(std::make_unique<services::sts::Provider>());
+// Returns the IAM authorizer (also installed in the gateway).
+std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gateway, storage::Database& db,
+                                                         auth::CredentialStore& credentials,
+                                                         bool iam_enforcement = true) {
+  auto iam = std::make_unique<services::iam::Provider>(db, credentials);
+  auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, iam_enforcement);
+  gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const spec::Operation& op,
+                                      const protocol::Value& input) { return authorizer->authorize(ctx, op, input); });
+  gateway.add_provider(std::make_unique<services::sts::Provider>(*iam, *authorizer, credentials));
+  gateway.add_provider(std::move(iam));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+  return authorizer;
 }
 
 int serve(const ServeOptions& o) {
@@ -80,8 +92,9 @@ int serve(const ServeOptions& o) {
   Clock clock;
   auth::CredentialStore credentials(o.strict_credentials);
   gateway::Gateway gateway({}, credentials, clock);
-  add_providers(gateway, **db);
-  admin::Admin admin(gateway, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
+  auto authorizer = add_providers(gateway, **db, credentials, o.iam_enforcement == "on");
+  admin::Admin admin(gateway, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
+                               [authorizer] { return authorizer->decisions(); }});
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
   http::ServerOptions so;
@@ -126,7 +139,7 @@ int list_operations() {
   Clock clock;
   auth::CredentialStore credentials;
   gateway::Gateway gateway({}, credentials, clock);
-  add_providers(gateway, **db);
+  add_providers(gateway, **db, credentials);
   std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
   for (const auto& c : gateway.coverage()) {
     if (c.implemented.empty()) continue;
@@ -207,6 +220,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   serve_cmd->add_flag("--strict-credentials", serve_options.strict_credentials,
                       "Refuse access keys nuage does not know (InvalidClientTokenId)");
+  serve_cmd->add_option("--iam-enforcement", serve_options.iam_enforcement,
+                        "Authorize requests of IAM users and roles with their policies")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   serve_cmd->add_flag("--sync-full", serve_options.sync_full,
                       "fsync the database on every commit (survives power loss, not only kill -9)");
 

@@ -43,6 +43,10 @@ http::Response Admin::handle(http::Request& request) {
     gateway_.reset_all();
     return json_response(200, {{"reset", true}});
   }
+  if (path == "/_nuage/iam/decisions" && info_.iam_decisions) {
+    if (request.method != "GET") return json_response(405, {{"error", "use GET"}});
+    return json_response(200, {{"decisions", info_.iam_decisions()}});
+  }
   return json_response(404, {{"error", "no admin endpoint " + std::string(path)}});
 }
 

@@ -1,10 +1,14 @@
 // Admin endpoints under /_nuage/ (and moto's POST /moto-api/reset):
 //   GET  /_nuage/health  version, uptime, services and operation coverage
 //   POST /_nuage/reset   wipe all state of every service
+//   GET  /_nuage/iam/decisions  recent IAM denials and what decided them
 // Thread-safety: handle() may be called concurrently.
 #pragma once
 
 #include <chrono>
+#include <functional>
+
+#include <nlohmann/json.hpp>
 
 #include "gateway/gateway.h"
 #include "http/message.h"
@@ -14,6 +18,7 @@ namespace nuage::admin {
 struct AdminInfo {
   std::string data_dir;  // "" when ephemeral
   bool strict_credentials = false;
+  std::function<nlohmann::json()> iam_decisions;  // unset: no IAM
 };
 
 class Admin {
