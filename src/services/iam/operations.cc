@@ -553,7 +553,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
     std::unique_lock lock(mu_);
     Account& a = account(ctx);
     std::string arn = in.at("PolicyArn");
-    if (!find_policy(a, arn)) return no_such("Policy " + arn + " was not found.");
+    if (!find_customer_policy(a, arn)) return no_such("Policy " + arn + " was not found.");
     size_t n = 0, b = 0;
     usage(a, arn, n, b);
     if (n + b > 0) return conflict("Cannot delete a policy attached to entities.");
@@ -570,7 +570,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
     std::unique_lock lock(mu_);
     Account& a = account(ctx);
     std::string arn = in.at("PolicyArn");
-    ManagedPolicy* p = find_policy(a, arn);
+    ManagedPolicy* p = find_customer_policy(a, arn);
     if (!p) return no_such("Policy " + arn + " was not found.");
     if (p->versions.size() >= 5)
       return AwsError{"LimitExceeded",
@@ -613,7 +613,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
     std::unique_lock lock(mu_);
     Account& a = account(ctx);
     std::string arn = in.at("PolicyArn"), id = in.at("VersionId");
-    ManagedPolicy* p = find_policy(a, arn);
+    ManagedPolicy* p = find_customer_policy(a, arn);
     if (!p || !p->versions.count(id))
       return no_such("Policy " + arn + " version " + id + " does not exist or is not attachable.");
     if (id == p->default_version) return conflict("Cannot delete the default version of a policy.");
@@ -625,7 +625,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
     std::unique_lock lock(mu_);
     Account& a = account(ctx);
     std::string arn = in.at("PolicyArn"), id = in.at("VersionId");
-    ManagedPolicy* p = find_policy(a, arn);
+    ManagedPolicy* p = find_customer_policy(a, arn);
     if (!p || !p->versions.count(id))
       return no_such("Policy " + arn + " version " + id + " does not exist or is not attachable.");
     p->default_version = id;
@@ -634,7 +634,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
   });
   add("TagPolicy", [this](Context& ctx, const Value& in) -> Result<Output> {
     std::unique_lock lock(mu_);
-    ManagedPolicy* p = find_policy(account(ctx), in.at("PolicyArn"));
+    ManagedPolicy* p = find_customer_policy(account(ctx), in.at("PolicyArn"));
     if (!p) return no_such("Policy " + in.at("PolicyArn").get<std::string>() + " was not found.");
     p->tags = merge_tags(p->tags, in.at("Tags"));
     NUAGE_TRY(save_policy(ctx.account_id, *p));
@@ -642,7 +642,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
   });
   add("UntagPolicy", [this](Context& ctx, const Value& in) -> Result<Output> {
     std::unique_lock lock(mu_);
-    ManagedPolicy* p = find_policy(account(ctx), in.at("PolicyArn"));
+    ManagedPolicy* p = find_customer_policy(account(ctx), in.at("PolicyArn"));
     if (!p) return no_such("Policy " + in.at("PolicyArn").get<std::string>() + " was not found.");
     p->tags = remove_tags(p->tags, in.at("TagKeys"));
     NUAGE_TRY(save_policy(ctx.account_id, *p));

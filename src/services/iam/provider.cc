@@ -263,7 +263,7 @@ const ManagedPolicy* Provider::find_policy(const Account& a, const std::string& 
   return nullptr;
 }
 
-ManagedPolicy* Provider::find_policy(Account& a, const std::string& arn) {
+ManagedPolicy* Provider::find_customer_policy(Account& a, const std::string& arn) {
   if (auto it = a.policies.find(arn); it != a.policies.end()) return &it->second;
   return nullptr;
 }
@@ -283,7 +283,7 @@ void Provider::collect_entity_policies(const std::string& account, const Entity&
                                        nuage::iam::PolicySet& set) const {
   const Account& a = accounts_.at(account);
   for (const auto& [name, doc] : e.inline_policies)
-    set.identity.push_back({e.name + "_" + name, kind_label(e.kind), doc.compiled});
+    set.identity.push_back({name, kind_label(e.kind), doc.compiled});
   for (const auto& arn : e.attached)
     if (const ManagedPolicy* p = find_policy(a, arn))
       set.identity.push_back({arn, p->aws_managed ? "aws-managed" : "user-managed",
@@ -292,7 +292,7 @@ void Provider::collect_entity_policies(const std::string& account, const Entity&
     for (const auto& g : e.groups)
       if (auto it = a.groups.find(g); it != a.groups.end()) {
         for (const auto& [name, doc] : it->second.inline_policies)
-          set.identity.push_back({g + "_" + name, "group", doc.compiled});
+          set.identity.push_back({name, "group", doc.compiled});
         for (const auto& arn : it->second.attached)
           if (const ManagedPolicy* p = find_policy(a, arn))
             set.identity.push_back({arn, p->aws_managed ? "aws-managed" : "user-managed",

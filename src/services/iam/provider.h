@@ -151,7 +151,7 @@ class Provider : public gateway::Provider {
 
   Account& account(const Context& ctx) { return accounts_[ctx.account_id]; }
   const ManagedPolicy* find_policy(const Account& a, const std::string& arn) const;
-  ManagedPolicy* find_policy(Account& a, const std::string& arn);
+  ManagedPolicy* find_customer_policy(Account& a, const std::string& arn);  // writable ones only
   void collect_entity_policies(const std::string& account, const Entity& e, nuage::iam::PolicySet& set) const;
 
   Result<Output> dispatch_entity(const std::string& op, Context& ctx, const Value& in);
