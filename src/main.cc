@@ -18,6 +18,8 @@
 #include "events/bus.h"
 #include "services/ec2/provider.h"
 #include "services/eventbridge/provider.h"
+#include "services/iam/authorizer.h"
+#include "services/iam/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -37,14 +39,28 @@ struct ServeOptions {
   bool strict_credentials = false;
   bool sync_full = false;
   int ec2_transition_seconds = 0;
+  std::string iam_enforcement = "on";
+};
+
+struct ProviderOptions {
+  int ec2_transition_seconds = 0;
+  bool iam_enforcement = true;
 };
 
 // Every provider nuage serves. The one place a new service is wired in.
-void add_providers(gateway::Gateway& gateway, storage::Database& db, Clock& clock, events::Bus& bus,
-                   int ec2_transition_seconds = 0) {
-  gateway.add_provider(std::make_unique<services::sts::Provider>());
+// Returns the IAM authorizer (also installed in the gateway).
+std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gateway, storage::Database& db,
+                                                         Clock& clock, events::Bus& bus,
+                                                         auth::CredentialStore& credentials,
+                                                         const ProviderOptions& options = {}) {
+  auto iam = std::make_unique<services::iam::Provider>(db, credentials);
+  auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, options.iam_enforcement);
+  gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const spec::Operation& op,
+                                      const protocol::Value& input) { return authorizer->authorize(ctx, op, input); });
+  gateway.add_provider(std::make_unique<services::sts::Provider>(*iam, *authorizer, credentials));
+  gateway.add_provider(std::move(iam));
   services::ec2::Options ec2_options;
-  ec2_options.transition_seconds = ec2_transition_seconds;
+  ec2_options.transition_seconds = options.ec2_transition_seconds;
   gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
   auto eventbridge = std::make_unique<services::eventbridge::Provider>(db, clock, bus);
   eventbridge->targets().set_caller([&gateway](const std::string& service, const std::string& operation,
@@ -54,6 +70,7 @@ void add_providers(gateway::Gateway& gateway, storage::Database& db, Clock& cloc
   });
   gateway.add_provider(std::move(eventbridge));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+  return authorizer;
 }
 
 int serve(const ServeOptions& o) {
@@ -95,10 +112,13 @@ int serve(const ServeOptions& o) {
   Clock clock;
   admin::restore_clock(**db, clock);
   auth::CredentialStore credentials(o.strict_credentials);
+  events::Bus bus;  // before the gateway: its providers unsubscribe when destroyed
   gateway::Gateway gateway({}, credentials, clock);
-  events::Bus bus;
-  add_providers(gateway, **db, clock, bus, o.ec2_transition_seconds);
-  admin::Admin admin(gateway, clock, **db, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
+  auto authorizer = add_providers(gateway, **db, clock, bus, credentials,
+                                  {o.ec2_transition_seconds, o.iam_enforcement == "on"});
+  admin::Admin admin(gateway, clock, **db,
+                     {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
+                      [authorizer] { return authorizer->decisions(); }});
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
   http::ServerOptions so;
@@ -142,9 +162,9 @@ int list_operations() {
   if (!db) return 1;
   Clock clock;
   auth::CredentialStore credentials;
-  gateway::Gateway gateway({}, credentials, clock);
   events::Bus bus;
-  add_providers(gateway, **db, clock, bus);
+  gateway::Gateway gateway({}, credentials, clock);
+  add_providers(gateway, **db, clock, bus, credentials);
   std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
   for (const auto& c : gateway.coverage()) {
     if (c.implemented.empty()) continue;
@@ -229,6 +249,10 @@ int main(int argc, char** argv) {
                         "Clock seconds an EC2 instance spends pending/stopping/shutting-down (0: until the next read)")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  serve_cmd->add_option("--iam-enforcement", serve_options.iam_enforcement,
+                        "Authorize requests of IAM users and roles with their policies")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   serve_cmd->add_flag("--sync-full", serve_options.sync_full,
                       "fsync the database on every commit (survives power loss, not only kill -9)");
 
