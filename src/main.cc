@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include "gateway/gateway.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "services/s3/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -36,9 +39,12 @@ struct ServeOptions {
 };
 
 // Every provider nuage serves. The one place a new service is wired in.
-void add_providers(gateway::Gateway& gateway, storage::Database& db) {
+// `work_dir`: the data folder (or the ephemeral temp folder), on the same
+// file system as the HTTP spool folder.
+void add_providers(gateway::Gateway& gateway, storage::Database& db, const fs::path& work_dir) {
   gateway.add_provider(std::make_unique<services::sts::Provider>());
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+  gateway.add_provider(std::make_unique<services::s3::Provider>(db, work_dir / "blobs"));
 }
 
 int serve(const ServeOptions& o) {
@@ -80,7 +86,7 @@ int serve(const ServeOptions& o) {
   Clock clock;
   auth::CredentialStore credentials(o.strict_credentials);
   gateway::Gateway gateway({}, credentials, clock);
-  add_providers(gateway, **db);
+  add_providers(gateway, **db, work_dir);
   admin::Admin admin(gateway, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
@@ -126,7 +132,10 @@ int list_operations() {
   Clock clock;
   auth::CredentialStore credentials;
   gateway::Gateway gateway({}, credentials, clock);
-  add_providers(gateway, **db);
+  fs::path scratch = fs::temp_directory_path() / ("nuage-operations-" + std::to_string(::getpid()));
+  add_providers(gateway, **db, scratch);
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
   std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
   for (const auto& c : gateway.coverage()) {
     if (c.implemented.empty()) continue;

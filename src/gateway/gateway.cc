@@ -224,6 +224,15 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
     if (!verified.ok()) return fail(verified.error());
     ctx.caller = *cred;
     ctx.account_id = cred->account_id;
+    if (text::starts_with(info.payload_hash, "STREAMING-")) {
+      auth::ChunkSigning cs;
+      cs.signed_chunks = info.payload_hash != auth::kStreamingUnsignedTrailer;
+      cs.signing_key = auth::signing_key(cred->secret_key, info.date, info.region, info.service);
+      cs.amz_date = info.amz_date;
+      cs.scope = info.scope();
+      cs.seed_signature = info.signature;
+      ctx.chunked = std::move(cs);
+    }
   } else if (op.value()->unsigned_allowed || is_s3(service_name)) {
     ctx.anonymous = true;
     ctx.account_id = auth::kDefaultAccount;
