@@ -686,11 +686,11 @@ Status verify_sigv2(const http::Request& request, const SignatureInfo& info, std
     }
   }
   std::stable_sort(sub.begin(), sub.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string resource(request.path());
+  std::string subresources;
   for (size_t i = 0; i < sub.size(); ++i) {
-    resource += i == 0 ? "?" : "&";
-    resource += sub[i].first;
-    if (sub[i].second) resource += "=" + *sub[i].second;
+    subresources += i == 0 ? "?" : "&";
+    subresources += sub[i].first;
+    if (sub[i].second) subresources += "=" + *sub[i].second;
   }
   std::map<std::string, std::string> amz;
   for (const auto& [k, v] : request.headers.items())
@@ -701,9 +701,16 @@ Status verify_sigv2(const http::Request& request, const SignatureInfo& info, std
   std::string sts = request.method + "\n" + request.headers.get("content-md5") + "\n" +
                     request.headers.get("content-type") + "\n" + std::to_string(info.sigv2_expires) + "\n";
   for (const auto& [k, v] : amz) sts += k + ":" + v + "\n";
-  sts += resource;
-  std::string expected = text::base64_encode(crypto::hmac_sha1(secret, sts));
-  if (!constant_time_equal(expected, info.signature)) {
+  // botocore signs a bucket's resource as "/bucket/" even when it sends the
+  // path-style request to "/bucket"; accept both spellings.
+  std::string path(request.path());
+  auto matches = [&](const std::string& resource) {
+    return constant_time_equal(text::base64_encode(crypto::hmac_sha1(secret, sts + resource)), info.signature);
+  };
+  bool bucket_only = path.size() > 1 && path.find('/', 1) == std::string::npos;
+  bool match = matches(path + subresources) || (bucket_only && matches(path + "/" + subresources));
+  sts += path + subresources;
+  if (!match) {
     AwsError e = make_error("SignatureDoesNotMatch", kSignatureMismatch, 403);
     e.fields["AWSAccessKeyId"] = info.access_key;
     e.fields["StringToSign"] = sts;

@@ -10,6 +10,7 @@ import types
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta  # noqa: F401  (seed 002's imports)
 from pathlib import Path
 
@@ -263,8 +264,8 @@ def test_seed_002_paginate_delete_presign_copy(eu, tmp_path):
     src, dst = unique("src"), unique("dst")
     assert seed.create_bucket(src) and seed.create_bucket(dst)
     keys = [f"logs/{i:04d}.log" for i in range(1234)]
-    for k in keys:
-        s3.put_object(Bucket=src, Key=k, Body=k.encode())
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: s3.put_object(Bucket=src, Key=k, Body=k.encode()), keys))
     s3.put_object(Bucket=src, Key="other/x", Body=b"x")
     listed = seed.list_objects(src, prefix="logs/")
     assert [o["key"] for o in listed] == keys  # 2 pages, in order
