@@ -633,3 +633,65 @@ def test_kill_9_during_uploads(start_nuage, data_dir):
     for u in inflight_parts:
         expected += len(s3.list_parts(Bucket=bucket, Key="inflight", UploadId=u["UploadId"]).get("Parts", []))
     assert blob_files == expected
+
+
+# ---- aws-chunked bodies (what SDKs send over TLS, and other SDKs over HTTP) ----
+
+def _chunked_put(nuage, bucket, key, data, mode, trailer_value=None):
+    import hmac
+    creds = Credentials("test", "test")
+    host = f"127.0.0.1:{nuage.port}"
+    headers = {"Host": host, "Content-Encoding": "aws-chunked", "X-Amz-Content-SHA256": mode,
+               "x-amz-decoded-content-length": str(len(data))}
+    if trailer_value is not None:
+        headers["x-amz-trailer"] = "x-amz-checksum-crc32"
+    req = AWSRequest(method="PUT", url=f"http://{host}/{bucket}/{key}", headers=headers)
+    class StreamingAuth(S3SigV4Auth):
+        def payload(self, request):
+            return mode
+
+    StreamingAuth(creds, "s3", "us-east-1").add_auth(req)
+    seed = req.headers["Authorization"].split("Signature=")[1]
+    amz_date = req.headers["X-Amz-Date"]
+    scope = f"{amz_date[:8]}/us-east-1/s3/aws4_request"
+
+    def sign(key_bytes, msg):
+        return hmac.new(key_bytes, msg.encode(), hashlib.sha256).digest()
+
+    k = sign(sign(sign(sign(b"AWS4test", amz_date[:8]), "us-east-1"), "s3"), "aws4_request")
+    chunks = [data[i:i + 65536] for i in range(0, len(data), 65536)] + [b""]
+    body, prev = b"", seed
+    empty = hashlib.sha256(b"").hexdigest()
+    for c in chunks:
+        if mode == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD":
+            sts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, prev, empty, hashlib.sha256(c).hexdigest()])
+            prev = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+            body += f"{len(c):x};chunk-signature={prev}\r\n".encode() + c + b"\r\n"
+        else:
+            body += f"{len(c):x}\r\n".encode() + c + (b"\r\n" if c else b"")
+    if mode == "STREAMING-UNSIGNED-PAYLOAD-TRAILER":
+        body += f"x-amz-checksum-crc32:{trailer_value}\r\n\r\n".encode()
+    conn = http.client.HTTPConnection("127.0.0.1", nuage.port, timeout=30)
+    conn.request("PUT", f"/{bucket}/{key}", body=body, headers=dict(req.headers.items()))
+    res = conn.getresponse()
+    out = (res.status, res.read(), res.getheader("x-amz-checksum-crc32"))
+    conn.close()
+    return out
+
+
+@pytest.mark.parametrize("size", [1000, 3 * 1024 * 1024 + 5])  # in memory, and spooled to a file
+def test_aws_chunked_uploads(nuage, s3, bucket, size):
+    data = os.urandom(size)
+    status, body, _ = _chunked_put(nuage, bucket, "signed", data, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+    assert status == 200, body
+    g = s3.get_object(Bucket=bucket, Key="signed")
+    assert g["Body"].read() == data and g.get("ContentEncoding") is None
+    good = b64(zlib.crc32(data).to_bytes(4, "big"))
+    status, body, echoed = _chunked_put(nuage, bucket, "trailer", data, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", good)
+    assert status == 200 and echoed == good, body
+    assert s3.get_object(Bucket=bucket, Key="trailer")["Body"].read() == data
+    bad = b64((zlib.crc32(data) ^ 1).to_bytes(4, "big"))
+    status, body, _ = _chunked_put(nuage, bucket, "bad", data, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", bad)
+    assert status == 400 and b"<Code>BadDigest</Code>" in body
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="bad")
