@@ -3,6 +3,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <unistd.h>
+
 #include <cmath>
 #include <string>
 
@@ -46,6 +48,23 @@ inline AwsError precondition_failed(const std::string& condition) {
                   Value{{"Condition", condition}}};
 }
 inline AwsError not_modified() { return AwsError{"NotModified", "Not Modified", 304}; }
+
+// What S3 keeps of a write request's representation headers (content type
+// and encoding, disposition, cache control, Metadata, StorageClass...).
+Value content_meta(const Value& in);
+// x-amz-tagging: "k1=v1&k2=v2" (form-encoded) as a TagSet array.
+Result<Value> parse_tagging_header(const std::string& header);
+
+// Writes all of `data` to `fd`; false on error.
+inline bool write_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t w = ::write(fd, data, size);
+    if (w <= 0) return false;
+    data += w;
+    size -= static_cast<size_t>(w);
+  }
+  return true;
+}
 
 inline constexpr const char* kObjectColumns =
     "id, bucket, key, version_id, latest, delete_marker, blob, size, etag, modified, meta";

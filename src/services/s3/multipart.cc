@@ -84,19 +84,12 @@ Result<Output> Provider::create_multipart_upload(Context& ctx, const Value& in) 
   if (key.size() > 1024) return AwsError{"KeyTooLongError", "Your key is too long", 400};
   auto b = find_bucket(ctx, bucket);
   if (!b) return b.error();
-  // The object's metadata is fixed now: reuse PutObject's reading of it.
-  Value meta = Value::object();
-  for (const char* m : {"ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl",
-                        "Expires", "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId"})
-    if (auto it = in.find(m); it != in.end() && !it->is_null()) meta[m] = *it;
-  if (!meta.contains("ContentType")) meta["ContentType"] = "binary/octet-stream";
-  if (auto it = in.find("Metadata"); it != in.end() && it->is_object() && !it->empty()) meta["Metadata"] = *it;
-  if (auto it = in.find("StorageClass"); it != in.end() && *it != "STANDARD") meta["StorageClass"] = *it;
+  // The object's metadata is fixed now, read as PutObject reads it.
+  Value meta = content_meta(in);
   if (auto it = in.find("Tagging"); it != in.end()) {
-    Value tags = Value::array();
-    if (auto pairs = text::parse_query(it->get<std::string>(), true))
-      for (auto& [k, v] : *pairs) tags.push_back({{"Key", k}, {"Value", v}});
-    if (!tags.empty()) meta["Tags"] = tags;
+    auto tags = parse_tagging_header(it->get<std::string>());
+    if (!tags) return tags.error();
+    if (!tags->empty()) meta["Tags"] = *tags;
   }
   std::string type = in.value("ChecksumType", "");
   if (auto it = in.find("ChecksumAlgorithm"); it != in.end()) {
@@ -247,13 +240,9 @@ Result<fs::path> concat(storage::BlobStore& store, const std::vector<std::string
           break;
         }
         sum->update(std::string_view(buf.data(), static_cast<size_t>(n)));
-        for (ssize_t done = 0; done < n;) {
-          ssize_t w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
-          if (w <= 0) {
-            ok = false;
-            break;
-          }
-          done += w;
+        if (!write_all(out, buf.data(), static_cast<size_t>(n))) {
+          ok = false;
+          break;
         }
       }
     }

@@ -13,14 +13,12 @@ using namespace detail;
 using Object = Provider::Object;
 using Output = Provider::Output;
 
-namespace {
-
 // The representation headers S3 keeps with an object.
-constexpr const char* kContentMembers[] = {"ContentType",  "ContentEncoding", "ContentDisposition",
+static constexpr const char* kContentMembers[] = {"ContentType",  "ContentEncoding", "ContentDisposition",
                                            "ContentLanguage", "CacheControl", "Expires",
                                            "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId"};
 
-Value content_meta(const Value& in) {
+Value detail::content_meta(const Value& in) {
   Value meta = Value::object();
   for (const char* m : kContentMembers)
     if (auto it = in.find(m); it != in.end() && !it->is_null()) meta[m] = *it;
@@ -41,8 +39,7 @@ Value content_meta(const Value& in) {
   return meta;
 }
 
-// x-amz-tagging: "k1=v1&k2=v2" (form-encoded).
-Result<Value> parse_tagging_header(const std::string& header) {
+Result<Value> detail::parse_tagging_header(const std::string& header) {
   Value tags = Value::array();
   auto pairs = text::parse_query(header, true);
   if (!pairs) return invalid_argument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.", "x-amz-tagging", header);
@@ -53,6 +50,8 @@ Result<Value> parse_tagging_header(const std::string& header) {
   }
   return tags;
 }
+
+namespace {
 
 Status check_key(const std::string& key) {
   if (key.size() > 1024)

@@ -324,14 +324,7 @@ Result<Provider::Stored> Provider::copy_blob(const std::string& blob, int64_t of
       break;
     }
     md5.update(std::string_view(buf.data(), static_cast<size_t>(n)));
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
-      if (w <= 0) {
-        ok = false;
-        break;
-      }
-      done += w;
-    }
+    if (!write_all(out, buf.data(), static_cast<size_t>(n))) ok = false;
     pos += n;
     left -= n;
   }
