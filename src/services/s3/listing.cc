@@ -77,10 +77,12 @@ Result<Output> Provider::list_objects(Context& ctx, const Value& in, bool v2) {
   std::string last;
   for (int guard = 0; !done && guard < 1000000; ++guard) {
     std::vector<Object> rows;
-    NUAGE_TRY(db_.exec(std::string("SELECT ") + kObjectColumns +
-                           " FROM s3_objects WHERE bucket = ? AND latest = 1 AND key > ? AND key >= ? "
-                           "ORDER BY key LIMIT ?",
-                       {bucket, cursor, prefix, kBatch}, [&](const storage::Row& r) { rows.push_back(read_object(r)); }));
+    // One bound only, so the index range starts where the page does.
+    bool from_prefix = cursor < prefix;
+    NUAGE_TRY(db_.exec(std::string("SELECT ") + kObjectColumns + " FROM s3_objects WHERE bucket = ? AND latest = 1 AND " +
+                           (from_prefix ? "key >= ?" : "key > ?") + " ORDER BY key LIMIT ?",
+                       {bucket, from_prefix ? prefix : cursor, kBatch},
+                       [&](const storage::Row& r) { rows.push_back(read_object(r)); }));
     if (rows.empty()) break;
     bool reseek = false;
     for (const auto& o : rows) {
