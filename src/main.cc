@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include "services/eventbridge/provider.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
+#include "services/s3/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -48,11 +51,13 @@ struct ProviderOptions {
 };
 
 // Every provider nuage serves. The one place a new service is wired in.
-// Returns the IAM authorizer (also installed in the gateway).
+// Returns the IAM authorizer (also installed in the gateway). `work_dir`: the
+// data folder (or the ephemeral temp folder), on the same file system as the
+// HTTP spool folder.
 std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gateway, storage::Database& db,
                                                          Clock& clock, events::Bus& bus,
                                                          auth::CredentialStore& credentials,
-                                                         const ProviderOptions& options = {}) {
+                                                         const fs::path& work_dir, const ProviderOptions& options = {}) {
   auto iam = std::make_unique<services::iam::Provider>(db, credentials);
   auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, options.iam_enforcement);
   gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const spec::Operation& op,
@@ -70,6 +75,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   });
   gateway.add_provider(std::move(eventbridge));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+  gateway.add_provider(std::make_unique<services::s3::Provider>(db, work_dir / "blobs"));
   return authorizer;
 }
 
@@ -114,7 +120,7 @@ int serve(const ServeOptions& o) {
   auth::CredentialStore credentials(o.strict_credentials);
   events::Bus bus;  // before the gateway: its providers unsubscribe when destroyed
   gateway::Gateway gateway({}, credentials, clock);
-  auto authorizer = add_providers(gateway, **db, clock, bus, credentials,
+  auto authorizer = add_providers(gateway, **db, clock, bus, credentials, work_dir,
                                   {o.ec2_transition_seconds, o.iam_enforcement == "on"});
   admin::Admin admin(gateway, clock, **db,
                      {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
@@ -164,7 +170,10 @@ int list_operations() {
   auth::CredentialStore credentials;
   events::Bus bus;
   gateway::Gateway gateway({}, credentials, clock);
-  add_providers(gateway, **db, clock, bus, credentials);
+  fs::path scratch = fs::temp_directory_path() / ("nuage-operations-" + std::to_string(::getpid()));
+  add_providers(gateway, **db, clock, bus, credentials, scratch);
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
   std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
   for (const auto& c : gateway.coverage()) {
     if (c.implemented.empty()) continue;

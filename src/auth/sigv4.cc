@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <utility>
 
 #include "common/crypto.h"
@@ -588,10 +590,29 @@ std::optional<Result<SignatureInfo>> parse_signature(const http::Request& reques
   if (presigned) return parse_presigned(*params, s3);
   if (s3 && query.find("Signature=") != std::string_view::npos &&
       query.find("AWSAccessKeyId=") != std::string_view::npos) {
-    // SigV2 query authentication, which nuage (like newer S3 regions) refuses.
-    return Result<SignatureInfo>(make_error(
-        "InvalidRequest",
-        "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.", 400));
+    // SigV2 query authentication: S3's older regions still take it, and
+    // boto3 presigns S3 URLs this way unless told otherwise.
+    auto pairs = text::parse_query(query, false);
+    SignatureInfo info;
+    info.presigned = true;
+    info.sigv2 = true;
+    bool has_expires = false;
+    if (pairs)
+      for (const auto& [k, v] : *pairs) {
+        if (k == "AWSAccessKeyId") info.access_key = v;
+        else if (k == "Signature") info.signature = v;
+        else if (k == "x-amz-security-token") info.session_token = v;
+        else if (k == "Expires" && !v.empty() && v.size() < 18 &&
+                 v.find_first_not_of("0123456789") == std::string::npos) {
+          info.sigv2_expires = std::stoll(v);
+          has_expires = true;
+        }
+      }
+    if (!pairs || info.access_key.empty() || info.signature.empty() || !has_expires)
+      return Result<SignatureInfo>(make_error(
+          "AccessDenied", "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters",
+          403));
+    return Result<SignatureInfo>(std::move(info));
   }
   return std::nullopt;
 }
@@ -630,8 +651,80 @@ std::string compute_signature(const http::Request& request, const SignatureInfo&
                        double_encode_path ? PathMode::kDoubleEncode : PathMode::kS3Canonical);
 }
 
+namespace {
+
+// S3 SigV2 query authentication (AWS's "Signing and authenticating REST
+// requests", query string alternative): HMAC-SHA1 over
+// VERB \n Content-MD5 \n Content-Type \n Expires \n amz-headers resource.
+Status verify_sigv2(const http::Request& request, const SignatureInfo& info, std::string_view secret,
+                    const VerifyOptions& options) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(options.now.time_since_epoch()).count();
+  if (now > info.sigv2_expires) {
+    AwsError e = make_error("AccessDenied", "Request has expired", 403);
+    e.fields["Expires"] = timefmt::iso8601(std::chrono::system_clock::time_point(std::chrono::seconds(info.sigv2_expires)));
+    e.fields["ServerTime"] = timefmt::iso8601(options.now);
+    return e;
+  }
+  // Sub-resources that are part of the signed resource (botocore's list).
+  static const std::set<std::string, std::less<>> kSubresources = {
+      "accelerate", "acl", "analytics", "cors", "defaultObjectAcl", "delete", "inventory", "lifecycle",
+      "location", "logging", "metrics", "notification", "object-lock", "partNumber", "policy",
+      "replication", "requestPayment", "response-cache-control", "response-content-disposition",
+      "response-content-encoding", "response-content-language", "response-content-type", "response-expires",
+      "restore", "select", "select-type", "storageClass", "tagging", "torrent", "uploadId", "uploads",
+      "versionId", "versioning", "versions", "website"};
+  std::vector<std::pair<std::string, std::optional<std::string>>> sub;
+  for (const auto& part : text::split(request.query(), '&')) {
+    auto eq = part.find('=');
+    std::string key = part.substr(0, eq);
+    if (!kSubresources.count(key)) continue;
+    if (eq == std::string::npos) {
+      sub.emplace_back(key, std::nullopt);
+    } else {
+      auto v = text::uri_decode(std::string_view(part).substr(eq + 1));
+      sub.emplace_back(key, v ? *v : part.substr(eq + 1));
+    }
+  }
+  std::stable_sort(sub.begin(), sub.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string subresources;
+  for (size_t i = 0; i < sub.size(); ++i) {
+    subresources += i == 0 ? "?" : "&";
+    subresources += sub[i].first;
+    if (sub[i].second) subresources += "=" + *sub[i].second;
+  }
+  std::map<std::string, std::string> amz;
+  for (const auto& [k, v] : request.headers.items())
+    if (text::starts_with(k, "x-amz-")) {
+      std::string& slot = amz[k];
+      slot += (slot.empty() ? "" : ",") + std::string(text::trim(v));
+    }
+  std::string sts = request.method + "\n" + request.headers.get("content-md5") + "\n" +
+                    request.headers.get("content-type") + "\n" + std::to_string(info.sigv2_expires) + "\n";
+  for (const auto& [k, v] : amz) sts += k + ":" + v + "\n";
+  // botocore signs a bucket's resource as "/bucket/" even when it sends the
+  // path-style request to "/bucket"; accept both spellings.
+  std::string path(request.path());
+  auto matches = [&](const std::string& resource) {
+    return constant_time_equal(text::base64_encode(crypto::hmac_sha1(secret, sts + resource)), info.signature);
+  };
+  bool bucket_only = path.size() > 1 && path.find('/', 1) == std::string::npos;
+  bool match = matches(path + subresources) || (bucket_only && matches(path + "/" + subresources));
+  sts += path + subresources;
+  if (!match) {
+    AwsError e = make_error("SignatureDoesNotMatch", kSignatureMismatch, 403);
+    e.fields["AWSAccessKeyId"] = info.access_key;
+    e.fields["StringToSign"] = sts;
+    e.fields["SignatureProvided"] = info.signature;
+    return e;
+  }
+  return {};
+}
+
+}  // namespace
+
 Status verify(const http::Request& request, const SignatureInfo& info, std::string_view secret,
               const VerifyOptions& options) {
+  if (info.sigv2) return verify_sigv2(request, info, secret, options);
   NUAGE_TRY(check_time(info, options));
 
   const std::string* header_hash = request.headers.find("x-amz-content-sha256");

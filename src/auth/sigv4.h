@@ -40,6 +40,11 @@ struct SignatureInfo {
   std::optional<long> expires_seconds;  // presigned only: X-Amz-Expires
   std::string session_token;       // X-Amz-Security-Token, if any
   std::string payload_hash;        // x-amz-content-sha256 as sent ("" if absent)
+  // S3 only: a SigV2 presigned URL (AWSAccessKeyId, Signature, Expires),
+  // what boto3's generate_presigned_url makes for S3 by default. `signature`
+  // is then base64, and `sigv2_expires` the epoch second it expires at.
+  bool sigv2 = false;
+  long long sigv2_expires = 0;
 
   std::string scope() const { return date + "/" + region + "/" + service + "/aws4_request"; }
 };

@@ -1005,9 +1005,30 @@ TEST(SigV4Parse, PresignedErrors) {
   EXPECT_EQ(parse_error(req("/k?X-Amz-Credential=AK%2F2013&X-Amz-Signature=%zz"), false).code,
             "IncompleteSignature");
 
-  // SigV2 query authentication is refused by S3.
-  EXPECT_EQ(parse_error(req("/k?AWSAccessKeyId=AK&Expires=1700000000&Signature=abc%3D"), true).code,
-            "InvalidRequest");
+  // SigV2 query authentication needs all three parameters.
+  EXPECT_EQ(parse_error(req("/k?AWSAccessKeyId=AK&Signature=abc%3D"), true).code, "AccessDenied");
+}
+
+// S3 SigV2 presigned URLs (boto3's default for S3): HMAC-SHA1 over verb,
+// Content-MD5, Content-Type, Expires and the resource.
+TEST(SigV2Query, VerifiesExpiresAndTampering) {
+  const std::string secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  // base64(HMAC-SHA1(secret, "GET\n\n\n1141889120\n/johnsmith/photos/puppy.jpg"))
+  const std::string good =
+      "/johnsmith/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1141889120&"
+      "Signature=fScKGHCDI0NY5E7CYp9Vc8VKMbY%3D";
+  auto req = [](std::string target) { return make_request("GET", std::move(target), {{"Host", "h"}}); };
+  auto before = timefmt::from_epoch_seconds(1141889000);
+  EXPECT_TRUE(verify_at(req(good), secret, true, before).ok());
+  Status expired = verify_at(req(good), secret, true, timefmt::from_epoch_seconds(1141889121));
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.error().code, "AccessDenied");
+  EXPECT_EQ(expired.error().message, "Request has expired");
+  std::string tampered = good;
+  tampered.replace(tampered.find("puppy"), 5, "kitty");
+  Status bad = verify_at(req(tampered), secret, true, before);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "SignatureDoesNotMatch");
 }
 
 }  // namespace

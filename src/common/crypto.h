@@ -14,6 +14,7 @@ enum class Algorithm { kMd5, kSha1, kSha256 };
 std::string sha256(std::string_view data);
 std::string md5(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
+std::string hmac_sha1(std::string_view key, std::string_view data);  // S3 SigV2 presigned URLs
 std::string random_bytes(size_t n);
 
 // Incremental digest, for bodies too large to hold in memory.

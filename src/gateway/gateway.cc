@@ -217,6 +217,8 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
   auto fail = [&](const AwsError& e) { return proto->serialize_error(*svc, e, request_id); };
 
   // 2. S3 virtual-hosted style: the bucket moves from the host into the path.
+  // SigV4 signed the path as sent; SigV2 signs "/bucket/key" either way.
+  std::string sent_target = request.target;
   if (is_s3(service_name)) {
     std::string bucket = virtual_host_bucket(request, options_.s3_hosts);
     if (!bucket.empty()) request.target = "/" + bucket + std::string(request.target.empty() ? "/" : request.target);
@@ -253,10 +255,21 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
       return fail(AwsError{"ExpiredToken", "The security token included in the request is expired", 403});
     auth::VerifyOptions vo;
     vo.s3 = is_s3(service_name);
+    if (!info.sigv2) std::swap(request.target, sent_target);
     Status verified = auth::verify(request, info, cred->secret_key, vo);
+    if (!info.sigv2) std::swap(request.target, sent_target);
     if (!verified.ok()) return fail(verified.error());
     ctx.caller = *cred;
     ctx.account_id = cred->account_id;
+    if (text::starts_with(info.payload_hash, "STREAMING-")) {
+      auth::ChunkSigning cs;
+      cs.signed_chunks = info.payload_hash != auth::kStreamingUnsignedTrailer;
+      cs.signing_key = auth::signing_key(cred->secret_key, info.date, info.region, info.service);
+      cs.amz_date = info.amz_date;
+      cs.scope = info.scope();
+      cs.seed_signature = info.signature;
+      ctx.chunked = std::move(cs);
+    }
   } else if (op.value()->unsigned_allowed || is_s3(service_name)) {
     ctx.anonymous = true;
     ctx.account_id = auth::kDefaultAccount;

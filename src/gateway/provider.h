@@ -13,6 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include <optional>
+
+#include "auth/chunked.h"
 #include "auth/credentials.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -32,7 +35,12 @@ struct RequestContext {
   auth::Credential caller;
   bool anonymous = false;
   std::string source_ip;
-  const http::Body* body = nullptr;  // raw body, for streaming payloads only
+  // Raw body, for streaming payloads only. A provider may take a spooled
+  // file over (Body::release_file) to rename it into the blob store.
+  http::Body* body = nullptr;
+  // Set when the body is aws-chunked (x-amz-content-sha256: STREAMING-...):
+  // what auth::ChunkedDecoder needs to decode and verify it.
+  std::optional<auth::ChunkSigning> chunked;
   const Clock* clock = nullptr;
 };
 

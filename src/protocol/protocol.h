@@ -34,6 +34,9 @@ struct Output {
   Value value = Value::object();
   std::optional<http::FileRange> stream_file;  // streamed from disk
   std::optional<std::string> stream_bytes;     // or sent from memory
+  // Overrides the operation's HTTP status when the model has no statusCode
+  // member for it (S3's 206 Partial Content for a Range GET).
+  std::optional<int> status;
 };
 
 class Protocol {

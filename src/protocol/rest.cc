@@ -26,6 +26,11 @@ struct Route {
   std::vector<std::pair<std::string, std::optional<std::string>>> query;  // required literals
   int literals = 0;
   bool greedy = false;
+  // Required input members bound to the query string or a header: among
+  // routes that share a URI (S3's PutObject, CopyObject, UploadPart and
+  // UploadPartCopy are all PUT /{Bucket}/{Key+}), the request that carries
+  // them names the operation.
+  std::vector<std::pair<bool, std::string>> located;  // (is_header, wire name)
 };
 
 std::vector<std::string> path_segments(std::string_view path) {
@@ -58,7 +63,24 @@ Route make_route(const spec::Operation& op) {
       else r.query.emplace_back(key, part.substr(eq + 1));
     }
   }
+  if (const spec::Shape* in = op.input.shape) {
+    for (const auto& m : in->members) {
+      if (!in->required.count(m.name)) continue;
+      if (m.location == "header") r.located.emplace_back(true, text::lower(wire_name(m)));
+      else if (m.location == "querystring") r.located.emplace_back(false, wire_name(m));
+    }
+  }
   return r;
+}
+
+// How many of the route's required located members the request carries,
+// and whether it carries all of them.
+std::pair<bool, int> located_present(const Route& route, const http::Request& request,
+                                     const QueryParams& query) {
+  int present = 0;
+  for (const auto& [is_header, name] : route.located)
+    if (is_header ? request.headers.contains(name) : query.count(name) > 0) ++present;
+  return {present == static_cast<int>(route.located.size()), present};
 }
 
 struct Match {
@@ -125,6 +147,47 @@ Result<QueryParams> query_params(const http::Request& request) {
   QueryParams out;
   for (auto& [k, v] : *pairs) out.emplace(std::move(k), std::move(v));
   return out;
+}
+
+// Root element names of rest-xml output documents. The models give output
+// structures no locationName, while the service names the root after the
+// resource it returns; botocore ignores the root's name, but other clients
+// and the exact wire form need it. These are wire facts from S3's API
+// reference (each response's "Response Syntax"). Others: "<Operation>Result".
+const std::map<std::string, std::string, std::less<>>& output_root_names() {
+  static const std::map<std::string, std::string, std::less<>> names = {
+      {"ListBucketsOutput", "ListAllMyBucketsResult"},
+      {"ListObjectsOutput", "ListBucketResult"},
+      {"ListObjectsV2Output", "ListBucketResult"},
+      {"ListObjectVersionsOutput", "ListVersionsResult"},
+      {"ListMultipartUploadsOutput", "ListMultipartUploadsResult"},
+      {"ListPartsOutput", "ListPartsResult"},
+      {"CreateMultipartUploadOutput", "InitiateMultipartUploadResult"},
+      {"CompleteMultipartUploadOutput", "CompleteMultipartUploadResult"},
+      {"GetBucketVersioningOutput", "VersioningConfiguration"},
+      {"GetBucketLocationOutput", "LocationConstraint"},
+      {"DeleteObjectsOutput", "DeleteResult"},
+      {"GetObjectTaggingOutput", "Tagging"},
+      {"GetBucketTaggingOutput", "Tagging"},
+      {"GetBucketCorsOutput", "CORSConfiguration"},
+      {"GetBucketLifecycleConfigurationOutput", "LifecycleConfiguration"},
+      {"GetBucketLifecycleOutput", "LifecycleConfiguration"},
+      {"GetBucketAclOutput", "AccessControlPolicy"},
+      {"GetObjectAclOutput", "AccessControlPolicy"},
+      {"GetBucketEncryptionOutput", "ServerSideEncryptionConfiguration"},
+      {"GetBucketWebsiteOutput", "WebsiteConfiguration"},
+      {"GetBucketLoggingOutput", "BucketLoggingStatus"},
+      {"GetBucketNotificationConfigurationOutput", "NotificationConfiguration"},
+      {"GetBucketRequestPaymentOutput", "RequestPaymentConfiguration"},
+      {"GetBucketAccelerateConfigurationOutput", "AccelerateConfiguration"},
+      {"GetObjectAttributesOutput", "GetObjectAttributesResponse"},
+  };
+  return names;
+}
+
+std::string output_root_name(const spec::Shape& shape, const spec::Operation& op) {
+  auto it = output_root_names().find(shape.name);
+  return it == output_root_names().end() ? op.name + "Result" : it->second;
 }
 
 class RestProtocol : public Protocol {
@@ -197,7 +260,7 @@ class RestProtocol : public Protocol {
   http::Response serialize(const spec::Service& service, const spec::Operation& op, const Output& output,
                            const std::string& request_id) const override {
     http::Response res;
-    res.status = op.response_code;
+    res.status = output.status.value_or(op.response_code);
     add_request_id(res, request_id);
     const spec::Shape* shape = op.output.shape;
     if (!shape) {
@@ -239,7 +302,20 @@ class RestProtocol : public Protocol {
       spec::Member root;
       root.name = op.name + "Result";
       root.shape = shape;
-      root.location_name = shape->location_name.empty() ? op.name + "Result" : shape->location_name;
+      root.location_name = shape->location_name.empty() ? output_root_name(*shape, op) : shape->location_name;
+      // An output whose only body member is a scalar named like the root
+      // is that bare element (S3's <LocationConstraint>eu-west-1</...>).
+      const spec::Member* only = nullptr;
+      int body_members = 0;
+      for (const auto& m : shape->members)
+        if (m.location.empty()) ++body_members, only = &m;
+      if (body_members == 1 && only->shape->type != Type::kStructure && only->shape->type != Type::kList &&
+          only->shape->type != Type::kMap && wire_name(*only) == root.location_name) {
+        root.shape = only->shape;
+        auto it = value.find(only->name);
+        write_body(res, service, root, it == value.end() || it->is_null() ? Value("") : *it);
+        return res;
+      }
       write_body(res, service, root, value);
     } else {
       finish_empty(res);
@@ -273,12 +349,15 @@ class RestProtocol : public Protocol {
     if (it == router.by_method.end()) return no_route(request);
     auto req = path_segments(request.path());
     const Route* best = nullptr;
+    std::pair<bool, int> best_located;
     std::map<std::string, std::string> best_labels;
     for (const auto& route : it->second) {
       std::map<std::string, std::string> labels;
       if (!match_route(route, req, *query, labels)) continue;
-      if (!best || better(route, *best)) {
+      auto located = located_present(route, request, *query);
+      if (!best || better(route, located, *best, best_located)) {
         best = &route;
+        best_located = located;
         best_labels = std::move(labels);
       }
     }
@@ -288,8 +367,11 @@ class RestProtocol : public Protocol {
     return Status::Ok();
   }
 
-  static bool better(const Route& a, const Route& b) {
+  static bool better(const Route& a, std::pair<bool, int> a_located, const Route& b,
+                     std::pair<bool, int> b_located) {
     if (a.query.size() != b.query.size()) return a.query.size() > b.query.size();
+    if (a_located != b_located) return a_located > b_located;
+    if (a.op->deprecated != b.op->deprecated) return !a.op->deprecated;
     if (a.literals != b.literals) return a.literals > b.literals;
     if (a.greedy != b.greedy) return !a.greedy;
     return a.segments.size() > b.segments.size();

@@ -155,6 +155,7 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
     }
     if (auto errs = j.find("errors"); errs != j.end())
       for (const auto& e : *errs) op.errors.push_back(&svc->shapes.at(e.at("shape").get<std::string>()));
+    op.deprecated = flag(j, "deprecated");
     std::string authtype = str(j, "authtype");
     op.unsigned_allowed = authtype == "none";
     if (auto auth = j.find("auth"); auth != j.end())

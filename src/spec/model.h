@@ -84,6 +84,7 @@ struct Operation {
   std::string result_wrapper;
   std::vector<const Shape*> errors;
   bool unsigned_allowed = false;  // authtype "none"/ "v4-unsigned-body"
+  bool deprecated = false;        // superseded by an operation on the same route
   std::string host_prefix;
 };
 

@@ -1,0 +1,134 @@
+// Amazon S3 (rest-xml): buckets, objects with versions, multipart uploads,
+// tagging, policies, CORS and lifecycle configuration.
+//
+// State lives in the shared database (tables s3_buckets, s3_objects,
+// s3_uploads, s3_parts); object bytes live in a BlobStore of their own.
+// Every object version and every uploaded part names one immutable blob.
+// An upload streams from the request body (memory or spooled file) through
+// MD5/checksum computation into a blob file, which is renamed into place
+// before the row naming it is committed: a crash leaves at most an
+// unreferenced file (collected at start), never a partial object. Blobs a
+// committed change no longer names are removed after the commit.
+//
+// Thread-safety: handlers run concurrently; each one's reads and writes go
+// through one database transaction, so requests see whole updates.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/provider.h"
+#include "services/s3/checksum.h"
+#include "storage/blob_store.h"
+#include "storage/database.h"
+
+namespace nuage::services::s3 {
+
+class Provider : public gateway::Provider {
+ public:
+  // `blob_root`: folder of the object bytes (on the file system of the HTTP
+  // spool folder, so a spooled body is adopted with a rename).
+  Provider(storage::Database& db, const std::filesystem::path& blob_root);
+  std::string_view service() const override { return "s3"; }
+  void register_operations(gateway::OperationTable& table) override;
+  void reset() override;
+
+  using Context = gateway::RequestContext;
+  using Value = gateway::Value;
+  using Output = gateway::Output;
+
+  struct Bucket {
+    std::string name, account, region, versioning;  // versioning: "", "Enabled", "Suspended"
+    double created = 0;
+    Value config = Value::object();  // tags, policy, cors, lifecycle
+  };
+  struct Object {
+    int64_t id = 0;  // insertion order: the newest version has the largest id
+    std::string bucket, key, version_id, blob, etag;
+    bool latest = false, delete_marker = false;
+    int64_t size = 0;
+    double modified = 0;
+    Value meta = Value::object();  // content headers, Metadata, StorageClass, Tags, Checksum, PartsCount
+  };
+  // A body that has been stored as a blob (not yet named by any row).
+  struct Stored {
+    std::string blob, md5_hex;
+    int64_t size = 0;
+    std::optional<ChecksumAlgorithm> algorithm;
+    std::string checksum;  // base64, when algorithm is set
+  };
+
+ private:
+  // Buckets (provider.cc)
+  Result<Output> create_bucket(Context& ctx, const Value& in);
+  Result<Output> delete_bucket(Context& ctx, const Value& in);
+  Result<Output> head_bucket(Context& ctx, const Value& in);
+  Result<Output> list_buckets(Context& ctx, const Value& in);
+  Result<Output> get_bucket_location(Context& ctx, const Value& in);
+  Result<Output> put_bucket_versioning(Context& ctx, const Value& in);
+  Result<Output> get_bucket_versioning(Context& ctx, const Value& in);
+  // Stored configuration documents: tags, policy, CORS, lifecycle.
+  Result<Output> put_bucket_config(Context& ctx, const Value& in, const std::string& field);
+  Result<Output> get_bucket_config(Context& ctx, const Value& in, const std::string& field);
+  Result<Output> delete_bucket_config(Context& ctx, const Value& in, const std::string& field);
+
+  // Objects (objects.cc)
+  Result<Output> put_object(Context& ctx, const Value& in);
+  Result<Output> get_object(Context& ctx, const Value& in, bool head);
+  Result<Output> delete_object(Context& ctx, const Value& in);
+  Result<Output> delete_objects(Context& ctx, const Value& in);
+  Result<Output> copy_object(Context& ctx, const Value& in);
+  Result<Output> put_object_tagging(Context& ctx, const Value& in);
+  Result<Output> get_object_tagging(Context& ctx, const Value& in);
+  Result<Output> delete_object_tagging(Context& ctx, const Value& in);
+  // The object an x-amz-copy-source names, after its x-amz-copy-source-if-*
+  // conditions; `source_version` is set to the version to report.
+  Result<Object> copy_source(const Context& ctx, const std::string& source, const Value& in,
+                             std::string& source_version);
+
+  // Listings (listing.cc)
+  Result<Output> list_objects(Context& ctx, const Value& in, bool v2);
+  Result<Output> list_object_versions(Context& ctx, const Value& in);
+
+  // Multipart uploads (multipart.cc)
+  Result<Output> create_multipart_upload(Context& ctx, const Value& in);
+  Result<Output> upload_part(Context& ctx, const Value& in);
+  Result<Output> upload_part_copy(Context& ctx, const Value& in);
+  Result<Output> complete_multipart_upload(Context& ctx, const Value& in);
+  Result<Output> abort_multipart_upload(Context& ctx, const Value& in);
+  Result<Output> list_parts(Context& ctx, const Value& in);
+  Result<Output> list_multipart_uploads(Context& ctx, const Value& in);
+
+ public:
+  // Shared helpers (used across the provider's files).
+  Result<Bucket> find_bucket(const Context& ctx, const std::string& name);
+  // The object's current version (version_id empty) or the named version;
+  // nullopt when there is none.
+  Result<std::optional<Object>> find_object(const std::string& bucket, const std::string& key,
+                                            const std::string& version_id);
+  // Stores the request body (plain, or aws-chunked) as a blob, verifying
+  // Content-MD5 and x-amz-checksum-* while it streams.
+  Result<Stored> store_body(Context& ctx, const Value& in);
+  // Copies bytes [offset, offset+length) of a blob into a new blob.
+  Result<Stored> copy_blob(const std::string& blob, int64_t offset, int64_t length);
+  // Adds a new version of bucket/key (replacing the "null" version unless
+  // versioning is Enabled) inside the caller's transaction; blobs no longer
+  // named are appended to `garbage`. Returns the new version id.
+  Result<std::string> insert_version(const Bucket& bucket, Object obj, std::vector<std::string>& garbage);
+  // Removes one version row inside the caller's transaction, promoting the
+  // next newest to latest.
+  Status remove_version(const Object& obj, std::vector<std::string>& garbage);
+  void discard(const std::vector<std::string>& blobs);
+  storage::Database& db() { return db_; }
+  storage::BlobStore& blobs() { return blobs_; }
+
+ private:
+  void collect_garbage();  // unreferenced blobs left by a crash
+
+  storage::Database& db_;
+  storage::BlobStore blobs_;
+};
+
+}  // namespace nuage::services::s3
