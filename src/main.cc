@@ -16,7 +16,9 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "events/bus.h"
+#include "services/cloudwatch/provider.h"
 #include "services/ec2/provider.h"
+#include "services/logs/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -46,6 +48,18 @@ void add_providers(gateway::Gateway& gateway, storage::Database& db, Clock& cloc
   ec2_options.transition_seconds = ec2_transition_seconds;
   gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+  // The Logs provider is also the logs::Sink other services write through.
+  auto logs = std::make_unique<services::logs::Provider>(db, clock);
+  gateway.add_provider(std::move(logs));
+  // CloudWatch is also the MetricsSink for AWS/Lambda metrics; its alarm
+  // actions call EC2 and Lambda through the gateway.
+  auto cloudwatch = std::make_unique<services::cloudwatch::Provider>(db, clock, bus);
+  cloudwatch->set_service_caller([&gateway](const std::string& service, const std::string& operation,
+                                            const protocol::Value& input, const auth::Credential& caller,
+                                            const std::string& region) {
+    return gateway.call(service, operation, input, caller, region);
+  });
+  gateway.add_provider(std::move(cloudwatch));
 }
 
 int serve(const ServeOptions& o) {
