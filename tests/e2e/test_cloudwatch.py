@@ -101,10 +101,9 @@ def test_seed_002_ec2_cpu_and_custom_metric(fresh_nuage):
     put_custom_metric(cw, "MonApp", "Commandes", 15)
     put_custom_metric(cw, "MonApp", "Latence", 120, unit="Milliseconds")
     points = get_metric(cw, "MonApp", "Commandes", [])
-    assert sum(1 for _ in points) >= 1
-    total = {k: v for k, v in points[0].items() if k in ("Average", "Maximum", "Minimum")} if len(points) == 1 else None
-    if total:
-        assert total == {"Average": 10.0, "Maximum": 15.0, "Minimum": 5.0}
+    assert 1 <= len(points) <= 2  # two puts, maybe on both sides of a 5-minute boundary
+    assert sum(p["Average"] for p in points) / len(points) == 10.0
+    assert min(p["Minimum"] for p in points) == 5.0 and max(p["Maximum"] for p in points) == 15.0
     assert points[0]["Unit"] == "Count"
 
 
@@ -318,9 +317,10 @@ def test_running_intervals_survive_restart(start_nuage, data_dir):
     cw = server.client("cloudwatch")
     t = clock_now(server)
     args = dict(Namespace="AWS/EC2", MetricName="NetworkIn", Dimensions=[{"Name": "InstanceId", "Value": iid}],
-                StartTime=t - timedelta(hours=1), EndTime=t, Period=300, Statistics=["Sum"])
+                StartTime=t - timedelta(hours=1), EndTime=t - timedelta(minutes=5), Period=300,
+                Statistics=["Sum"])
     before = cw.get_metric_statistics(**args)["Datapoints"]
-    assert len(before) >= 3 and all(p["Unit"] == "Bytes" and p["Sum"] > 0 for p in before)
+    assert len(before) >= 2 and all(p["Unit"] == "Bytes" and p["Sum"] > 0 for p in before)
     server.stop()
     server = start_nuage(data_dir=data_dir)
     assert server.client("cloudwatch").get_metric_statistics(**args)["Datapoints"] == before

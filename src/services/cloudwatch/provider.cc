@@ -137,8 +137,9 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
   schedule_evaluation();
 }
 
+// The subscription is not removed: main.cc destroys the bus before the
+// providers, and nothing publishes once serving has stopped.
 Provider::~Provider() {
-  bus_.unsubscribe(subscription_);
   std::lock_guard lock(alarms_mutex_);
   if (eval_timer_) clock_.cancel(eval_timer_);
   eval_timer_ = 0;
@@ -261,8 +262,11 @@ Result<std::map<double, double>> Provider::statistic_series(const std::string& a
                                                              const Value& metric, const std::string& stat,
                                                              int64_t period, double start, double end,
                                                              const std::string& unit) {
+  // Buckets start at multiples of the period, from the one holding StartTime
+  // to the last one starting before EndTime, each with all of its data.
   auto raws = load(account, region, metric.value("Namespace", ""), metric.value("MetricName", ""),
-                   canonical_dims(metric.value("Dimensions", Value::array())), start, end, unit);
+                   canonical_dims(metric.value("Dimensions", Value::array())), std::floor(start / period) * period,
+                   std::ceil(end / period) * period, unit);
   if (!raws) return raws.take_error();
   std::map<double, std::vector<const Raw*>> buckets;
   for (const auto& r : *raws) buckets[std::floor(r.ts / period) * period].push_back(&r);
@@ -404,7 +408,8 @@ Result<Output> Provider::get_metric_statistics(Context& ctx, const Value& in) {
       return invalid_value("The value " + s.get<std::string>() + " for parameter ExtendedStatistics is not supported.");
   std::string unit = in.value("Unit", "");
   auto raws = load(ctx.account_id, ctx.region, in.at("Namespace"), in.at("MetricName"),
-                   canonical_dims(in.value("Dimensions", Value::array())), start, end, unit);
+                   canonical_dims(in.value("Dimensions", Value::array())), std::floor(start / period) * period,
+                   std::ceil(end / static_cast<double>(period)) * period, unit);
   if (!raws) return raws.take_error();
   std::map<double, std::vector<const Raw*>> buckets;
   for (const auto& r : *raws) buckets[std::floor(r.ts / period) * period].push_back(&r);

@@ -372,18 +372,21 @@ Result<FilterPattern> FilterPattern::parse(std::string_view pattern) {
         if (j == std::string_view::npos) return invalid(pattern);
         term.text = std::string(p.substr(i + 1, j - i - 1));
         i = j + 1;
+      } else if (i < p.size() && p[i] == '%') {  // %regex%, spaces included
+        size_t j = p.find('%', i + 1);
+        if (j == std::string_view::npos || j == i + 1) return invalid(pattern);
+        term.text = std::string(p.substr(i, j + 1 - i));
+        i = j + 1;
+        try {
+          term.re = std::make_shared<std::regex>(term.text.substr(1, term.text.size() - 2));
+        } catch (const std::regex_error&) {
+          return invalid(pattern);
+        }
       } else {
         size_t j = i;
         while (j < p.size() && !std::isspace(static_cast<unsigned char>(p[j]))) ++j;
         term.text = std::string(p.substr(i, j - i));
         i = j;
-        if (term.text.size() >= 2 && term.text.front() == '%' && term.text.back() == '%') {
-          try {
-            term.re = std::make_shared<std::regex>(term.text.substr(1, term.text.size() - 2));
-          } catch (const std::regex_error&) {
-            return invalid(pattern);
-          }
-        }
       }
       if (term.text.empty()) return invalid(pattern);
       (sign == '?' ? node->optional : sign == '-' ? node->excluded : node->required).push_back(std::move(term));

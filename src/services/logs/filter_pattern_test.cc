@@ -26,6 +26,7 @@ const Case kCases[] = {
     {"ERROR -Retrying", "ERROR timeout. Retrying", false},
     {"%ERR[0-9]+%", "code ERR42", true},
     {"%ERR[0-9]+%", "code ERRx", false},
+    {"%disk [a-z]+% -tmp", "disk full on /", true},
     {"{ $.level = \"ERROR\" }", R"({"level": "ERROR", "msg": "x"})", true},
     {"{ $.level = \"ERROR\" }", R"({"level": "INFO"})", false},
     {"{ $.level = \"ERROR\" }", "ERROR not json", false},
