@@ -141,6 +141,7 @@ Result<Output> Provider::put_metric_alarm(Context& ctx, const Value& in) {
     return add_history(ctx.account_id, ctx.region, name, "ConfigurationUpdate",
                        "Alarm \"" + name + "\" " + (existing.is_null() ? "created" : "updated"), data, now);
   }));
+  schedule_evaluation();
   return Output{};
 }
 
@@ -347,13 +348,24 @@ Result<Output> Provider::describe_alarm_history(Context& ctx, const Value& in) {
 
 // --- evaluation -------------------------------------------------------------
 
+// The evaluation timer runs only while alarms exist: a clock moved years
+// ahead must not fire a minute timer millions of times for nothing.
+// Called with alarms_mutex_ held.
 void Provider::schedule_evaluation() {
+  if (eval_timer_ || stopping_) return;
+  bool any = false;
+  (void)db_.exec("SELECT 1 FROM cw_alarms LIMIT 1", {}, [&](const storage::Row&) { any = true; });
+  if (!any) return;
   double now = timefmt::epoch_seconds(clock_.now());
   double next = (std::floor(now / 60) + 1) * 60;
   eval_timer_ = clock_.schedule(timefmt::from_epoch_seconds(next), [this](Clock::TimePoint due) {
+    {
+      std::lock_guard lock(alarms_mutex_);
+      eval_timer_ = 0;
+    }
     evaluate_alarms(timefmt::epoch_seconds(due));
     std::lock_guard lock(alarms_mutex_);
-    if (eval_timer_) schedule_evaluation();
+    schedule_evaluation();
   });
 }
 
@@ -361,7 +373,7 @@ void Provider::evaluate_alarms(double now) {
   std::vector<Action> actions;
   {
     std::lock_guard lock(alarms_mutex_);
-    if (!eval_timer_) return;
+    if (stopping_) return;
     struct Row {
       std::string account, region;
       Value alarm;

@@ -134,6 +134,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
   });
   if (!s.ok()) throw std::runtime_error(s.error().message);
   subscription_ = bus_.subscribe([this](const events::Event& e) { on_event(e); });
+  std::lock_guard lock(alarms_mutex_);
   schedule_evaluation();
 }
 
@@ -141,6 +142,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
 // providers, and nothing publishes once serving has stopped.
 Provider::~Provider() {
   std::lock_guard lock(alarms_mutex_);
+  stopping_ = true;
   if (eval_timer_) clock_.cancel(eval_timer_);
   eval_timer_ = 0;
 }

@@ -16,7 +16,7 @@
 // metrics arrive through MetricsSink (metrics_sink.h).
 //
 // Alarms (alarms.cc): evaluated by a clock timer at every minute boundary
-// (each alarm at the end of each of its periods); state changes are recorded
+// while any alarm exists (each alarm at the end of each of its periods); state changes are recorded
 // in the history and run the alarm's actions: EC2 stop/terminate/reboot
 // (arn:aws:automate:<region>:ec2:<action>) and Lambda functions, through the
 // gateway (set_service_caller).
@@ -118,7 +118,8 @@ class Provider : public gateway::Provider, public MetricsSink {
   events::Bus::SubscriptionId subscription_ = 0;
   ServiceCaller call_service_;
   std::mutex alarms_mutex_;
-  Clock::TimerId eval_timer_ = 0;
+  Clock::TimerId eval_timer_ = 0;  // 0: no alarms, no timer
+  bool stopping_ = false;
 };
 
 // Canonical form of a Dimensions list (sorted by name), and its key text.

@@ -130,6 +130,8 @@ Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock)
 }
 
 Provider::~Provider() {
+  std::lock_guard lock(timer_mu_);
+  stopping_ = true;
   if (purge_timer_) clock_.cancel(purge_timer_);
 }
 
@@ -155,9 +157,20 @@ std::string Provider::group_arn(const std::string& region, const std::string& ac
 }
 
 // Retention: once a day on the clock, events older than their group's
-// retention are deleted (reads already hide them).
+// retention are deleted (reads already hide them). The timer runs only while
+// some group has a retention policy.
 void Provider::schedule_purge() {
+  std::lock_guard lock(timer_mu_);
+  if (purge_timer_ || stopping_) return;
+  bool any = false;
+  (void)db_.exec("SELECT 1 FROM logs_groups WHERE retention_days > 0 LIMIT 1", {},
+                 [&](const storage::Row&) { any = true; });
+  if (!any) return;
   purge_timer_ = clock_.schedule(clock_.now() + std::chrono::hours(24), [this](auto) {
+    {
+      std::lock_guard lock(timer_mu_);
+      purge_timer_ = 0;
+    }
     purge_expired();
     schedule_purge();
   });
@@ -367,6 +380,7 @@ Result<Output> Provider::put_retention_policy(Context& ctx, const Value& in) {
     if (!g) return g.error();
     return db_.exec("UPDATE logs_groups SET retention_days = ? WHERE id = ?", {days, g->id});
   }));
+  schedule_purge();
   return Output{};
 }
 

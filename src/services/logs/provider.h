@@ -6,12 +6,14 @@
 // State lives in SQLite only (tables logs_groups, logs_streams, logs_events);
 // events are indexed by (stream, timestamp) and (group, timestamp). Retention
 // is applied by the nuage clock: reads never return events older than the
-// group's retention, and a daily clock timer deletes them.
+// group's retention, and a daily clock timer (while any group has a
+// retention policy) deletes them.
 //
 // Thread-safety: every handler runs its reads and writes in one database
 // transaction (the database serializes them), so a request is all or nothing.
 #pragma once
 
+#include <mutex>
 #include <string>
 
 #include "common/clock.h"
@@ -84,7 +86,9 @@ class Provider : public gateway::Provider, public Sink {
 
   storage::Database& db_;
   Clock& clock_;
-  Clock::TimerId purge_timer_ = 0;
+  std::mutex timer_mu_;
+  Clock::TimerId purge_timer_ = 0;  // 0: no retention policy, no timer
+  bool stopping_ = false;
 };
 
 }  // namespace nuage::services::logs
