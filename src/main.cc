@@ -18,11 +18,13 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "events/bus.h"
+#include "services/cloudwatch/provider.h"
 #include "services/ec2/provider.h"
 #include "services/eventbridge/provider.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
 #include "services/s3/provider.h"
+#include "services/logs/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -67,7 +69,12 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   services::ec2::Options ec2_options;
   ec2_options.transition_seconds = options.ec2_transition_seconds;
   gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
+  // The Logs provider is also the logs::Sink other services write through.
+  auto logs = std::make_unique<services::logs::Provider>(db, clock);
+  services::logs::Sink* log_sink = logs.get();
+  gateway.add_provider(std::move(logs));
   auto eventbridge = std::make_unique<services::eventbridge::Provider>(db, clock, bus);
+  eventbridge->targets().set_logs(log_sink);
   eventbridge->targets().set_caller([&gateway](const std::string& service, const std::string& operation,
                                                const protocol::Value& input, const auth::Credential& caller,
                                                const std::string& region) {
@@ -76,6 +83,15 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::move(eventbridge));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
   gateway.add_provider(std::make_unique<services::s3::Provider>(db, work_dir / "blobs"));
+  // CloudWatch is also the MetricsSink for AWS/Lambda metrics; its alarm
+  // actions call EC2 and Lambda through the gateway.
+  auto cloudwatch = std::make_unique<services::cloudwatch::Provider>(db, clock, bus);
+  cloudwatch->set_service_caller([&gateway](const std::string& service, const std::string& operation,
+                                            const protocol::Value& input, const auth::Credential& caller,
+                                            const std::string& region) {
+    return gateway.call(service, operation, input, caller, region);
+  });
+  gateway.add_provider(std::move(cloudwatch));
   return authorizer;
 }
 
