@@ -149,7 +149,8 @@ static std::optional<TimePoint> parse_rfc1123(std::string_view s) {
   if (std::sscanf(rest.c_str(), "%d %3s %d %d:%d:%d %7s", &d, mon, &y, &h, &mi, &sec, zone) != 7)
     return std::nullopt;
   const char* found = std::strstr(kMonths, mon);
-  if (!found || std::strlen(mon) != 3) return std::nullopt;
+  // Only whole names: "anF" occurs in "JanFeb" but is no month.
+  if (!found || std::strlen(mon) != 3 || (found - kMonths) % 3 != 0) return std::nullopt;
   int mo = static_cast<int>((found - kMonths) / 3) + 1;
   return make(y, mo, d, h, mi, sec, 0, 0);
 }
