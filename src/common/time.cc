@@ -53,7 +53,10 @@ double epoch_seconds(TimePoint t) {
 }
 
 TimePoint from_epoch_seconds(double seconds) {
-  return TimePoint(duration_cast<system_clock::duration>(duration<double>(seconds)));
+  // Rounded to the microsecond (what epoch_seconds keeps): a double near
+  // 1.8e9 s is only ~0.2 us precise, and truncating its nanoseconds turned
+  // 1795267073.25 into ...53.249999872, serialized as "53.249Z".
+  return TimePoint(duration_cast<system_clock::duration>(round<microseconds>(duration<double>(seconds))));
 }
 
 static bool digits(std::string_view s, size_t pos, size_t n, int& out) {
