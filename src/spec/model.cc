@@ -16,6 +16,8 @@ const Member* Shape::find_member(std::string_view member_name) const {
   return it == member_index.end() ? nullptr : &members[it->second];
 }
 
+bool Member::is_streaming() const { return streaming || (shape && shape->streaming); }
+
 const Operation* Service::find_operation(std::string_view op) const {
   auto it = operations.find(op);
   return it == operations.end() ? nullptr : &it->second;
@@ -68,6 +70,7 @@ static void parse_ref(Service& svc, const json& ref, Member& m) {
   m.idempotency_token = flag(ref, "idempotencyToken");
   m.json_value = flag(ref, "jsonvalue");
   m.event_payload = flag(ref, "eventpayload");
+  m.streaming = flag(ref, "streaming");
   if (auto ns = ref.find("xmlNamespace"); ns != ref.end() && ns->is_object()) {
     m.xml_namespace = str(*ns, "uri");
     m.xml_namespace_prefix = str(*ns, "prefix");
