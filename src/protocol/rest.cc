@@ -26,6 +26,11 @@ struct Route {
   std::vector<std::pair<std::string, std::optional<std::string>>> query;  // required literals
   int literals = 0;
   bool greedy = false;
+  // Required input members bound to the query string or headers: operations
+  // sharing a method and URI (S3's PutObject, UploadPart, CopyObject...)
+  // differ only by these.
+  std::vector<std::string> required_query;
+  std::vector<std::string> required_headers;  // lower-case
 };
 
 std::vector<std::string> path_segments(std::string_view path) {
@@ -58,7 +63,22 @@ Route make_route(const spec::Operation& op) {
       else r.query.emplace_back(key, part.substr(eq + 1));
     }
   }
+  if (const spec::Shape* in = op.input.shape) {
+    for (const auto& m : in->members) {
+      if (!in->required.count(m.name)) continue;
+      if (m.location == "querystring" && m.shape->type != Type::kMap) r.required_query.push_back(wire_name(m));
+      if (m.location == "header") r.required_headers.push_back(text::lower(wire_name(m)));
+    }
+  }
   return r;
+}
+
+// How many of the route's required query parameters and headers the request carries.
+int required_present(const Route& route, const QueryParams& query, const http::Request& request) {
+  int n = 0;
+  for (const auto& key : route.required_query) n += query.count(key) ? 1 : 0;
+  for (const auto& name : route.required_headers) n += request.headers.contains(name) ? 1 : 0;
+  return n;
 }
 
 struct Match {
@@ -273,12 +293,15 @@ class RestProtocol : public Protocol {
     if (it == router.by_method.end()) return no_route(request);
     auto req = path_segments(request.path());
     const Route* best = nullptr;
+    int best_present = 0;
     std::map<std::string, std::string> best_labels;
     for (const auto& route : it->second) {
       std::map<std::string, std::string> labels;
       if (!match_route(route, req, *query, labels)) continue;
-      if (!best || better(route, *best)) {
+      int present = required_present(route, *query, request);
+      if (!best || better(route, present, *best, best_present)) {
         best = &route;
+        best_present = present;
         best_labels = std::move(labels);
       }
     }
@@ -288,8 +311,15 @@ class RestProtocol : public Protocol {
     return Status::Ok();
   }
 
-  static bool better(const Route& a, const Route& b) {
+  // `a_present`/`b_present`: required query parameters and headers of the
+  // route that the request carries.
+  static bool better(const Route& a, int a_present, const Route& b, int b_present) {
     if (a.query.size() != b.query.size()) return a.query.size() > b.query.size();
+    if (a_present != b_present) return a_present > b_present;
+    int a_absent = static_cast<int>(a.required_query.size() + a.required_headers.size()) - a_present;
+    int b_absent = static_cast<int>(b.required_query.size() + b.required_headers.size()) - b_present;
+    if (a_absent != b_absent) return a_absent < b_absent;
+    if (a.op->deprecated != b.op->deprecated) return !a.op->deprecated;
     if (a.literals != b.literals) return a.literals > b.literals;
     if (a.greedy != b.greedy) return !a.greedy;
     return a.segments.size() > b.segments.size();

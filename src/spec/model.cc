@@ -164,6 +164,7 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
       for (const auto& a : *auth)
         if (a == "smithy.api#noAuth") op.unsigned_allowed = true;
     if (auto ep = j.find("endpoint"); ep != j.end()) op.host_prefix = str(*ep, "hostPrefix");
+    op.deprecated = flag(j, "deprecated");
     svc->operations.emplace(op_name, std::move(op));
   }
   return svc;

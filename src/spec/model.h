@@ -88,6 +88,7 @@ struct Operation {
   std::string result_wrapper;
   std::vector<const Shape*> errors;
   bool unsigned_allowed = false;  // authtype "none"/ "v4-unsigned-body"
+  bool deprecated = false;        // replaced by another operation on the same URI
   std::string host_prefix;
 };
 
