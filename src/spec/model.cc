@@ -117,7 +117,10 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
     s.document = flag(j, "document");
     s.sensitive = flag(j, "sensitive");
     s.pattern = str(j, "pattern");
-    if (auto ns = j.find("xmlNamespace"); ns != j.end() && ns->is_object()) s.xml_namespace = str(*ns, "uri");
+    if (auto ns = j.find("xmlNamespace"); ns != j.end() && ns->is_object()) {
+      s.xml_namespace = str(*ns, "uri");
+      s.xml_namespace_prefix = str(*ns, "prefix");
+    }
     if (auto v = j.find("min"); v != j.end() && v->is_number()) s.min = v->get<double>();
     if (auto v = j.find("max"); v != j.end() && v->is_number()) s.max = v->get<double>();
     if (auto e = j.find("enum"); e != j.end())

@@ -74,6 +74,7 @@ struct Shape {
   double min = -1, max = -1;              // -1: unset
   std::string pattern;
   std::string xml_namespace;
+  std::string xml_namespace_prefix;       // S3's Grantee: "xsi"
 
   const Member* find_member(std::string_view member_name) const;
 };
