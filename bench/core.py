@@ -95,6 +95,19 @@ class Server:
         return total
 
 
+    def cpu_seconds(self):
+        """User + system CPU time of the process tree (all threads)."""
+        total = 0
+        for pid in [self.proc.pid] + descendants(self.proc.pid):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            except FileNotFoundError:
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+
+
 def descendants(pid):
     out = []
     try:
@@ -301,7 +314,10 @@ def main():
                     results[f"rss_{name}"] = idle_rss(s, headers, args.requests, 1.0)
                 script = os.path.join(tmp, f"{name}.lua")
                 wrk_lua(script, headers)
+                cpu0 = s.cpu_seconds()
                 results[f"wrk_{name}"] = run_wrk(s.port, script, args.threads, args.connections, args.duration)
+                w = results[f"wrk_{name}"]
+                w["cpu_us_per_request"] = (s.cpu_seconds() - cpu0) * 1e6 / max(1, w["requests"])
                 print(f"{name} done", flush=True)
             finally:
                 s.stop()
@@ -341,6 +357,9 @@ def report(r, args):
                  *[f"{r[f'wrk_{n}']['rps']:.0f}" if f"wrk_{n}" in r else "-" for n in ("nuage", "moto", "nginx")]))
     rows.append(("latency p50 / p99",
                  *[f"{r[f'wrk_{n}']['p50']} / {r[f'wrk_{n}']['p99']}" if f"wrk_{n}" in r else "-"
+                   for n in ("nuage", "moto", "nginx")]))
+    rows.append(("server CPU time per request (user+sys)",
+                 *[f"{r[f'wrk_{n}']['cpu_us_per_request']:.0f} us" if f"wrk_{n}" in r else "-"
                    for n in ("nuage", "moto", "nginx")]))
     rows.append(("non-2xx responses",
                  *[str(r[f"wrk_{n}"]["non2xx"]) if f"wrk_{n}" in r else "-" for n in ("nuage", "moto", "nginx")]))
