@@ -120,8 +120,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
   if (clean.size() % 4 != 0) return std::nullopt;
   for (size_t i = 0; i < clean.size(); ++i) {
     char c = clean[i];
+    // Padding only at the very end: "Zm=v" is not base64.
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' ||
-              (c == '=' && i >= clean.size() - 2);
+              (c == '=' && i >= clean.size() - 2 && (i + 1 == clean.size() || clean[i + 1] == '='));
     if (!ok) return std::nullopt;
   }
   std::string out(clean.size() / 4 * 3, '\0');

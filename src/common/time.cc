@@ -53,7 +53,10 @@ double epoch_seconds(TimePoint t) {
 }
 
 TimePoint from_epoch_seconds(double seconds) {
-  return TimePoint(duration_cast<system_clock::duration>(duration<double>(seconds)));
+  // Rounded to the microsecond (what epoch_seconds keeps): a double near
+  // 1.8e9 s is only ~0.2 us precise, and truncating its nanoseconds turned
+  // 1795267073.25 into ...53.249999872, serialized as "53.249Z".
+  return TimePoint(duration_cast<system_clock::duration>(round<microseconds>(duration<double>(seconds))));
 }
 
 static bool digits(std::string_view s, size_t pos, size_t n, int& out) {
@@ -149,7 +152,8 @@ static std::optional<TimePoint> parse_rfc1123(std::string_view s) {
   if (std::sscanf(rest.c_str(), "%d %3s %d %d:%d:%d %7s", &d, mon, &y, &h, &mi, &sec, zone) != 7)
     return std::nullopt;
   const char* found = std::strstr(kMonths, mon);
-  if (!found || std::strlen(mon) != 3) return std::nullopt;
+  // Only whole names: "anF" occurs in "JanFeb" but is no month.
+  if (!found || std::strlen(mon) != 3 || (found - kMonths) % 3 != 0) return std::nullopt;
   int mo = static_cast<int>((found - kMonths) / 3) + 1;
   return make(y, mo, d, h, mi, sec, 0, 0);
 }

@@ -213,7 +213,7 @@ class RestProtocol : public Protocol {
     const spec::Member* payload = shape.payload.empty() ? nullptr : shape.find_member(shape.payload);
     if (payload) {
       const spec::Shape& ps = *payload->shape;
-      if (ps.type == Type::kBlob && !ps.streaming) {
+      if (ps.type == Type::kBlob && !payload->is_streaming()) {
         out[payload->name] = make_blob(request.body.read_all());
       } else if (ps.type == Type::kString) {
         if (request.body.size() > 0) out[payload->name] = request.body.read_all();

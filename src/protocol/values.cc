@@ -154,7 +154,7 @@ static Status check(const spec::Shape& shape, const Value& value, std::string_vi
         if (it == value.end() || it->is_null()) {
           // Members bound to the URI are filled by routing, the streaming
           // payload comes from the body: neither appears in the Value.
-          if (shape.required.count(m.name) && !(m.shape->streaming)) {
+          if (shape.required.count(m.name) && !m.is_streaming()) {
             std::string lowered = child;
             if (!lowered.empty()) lowered[0] = static_cast<char>(std::tolower(lowered[0]));
             return missing(style == "ec2" ? child : lowered, m.name, style);

@@ -75,9 +75,15 @@ void write_member(pugi::xml_node parent, const spec::Member& member, const Value
     return;
   }
   pugi::xml_node child = parent.append_child(wire_name(member).c_str());
-  if (!member.xml_namespace.empty()) {
-    std::string attr = member.xml_namespace_prefix.empty() ? "xmlns" : "xmlns:" + member.xml_namespace_prefix;
-    child.append_attribute(attr.c_str()) = member.xml_namespace.c_str();
+  // The namespace is the reference's, else the shape's (S3's Grantee declares
+  // xmlns:xsi for its xsi:type attribute: namespace-aware parsers such as
+  // botocore's reject an undeclared prefix).
+  bool from_member = !member.xml_namespace.empty();
+  const std::string& ns = from_member ? member.xml_namespace : shape.xml_namespace;
+  const std::string& prefix = from_member ? member.xml_namespace_prefix : shape.xml_namespace_prefix;
+  if (!ns.empty()) {
+    std::string attr = prefix.empty() ? "xmlns" : "xmlns:" + prefix;
+    child.append_attribute(attr.c_str()) = ns.c_str();
   }
   write_value(child, shape, value);
 }

@@ -16,6 +16,8 @@ const Member* Shape::find_member(std::string_view member_name) const {
   return it == member_index.end() ? nullptr : &members[it->second];
 }
 
+bool Member::is_streaming() const { return streaming || (shape && shape->streaming); }
+
 const Operation* Service::find_operation(std::string_view op) const {
   auto it = operations.find(op);
   return it == operations.end() ? nullptr : &it->second;
@@ -68,6 +70,7 @@ static void parse_ref(Service& svc, const json& ref, Member& m) {
   m.idempotency_token = flag(ref, "idempotencyToken");
   m.json_value = flag(ref, "jsonvalue");
   m.event_payload = flag(ref, "eventpayload");
+  m.streaming = flag(ref, "streaming");
   if (auto ns = ref.find("xmlNamespace"); ns != ref.end() && ns->is_object()) {
     m.xml_namespace = str(*ns, "uri");
     m.xml_namespace_prefix = str(*ns, "prefix");
@@ -114,7 +117,10 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
     s.document = flag(j, "document");
     s.sensitive = flag(j, "sensitive");
     s.pattern = str(j, "pattern");
-    if (auto ns = j.find("xmlNamespace"); ns != j.end() && ns->is_object()) s.xml_namespace = str(*ns, "uri");
+    if (auto ns = j.find("xmlNamespace"); ns != j.end() && ns->is_object()) {
+      s.xml_namespace = str(*ns, "uri");
+      s.xml_namespace_prefix = str(*ns, "prefix");
+    }
     if (auto v = j.find("min"); v != j.end() && v->is_number()) s.min = v->get<double>();
     if (auto v = j.find("max"); v != j.end() && v->is_number()) s.max = v->get<double>();
     if (auto e = j.find("enum"); e != j.end())
@@ -162,6 +168,7 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
       for (const auto& a : *auth)
         if (a == "smithy.api#noAuth") op.unsigned_allowed = true;
     if (auto ep = j.find("endpoint"); ep != j.end()) op.host_prefix = str(*ep, "hostPrefix");
+    op.deprecated = flag(j, "deprecated");
     svc->operations.emplace(op_name, std::move(op));
   }
   return svc;

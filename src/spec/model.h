@@ -37,6 +37,10 @@ struct Member {
   bool idempotency_token = false;
   bool json_value = false;    // header carrying base64 JSON
   bool event_payload = false;
+  bool streaming = false;     // S3 puts the trait on the reference, not the blob shape
+
+  // A streaming blob: read from / written to the raw HTTP body, never in a Value.
+  bool is_streaming() const;
 
   // Name used on the wire when none of the protocol-specific rules apply.
   const std::string& wire_name() const { return location_name.empty() ? name : location_name; }
@@ -70,6 +74,7 @@ struct Shape {
   double min = -1, max = -1;              // -1: unset
   std::string pattern;
   std::string xml_namespace;
+  std::string xml_namespace_prefix;       // S3's Grantee: "xsi"
 
   const Member* find_member(std::string_view member_name) const;
 };
