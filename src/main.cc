@@ -17,6 +17,8 @@
 #include "http/server.h"
 #include "events/bus.h"
 #include "services/ec2/provider.h"
+#include "services/iam/authorizer.h"
+#include "services/iam/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -36,16 +38,26 @@ struct ServeOptions {
   bool strict_credentials = false;
   bool sync_full = false;
   int ec2_transition_seconds = 0;
+  std::string iam_enforcement = "on";
 };
 
 // Every provider nuage serves. The one place a new service is wired in.
-void add_providers(gateway::Gateway& gateway, storage::Database& db, Clock& clock, events::Bus& bus,
-                   int ec2_transition_seconds = 0) {
-  gateway.add_provider(std::make_unique<services::sts::Provider>());
+// Returns the IAM authorizer (also installed in the gateway).
+std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gateway, storage::Database& db,
+                                                         auth::CredentialStore& credentials, Clock& clock,
+                                                         events::Bus& bus, int ec2_transition_seconds = 0,
+                                                         bool iam_enforcement = true) {
+  auto iam = std::make_unique<services::iam::Provider>(db, credentials);
+  auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, iam_enforcement);
+  gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const spec::Operation& op,
+                                      const protocol::Value& input) { return authorizer->authorize(ctx, op, input); });
+  gateway.add_provider(std::make_unique<services::sts::Provider>(*iam, *authorizer, credentials));
+  gateway.add_provider(std::move(iam));
   services::ec2::Options ec2_options;
   ec2_options.transition_seconds = ec2_transition_seconds;
   gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+  return authorizer;
 }
 
 int serve(const ServeOptions& o) {
@@ -89,8 +101,11 @@ int serve(const ServeOptions& o) {
   auth::CredentialStore credentials(o.strict_credentials);
   gateway::Gateway gateway({}, credentials, clock);
   events::Bus bus;
-  add_providers(gateway, **db, clock, bus, o.ec2_transition_seconds);
-  admin::Admin admin(gateway, clock, **db, {o.ephemeral ? "" : data_dir.string(), o.strict_credentials});
+  auto authorizer = add_providers(gateway, **db, credentials, clock, bus, o.ec2_transition_seconds,
+                                  o.iam_enforcement == "on");
+  admin::Admin admin(gateway, clock, **db,
+                     {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
+                      [authorizer] { return authorizer->decisions(); }});
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
   http::ServerOptions so;
@@ -136,7 +151,7 @@ int list_operations() {
   auth::CredentialStore credentials;
   gateway::Gateway gateway({}, credentials, clock);
   events::Bus bus;
-  add_providers(gateway, **db, clock, bus);
+  add_providers(gateway, **db, credentials, clock, bus);
   std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
   for (const auto& c : gateway.coverage()) {
     if (c.implemented.empty()) continue;
@@ -221,6 +236,10 @@ int main(int argc, char** argv) {
                         "Clock seconds an EC2 instance spends pending/stopping/shutting-down (0: until the next read)")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  serve_cmd->add_option("--iam-enforcement", serve_options.iam_enforcement,
+                        "Authorize requests of IAM users and roles with their policies")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   serve_cmd->add_flag("--sync-full", serve_options.sync_full,
                       "fsync the database on every commit (survives power loss, not only kill -9)");
 

@@ -114,6 +114,10 @@ http::Response Admin::handle(http::Request& request) {
     return json_response(200, {{"reset", true}});
   }
   if (path == "/_nuage/clock") return clock(request);
+  if (path == "/_nuage/iam/decisions" && info_.iam_decisions) {
+    if (request.method != "GET") return json_response(405, {{"error", "use GET"}});
+    return json_response(200, {{"decisions", info_.iam_decisions()}});
+  }
   return json_response(404, {{"error", "no admin endpoint " + std::string(path)}});
 }
 

@@ -2,10 +2,14 @@
 //   GET  /_nuage/health  version, uptime, services and operation coverage
 //   POST /_nuage/reset   wipe all state of every service
 //   GET  /_nuage/clock   the nuage clock; POST {"set"|"advance"|"freeze"|"resume"}
+//   GET  /_nuage/iam/decisions  recent IAM denials and what decided them
 // Thread-safety: handle() may be called concurrently.
 #pragma once
 
 #include <chrono>
+#include <functional>
+
+#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "gateway/gateway.h"
@@ -22,6 +26,7 @@ void restore_clock(storage::Database& db, Clock& clock);
 struct AdminInfo {
   std::string data_dir;  // "" when ephemeral
   bool strict_credentials = false;
+  std::function<nlohmann::json()> iam_decisions;  // unset: no IAM
 };
 
 class Admin {

@@ -1,0 +1,55 @@
+// IAM enforcement: the gateway's authorizer. Every request signed with a
+// user's or a role session's credentials is judged by the policy engine
+// against the action(s) and resource(s) of its operation (actions.h); the
+// account root and anonymous requests pass (anonymous access is a matter of
+// resource policies, left to the services that have them). A denial answers
+// the service's access-denied error in AWS's words, is logged, and is kept
+// in a bounded ring shown at GET /_nuage/iam/decisions.
+//
+// Thread-safety: authorize() runs concurrently; the ring has its own mutex.
+#pragma once
+
+#include <deque>
+#include <mutex>
+
+#include "gateway/provider.h"
+#include "services/iam/provider.h"
+#include "spec/model.h"
+
+namespace nuage::services::iam {
+
+class Authorizer {
+ public:
+  Authorizer(Provider& iam, bool enforcement) : iam_(iam), enforcement_(enforcement) {}
+
+  Status authorize(const gateway::RequestContext& ctx, const spec::Operation& operation,
+                   const protocol::Value& input);
+  bool enforcing() const { return enforcement_; }
+
+  // The request's global condition keys (aws:SourceIp, aws:CurrentTime, ...).
+  static void add_global_keys(const gateway::RequestContext& ctx, nuage::iam::Context& context);
+
+  // The service's access-denied error for a decision, recorded in the ring
+  // and the log. `with_reason` false gives the short form AWS uses for
+  // refused trust policies.
+  AwsError deny(const gateway::RequestContext& ctx, const std::string& action, const std::string& resource,
+                const nuage::iam::Evaluation& evaluation, bool with_reason = true);
+
+  // The recent denials, newest last (JSON array).
+  nlohmann::json decisions() const;
+
+  static constexpr size_t kRingSize = 1000;
+
+ private:
+  Provider& iam_;
+  bool enforcement_;
+  mutable std::mutex mu_;
+  std::deque<nlohmann::json> ring_;
+};
+
+// The "encoded authorization failure message" of a decision, and back
+// (sts:DecodeAuthorizationMessage).
+std::string encode_authorization_message(const nlohmann::json& decoded);
+std::optional<nlohmann::json> decode_authorization_message(const std::string& encoded);
+
+}  // namespace nuage::services::iam

@@ -1,0 +1,168 @@
+// IAM (query protocol, global): users, groups, roles, managed policies with
+// versions, inline policies, permissions boundaries, instance profiles,
+// access keys, login profiles, tags, and the policy simulator. It also keeps
+// the STS sessions, since they are IAM identities too (sts/provider.cc makes
+// them, the authorizer reads them).
+//
+// State is per account (not per region), kept in memory with the compiled
+// policies (parsed once, when written) and written through to the shared
+// database (table iam_entities, one JSON document per entity), from which
+// it is reloaded at start; access keys and live session credentials are
+// registered again in the credential store then.
+//
+// Thread-safety: one shared_mutex guards the state: writers hold it
+// exclusively (and write the database under it), readers — among them every
+// authorized request — share it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "auth/credentials.h"
+#include "gateway/provider.h"
+#include "iam/evaluator.h"
+#include "storage/database.h"
+
+namespace nuage::services::iam {
+
+using nuage::iam::PolicyPtr;
+
+struct Doc {
+  std::string text;  // as submitted (IAM returns it verbatim, URL-encoded)
+  PolicyPtr compiled;
+};
+
+// A user, group or role.
+struct Entity {
+  std::string kind;  // "user", "group", "role"
+  std::string name, path = "/", id, arn;
+  double created = 0;
+  nlohmann::json tags = nlohmann::json::array();
+  std::map<std::string, Doc> inline_policies;
+  std::vector<std::string> attached;  // managed policy ARNs
+  std::string boundary;               // permissions boundary policy ARN
+  // users
+  std::set<std::string> groups;
+  nlohmann::json login_profile;  // null or {CreateDate, PasswordResetRequired}
+  // roles
+  Doc trust;
+  std::string description;
+  int64_t max_session = 3600;
+};
+
+struct ManagedPolicy {
+  std::string name, path = "/", id, arn, description;
+  double created = 0, updated = 0;
+  std::string default_version = "v1";
+  int next_version = 2;
+  std::map<std::string, std::pair<Doc, double>> versions;  // id -> (document, created)
+  nlohmann::json tags = nlohmann::json::array();
+  bool aws_managed = false;
+};
+
+struct InstanceProfile {
+  std::string name, path = "/", id, arn;
+  double created = 0;
+  std::vector<std::string> roles;
+  nlohmann::json tags = nlohmann::json::array();
+};
+
+struct AccessKey {
+  std::string id, secret, user, status = "Active";
+  double created = 0;
+};
+
+// Temporary credentials issued by STS.
+struct Session {
+  std::string access_key, secret, token, account;
+  std::string kind;         // "assumed-role", "session-token" (acts as the user), "web-identity"
+  std::string arn;          // arn:aws:sts::acct:assumed-role/Role/Session, or the user ARN
+  std::string user_id;      // AROA...:Session, or the user id
+  std::string role_name;    // assumed roles
+  std::string session_name;
+  double expiration = 0;    // epoch seconds, nuage clock
+  double issued = 0;
+  std::optional<Doc> policy;              // inline session policy
+  std::vector<std::string> policy_arns;   // managed session policies
+  nlohmann::json tags = nlohmann::json::object();  // session tags key -> value
+  std::string source_identity;
+};
+
+class Provider : public gateway::Provider {
+ public:
+  Provider(storage::Database& db, auth::CredentialStore& credentials);
+  std::string_view service() const override { return "iam"; }
+  void register_operations(gateway::OperationTable& table) override;
+  void reset() override;
+
+  // --- used by STS and the authorizer ---------------------------------
+  // What the engine needs to judge a caller: principal, policies, and the
+  // principal's context keys (aws:username, aws:PrincipalTag/..., ...).
+  // nullopt when the caller's identity no longer exists.
+  struct CallerView {
+    nuage::iam::Principal principal;
+    nuage::iam::PolicySet policies;
+    nuage::iam::Context context;
+    std::string user_id;
+    std::string name;  // user name, or role session name
+  };
+  std::optional<CallerView> caller_view(const auth::Credential& caller) const;
+
+  struct RoleView {
+    std::string name, arn, id;
+    int64_t max_session = 3600;
+    PolicyPtr trust;
+    nlohmann::json tags;
+  };
+  std::optional<RoleView> role_by_arn(const std::string& account, const std::string& arn) const;
+  std::optional<std::string> user_name_for_key(const std::string& account, const std::string& access_key) const;
+  // The compiled default version of a managed policy (customer or AWS).
+  PolicyPtr managed_policy(const std::string& account, const std::string& arn) const;
+
+  // Registers (and persists) a session's credentials.
+  Status add_session(Session session, const Clock& clock);
+  std::optional<Session> session(const std::string& access_key) const;
+
+ private:
+  using Context = gateway::RequestContext;
+  using Value = gateway::Value;
+  using Output = gateway::Output;
+
+  struct Account {
+    std::map<std::string, Entity> users, groups, roles;
+    std::map<std::string, ManagedPolicy> policies;  // customer managed, by ARN
+    std::map<std::string, InstanceProfile> profiles;
+    std::map<std::string, AccessKey> keys;  // by key id
+  };
+
+  // Persistence (called with mu_ held exclusively).
+  Status save(const std::string& account, const std::string& kind, const std::string& name, const nlohmann::json& doc);
+  Status erase(const std::string& account, const std::string& kind, const std::string& name);
+  Status save_entity(const std::string& account, const Entity& e);
+  Status save_policy(const std::string& account, const ManagedPolicy& p);
+  Status save_profile(const std::string& account, const InstanceProfile& p);
+  Status save_key(const std::string& account, const AccessKey& k);
+  void load();
+  void register_key(const std::string& account, const AccessKey& k);
+
+  Account& account(const Context& ctx) { return accounts_[ctx.account_id]; }
+  const ManagedPolicy* find_policy(const Account& a, const std::string& arn) const;
+  ManagedPolicy* find_customer_policy(Account& a, const std::string& arn);  // writable ones only
+  void collect_entity_policies(const std::string& account, const Entity& e, nuage::iam::PolicySet& set) const;
+
+  Result<Output> dispatch_entity(const std::string& op, Context& ctx, const Value& in);
+  Result<Output> simulate(Context& ctx, const Value& in, bool principal);
+
+  storage::Database& db_;
+  auth::CredentialStore& credentials_;
+  mutable std::shared_mutex mu_;
+  std::map<std::string, Account> accounts_;
+  std::map<std::string, ManagedPolicy> aws_policies_;  // by ARN, shared by all accounts
+  std::map<std::string, Session> sessions_;            // by access key
+};
+
+}  // namespace nuage::services::iam
