@@ -103,6 +103,18 @@ std::string detect_service(const http::Request& request, const std::string& scop
     std::string model = model_for_target_prefix(std::string_view(*target).substr(0, dot));
     if (!model.empty()) return model;
   }
+  // Unsigned query-protocol calls (sts:AssumeRoleWithWebIdentity and the
+  // like) name only their Action: the service is the query service whose
+  // operation of that name may be called unsigned.
+  if (text::lower(request.headers.get("content-type")).find("x-www-form-urlencoded") != std::string::npos &&
+      !request.body.in_file()) {
+    if (auto pairs = text::parse_query(request.body.memory(), true))
+      for (const auto& [k, v] : *pairs)
+        if (k == "Action")
+          for (const auto& name : spec::service_names())
+            if (const spec::Service* svc = spec::find_service(name); svc && svc->speaks("query"))
+              if (const spec::Operation* op = svc->find_operation(v); op && op->unsigned_allowed) return name;
+  }
   std::string_view path = request.path();
   if (text::starts_with(path, "/2015-03-31/") || text::starts_with(path, "/2014-11-13/") ||
       text::starts_with(path, "/2018-10-31/layers") || text::starts_with(path, "/2017-03-31/tags") ||

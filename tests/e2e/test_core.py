@@ -92,10 +92,10 @@ def test_tampered_presigned_url_is_refused(nuage):
 
 def test_unimplemented_operation_answers_501(nuage):
     with pytest.raises(ClientError) as exc:
-        nuage.client("sts").get_session_token()
+        nuage.client("sts").get_federation_token(Name="federated")
     code, status = error_of(exc)
     assert (code, status) == ("NotImplemented", 501)
-    assert "GetSessionToken" in exc.value.response["Error"]["Message"]
+    assert "GetFederationToken" in exc.value.response["Error"]["Message"]
     assert "sts" in exc.value.response["Error"]["Message"]
 
 

@@ -120,7 +120,8 @@ AwsError Authorizer::deny(const gateway::RequestContext& ctx, const std::string&
                                                  " of " + ev.decider.policy_id + " denies it"
                                            : "no " + std::string(policy_kind(ev.decided_by)) + " policy allows it"},
                  {"matchedStatements", statements},
-                 {"message", message}};
+                 {"message", message},
+                 {"encodedMessage", encoded}};
   spdlog::info("iam: denied {} {} to {}: {}", action, resource, ctx.caller.arn, record["reason"].get<std::string>());
   {
     std::lock_guard lock(mu_);

@@ -133,9 +133,16 @@ Result<Output> Provider::assume_role_with_web_identity(Context& ctx, const Value
   std::string role_arn = in.at("RoleArn"), session_name = in.at("RoleSessionName");
   auto claims = jwt_claims(in.at("WebIdentityToken"));
   if (!claims) return AwsError{"InvalidIdentityToken", "Couldn't parse the provided web identity token.", 400};
-  std::string issuer = claims->value("iss", "");
-  std::string subject = claims->value("sub", "");
-  std::string audience = (*claims)["aud"].is_array() ? (*claims)["aud"][0].get<std::string>() : claims->value("aud", "");
+  auto claim = [&](const char* name) {
+    auto it = claims->find(name);
+    return it != claims->end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string issuer = claim("iss"), subject = claim("sub");
+  std::string audience;
+  if (auto aud = claims->find("aud"); aud != claims->end()) {
+    if (aud->is_array() && !aud->empty() && (*aud)[0].is_string()) audience = (*aud)[0];
+    else if (aud->is_string()) audience = *aud;
+  }
   if (claims->contains("exp") && (*claims)["exp"].is_number() && (*claims)["exp"].get<double>() < iam::now(ctx))
     return AwsError{"ExpiredTokenException", "Token expired: current date/time is after the exp claim.", 400};
   std::string provider = text::starts_with(issuer, "https://") ? issuer.substr(8) : issuer;
