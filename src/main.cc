@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "services/ec2/provider.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
+#include "services/lambda/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -46,7 +48,9 @@ struct ServeOptions {
 std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gateway, storage::Database& db,
                                                          auth::CredentialStore& credentials, Clock& clock,
                                                          events::Bus& bus, int ec2_transition_seconds = 0,
-                                                         bool iam_enforcement = true) {
+                                                         bool iam_enforcement = true,
+                                                         services::lambda::Options lambda_options = {},
+                                                         services::lambda::Provider** lambda = nullptr) {
   auto iam = std::make_unique<services::iam::Provider>(db, credentials);
   auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, iam_enforcement);
   gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const spec::Operation& op,
@@ -57,6 +61,9 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   ec2_options.transition_seconds = ec2_transition_seconds;
   gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+  auto lambda_provider = std::make_unique<services::lambda::Provider>(db, clock, gateway, std::move(lambda_options));
+  if (lambda) *lambda = lambda_provider.get();
+  gateway.add_provider(std::move(lambda_provider));
   return authorizer;
 }
 
@@ -96,16 +103,24 @@ int serve(const ServeOptions& o) {
     std::cerr << "nuage: " << db.error().message << "\n";
     return 1;
   }
+  std::atomic<uint16_t> bound_port{o.port};  // outlives the providers (Lambda reads it)
   Clock clock;
   admin::restore_clock(**db, clock);
   auth::CredentialStore credentials(o.strict_credentials);
   gateway::Gateway gateway({}, credentials, clock);
   events::Bus bus;
+  services::lambda::Options lambda_options;
+  lambda_options.work_dir = work_dir;
+  lambda_options.hidden = {work_dir};
+  lambda_options.port = [&bound_port] { return bound_port.load(); };
+  services::lambda::Provider* lambda = nullptr;
   auto authorizer = add_providers(gateway, **db, credentials, clock, bus, o.ec2_transition_seconds,
-                                  o.iam_enforcement == "on");
+                                  o.iam_enforcement == "on", std::move(lambda_options), &lambda);
   admin::Admin admin(gateway, clock, **db,
                      {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
                       [authorizer] { return authorizer->decisions(); }});
+  admin.add_route("/_nuage/lambda/code/", [lambda](http::Request& r) { return lambda->serve_code(r); });
+  admin.add_health("lambda_sandbox", lambda->sandbox());
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
   http::ServerOptions so;
@@ -117,6 +132,7 @@ int serve(const ServeOptions& o) {
   uint16_t port = 0;
   try {
     port = server.start();
+    bound_port = port;
   } catch (const std::exception& e) {
     std::cerr << "nuage: cannot listen on " << o.host << ":" << o.port << ": " << e.what() << "\n";
     return 1;
