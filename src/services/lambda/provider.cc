@@ -1363,9 +1363,11 @@ Result<Provider::RunResult> Provider::run(const Ref& ref, const std::string& req
     env["AWS_SECRET_ACCESS_KEY"] = creds->secret_key;
     env["AWS_SESSION_TOKEN"] = creds->session_token;
     env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:" + std::to_string(options_.port ? options_.port() : 4566);
-    if (config.contains("Environment"))
-      for (const auto& [k, v] : config["Environment"].value("Variables", Value::object()).items())
-        if (!kReservedVariables.count(k)) env[k] = v.get<std::string>();
+    if (config.contains("Environment")) {
+      const Value vars = config["Environment"].value("Variables", Value::object());
+      for (const auto& [k, v] : vars.items())
+        if (!kReservedVariables.count(k) && v.is_string()) env[k] = v.get<std::string>();
+    }
     return true;
   };
 
@@ -1389,7 +1391,7 @@ Result<Provider::RunResult> Provider::run(const Ref& ref, const std::string& req
   const runtime::Outcome& o = pr.outcome;
   RunResult result;
   result.executed_version = version;
-  std::string timeout_text = "Task timed out after " + two_decimals(static_cast<double>(inv.timeout.count())) + " seconds";
+  std::string timeout_text = "Task timed out after " + two_decimals(static_cast<double>(inv.timeout.count()) / 1000.0) + " seconds";
   switch (o.kind) {
     case runtime::Outcome::kResponse:
       result.payload = o.payload;
