@@ -17,10 +17,12 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "events/bus.h"
+#include "services/cloudwatch/provider.h"
 #include "services/ec2/provider.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
 #include "services/lambda/provider.h"
+#include "services/logs/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
 #include "services/sts/provider.h"
@@ -61,6 +63,19 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   ec2_options.transition_seconds = ec2_transition_seconds;
   gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
+  // The Logs provider is also the logs::Sink other services write through.
+  auto logs = std::make_unique<services::logs::Provider>(db, clock);
+  lambda_options.logs = logs.get();
+  gateway.add_provider(std::move(logs));
+  // CloudWatch is also the MetricsSink for AWS/Lambda metrics; its alarm
+  // actions call EC2 and Lambda through the gateway.
+  auto cloudwatch = std::make_unique<services::cloudwatch::Provider>(db, clock, bus);
+  cloudwatch->set_service_caller([&gateway](const std::string& service, const std::string& operation,
+                                            const protocol::Value& input, const auth::Credential& caller,
+                                            const std::string& region) {
+    return gateway.call(service, operation, input, caller, region);
+  });
+  gateway.add_provider(std::move(cloudwatch));
   auto lambda_provider = std::make_unique<services::lambda::Provider>(db, clock, gateway, std::move(lambda_options));
   if (lambda) *lambda = lambda_provider.get();
   gateway.add_provider(std::move(lambda_provider));

@@ -86,13 +86,18 @@ std::string new_request_id() {
 
 const protocol::Protocol* choose_protocol(const spec::Service& svc, const http::Request& request) {
   if (svc.protocols.size() > 1) {
+    if (text::lower(request.headers.get("smithy-protocol")) == "rpc-v2-cbor" && svc.speaks("smithy-rpc-v2-cbor"))
+      return protocol::find_protocol("smithy-rpc-v2-cbor");
     if (request.headers.contains("x-amz-target") && svc.speaks("json")) return protocol::find_protocol("json");
     std::string ct = text::lower(request.headers.get("content-type"));
     if (ct.find("x-www-form-urlencoded") != std::string::npos && svc.speaks("query"))
       return protocol::find_protocol("query");
   }
-  for (const auto& p : svc.protocols)
+  for (const auto& p : svc.protocols) {
+    // rpc-v2-cbor is only ever chosen by its header (above).
+    if (p == "smithy-rpc-v2-cbor" && svc.protocols.size() > 1) continue;
     if (const auto* proto = protocol::find_protocol(p)) return proto;
+  }
   return nullptr;
 }
 

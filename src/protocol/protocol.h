@@ -1,5 +1,5 @@
 // The protocol layer: one parser and one serializer per AWS wire protocol
-// (query, ec2, json, rest-json, rest-xml), each driven entirely by the
+// (query, ec2, json, rest-json, rest-xml, smithy-rpc-v2-cbor), each driven entirely by the
 // service model's shapes. Providers never see a wire format: they receive
 // the operation's input as a Value and return the output as a Value.
 //
@@ -58,7 +58,7 @@ class Protocol {
                                          const std::string& request_id) const = 0;
 };
 
-// "query", "ec2", "json", "rest-json", "rest-xml"; nullptr for others.
+// "query", "ec2", "json", "rest-json", "rest-xml", "smithy-rpc-v2-cbor"; nullptr for others.
 const Protocol* find_protocol(std::string_view name);
 
 }  // namespace nuage::protocol

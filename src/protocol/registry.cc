@@ -7,6 +7,7 @@ const Protocol& ec2_protocol();
 const Protocol& json_protocol();
 const Protocol& rest_json_protocol();
 const Protocol& rest_xml_protocol();
+const Protocol& cbor_protocol();
 
 const Protocol* find_protocol(std::string_view name) {
   if (name == "query") return &query_protocol();
@@ -14,6 +15,7 @@ const Protocol* find_protocol(std::string_view name) {
   if (name == "json") return &json_protocol();
   if (name == "rest-json") return &rest_json_protocol();
   if (name == "rest-xml") return &rest_xml_protocol();
+  if (name == "smithy-rpc-v2-cbor") return &cbor_protocol();
   return nullptr;
 }
 

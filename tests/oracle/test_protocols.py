@@ -1,5 +1,6 @@
 """botocore as the oracle of the protocol layer, in both directions.
-(CloudWatch's smithy-rpc-v2-cbor protocol lands with the CloudWatch service.)
+CloudWatch speaks smithy-rpc-v2-cbor to this botocore (CBOR bodies, tag-1
+timestamps, awsQueryCompatible error codes).
 
 Requests: botocore serializes and signs sample operations of every protocol
 exactly as it would send them; `nuage debug parse` must find the same
@@ -128,6 +129,26 @@ REQUESTS = [
     ("logs", "PutLogEvents", {"logGroupName": "/aws/lambda/f", "logStreamName": "s",
                               "logEvents": [{"timestamp": 1700000000000, "message": "START"}]}),
     ("ssm", "PutParameter", {"Name": "/a/b", "Value": "v", "Type": "SecureString", "Overwrite": True}),
+    # smithy-rpc-v2-cbor
+    ("cloudwatch", "PutMetricData", {"Namespace": "MonApp", "MetricData": [
+        {"MetricName": "Commandes", "Value": 5.5, "Unit": "Count", "Timestamp": T0,
+         "Dimensions": [{"Name": "Env", "Value": "prod"}], "StorageResolution": 1},
+        {"MetricName": "Latence", "Values": [1.0, 2.5], "Counts": [3.0, 1.0]},
+        {"MetricName": "Set", "StatisticValues": {"SampleCount": 2.0, "Sum": 3.0, "Minimum": 1.0, "Maximum": 2.0}}]}),
+    ("cloudwatch", "GetMetricStatistics", {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+                                           "Dimensions": [{"Name": "InstanceId", "Value": "i-0123456789abcdef0"}],
+                                           "StartTime": T0, "EndTime": T0 + datetime.timedelta(hours=1),
+                                           "Period": 300, "Statistics": ["Average", "Maximum", "Minimum"],
+                                           }),
+    ("cloudwatch", "GetMetricData", {"StartTime": T0, "EndTime": T0 + datetime.timedelta(hours=1),
+                                     "MetricDataQueries": [{"Id": "m1", "MetricStat": {"Metric": {
+                                         "Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "p99"},
+                                         "ReturnData": False}, {"Id": "e1", "Expression": "SUM(METRICS())"}]}),
+    ("cloudwatch", "PutMetricAlarm", {"AlarmName": "cpu", "Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+                                      "Statistic": "Average", "Period": 300, "EvaluationPeriods": 2,
+                                      "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold",
+                                      "ActionsEnabled": True,
+                                      "AlarmActions": ["arn:aws:automate:us-east-1:ec2:stop"]}),
     # rest-json
     ("lambda", "CreateFunction", {"FunctionName": "demarrage", "Runtime": "python3.13", "Handler": "lambda_function.lambda_handler",
                                   "Role": "arn:aws:iam::000000000000:role/Lambda_Execution_Role",
@@ -206,6 +227,18 @@ RESPONSES = [
                                 "EventBusName": "default"}),
     ("logs", "GetLogEvents", {"events": [{"timestamp": 1700000000000, "message": "START RequestId: x",
                                           "ingestionTime": 1700000000001}], "nextForwardToken": "f/1"}),
+    ("cloudwatch", "GetMetricStatistics", {"Label": "CPUUtilization", "Datapoints": [
+        {"Timestamp": T0, "Average": 12.5, "Maximum": 20.0, "Minimum": 5.0, "Unit": "Percent"},
+        {"Timestamp": T0 + datetime.timedelta(minutes=5), "SampleCount": 3.0, "Unit": "Count",
+         "ExtendedStatistics": {"p99": 19.5}}]}),
+    ("cloudwatch", "GetMetricData", {"MetricDataResults": [
+        {"Id": "e1", "Label": "e1", "StatusCode": "Complete", "Values": [1.5, 2.0],
+         "Timestamps": [T0 + datetime.timedelta(minutes=1), T0]}], "Messages": []}),
+    ("cloudwatch", "DescribeAlarms", {"MetricAlarms": [
+        {"AlarmName": "cpu", "AlarmArn": "arn:aws:cloudwatch:us-east-1:000000000000:alarm:cpu",
+         "StateValue": "ALARM", "StateUpdatedTimestamp": T0, "ActionsEnabled": True, "Threshold": 0.1,
+         "EvaluationPeriods": 1, "Dimensions": [{"Name": "InstanceId", "Value": "i-1"}],
+         "AlarmActions": ["arn:aws:automate:us-east-1:ec2:stop"]}], "CompositeAlarms": []}),
     ("lambda", "GetFunction", {"Configuration": {"FunctionName": "f", "Runtime": "python3.13", "Timeout": 3,
                                                  "MemorySize": 128, "Environment": {"Variables": {"A": "1"}},
                                                  "State": "Active", "LastUpdateStatus": "Successful"},
@@ -286,6 +319,8 @@ ERRORS = [
     ("ec2", "InvalidInstanceID.NotFound", "The instance ID 'i-1' does not exist", 400),
     ("events", "ResourceNotFoundException", "Rule r does not exist.", 400),
     ("ssm", "ParameterNotFound", "Parameter /x not found.", 400),
+    ("cloudwatch", "ResourceNotFound", "Alarm x not found", 404),
+    ("cloudwatch", "InvalidParameterValue", "The value AWS/ for parameter Namespace is invalid.", 400),
     ("lambda", "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:000000000000:function:f", 404),
     ("s3", "NoSuchKey", "The specified key does not exist.", 404),
 ]
