@@ -122,6 +122,10 @@ def test_python_handler_calls_ec2_with_role_credentials(nuage, role):
                   Environment={"Variables": {"MY_VAR": "hello"}})
     r, out = invoke(nuage, name, {"action": "stop", "id": instance})
     assert "FunctionError" not in r, out
+    sandboxed = nuage.admin("GET", "/_nuage/health")["lambda_sandbox"] == "bubblewrap"
+    if not sandboxed:  # plain processes see the code where it is on disk
+        assert out["cwd"] == out["env"]["LAMBDA_TASK_ROOT"]
+        out["cwd"] = out["env"]["LAMBDA_TASK_ROOT"] = "/var/task"
     assert instance in out["ids"]
     role_name = role.split("/")[-1]
     assert out["arn"] == f"arn:aws:sts::000000000000:assumed-role/{role_name}/{name}"
