@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +25,7 @@
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
 #include "services/s3/provider.h"
+#include "services/lambda/provider.h"
 #include "services/logs/provider.h"
 #include "services/ssm/provider.h"
 #include "spec/model.h"
@@ -50,6 +52,8 @@ struct ServeOptions {
 struct ProviderOptions {
   int ec2_transition_seconds = 0;
   bool iam_enforcement = true;
+  services::lambda::Options lambda;
+  services::lambda::Provider** lambda_out = nullptr;  // where to tell the Lambda provider
 };
 
 // Every provider nuage serves. The one place a new service is wired in.
@@ -59,7 +63,7 @@ struct ProviderOptions {
 std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gateway, storage::Database& db,
                                                          Clock& clock, events::Bus& bus,
                                                          auth::CredentialStore& credentials,
-                                                         const fs::path& work_dir, const ProviderOptions& options = {}) {
+                                                         const fs::path& work_dir, ProviderOptions options = {}) {
   auto iam = std::make_unique<services::iam::Provider>(db, credentials);
   auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, options.iam_enforcement);
   gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const spec::Operation& op,
@@ -72,6 +76,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   // The Logs provider is also the logs::Sink other services write through.
   auto logs = std::make_unique<services::logs::Provider>(db, clock);
   services::logs::Sink* log_sink = logs.get();
+  options.lambda.logs = log_sink;
   gateway.add_provider(std::move(logs));
   auto eventbridge = std::make_unique<services::eventbridge::Provider>(db, clock, bus);
   eventbridge->targets().set_logs(log_sink);
@@ -92,6 +97,10 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
     return gateway.call(service, operation, input, caller, region);
   });
   gateway.add_provider(std::move(cloudwatch));
+  options.lambda.work_dir = work_dir;
+  auto lambda_provider = std::make_unique<services::lambda::Provider>(db, clock, gateway, std::move(options.lambda));
+  if (options.lambda_out) *options.lambda_out = lambda_provider.get();
+  gateway.add_provider(std::move(lambda_provider));
   return authorizer;
 }
 
@@ -131,16 +140,25 @@ int serve(const ServeOptions& o) {
     std::cerr << "nuage: " << db.error().message << "\n";
     return 1;
   }
+  std::atomic<uint16_t> bound_port{o.port};  // outlives the providers (Lambda reads it)
   Clock clock;
   admin::restore_clock(**db, clock);
   auth::CredentialStore credentials(o.strict_credentials);
   events::Bus bus;  // before the gateway: its providers unsubscribe when destroyed
   gateway::Gateway gateway({}, credentials, clock);
-  auto authorizer = add_providers(gateway, **db, clock, bus, credentials, work_dir,
-                                  {o.ec2_transition_seconds, o.iam_enforcement == "on"});
+  ProviderOptions provider_options;
+  provider_options.ec2_transition_seconds = o.ec2_transition_seconds;
+  provider_options.iam_enforcement = o.iam_enforcement == "on";
+  provider_options.lambda.hidden = {work_dir};
+  provider_options.lambda.port = [&bound_port] { return bound_port.load(); };
+  services::lambda::Provider* lambda = nullptr;
+  provider_options.lambda_out = &lambda;
+  auto authorizer = add_providers(gateway, **db, clock, bus, credentials, work_dir, std::move(provider_options));
   admin::Admin admin(gateway, clock, **db,
                      {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
                       [authorizer] { return authorizer->decisions(); }});
+  admin.add_route("/_nuage/lambda/code/", [lambda](http::Request& r) { return lambda->serve_code(r); });
+  admin.add_health("lambda_sandbox", lambda->sandbox());
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
   http::ServerOptions so;
@@ -152,6 +170,7 @@ int serve(const ServeOptions& o) {
   uint16_t port = 0;
   try {
     port = server.start();
+    bound_port = port;
   } catch (const std::exception& e) {
     std::cerr << "nuage: cannot listen on " << o.host << ":" << o.port << ": " << e.what() << "\n";
     return 1;

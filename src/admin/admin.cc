@@ -89,12 +89,14 @@ http::Response Admin::health() const {
     services[c.service] = {{"operations", c.total}, {"implemented", c.implemented.size()}};
   }
   double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  return json_response(200, {{"status", "running"},
-                             {"version", NUAGE_VERSION},
-                             {"uptime_seconds", uptime},
-                             {"persistence", info_.data_dir.empty() ? "ephemeral" : info_.data_dir},
-                             {"strict_credentials", info_.strict_credentials},
-                             {"services", services}});
+  json out = {{"status", "running"},
+              {"version", NUAGE_VERSION},
+              {"uptime_seconds", uptime},
+              {"persistence", info_.data_dir.empty() ? "ephemeral" : info_.data_dir},
+              {"strict_credentials", info_.strict_credentials},
+              {"services", services}};
+  out.update(extra_health_);
+  return json_response(200, out);
 }
 
 http::Response Admin::handle(http::Request& request) {
@@ -118,6 +120,11 @@ http::Response Admin::handle(http::Request& request) {
     if (request.method != "GET") return json_response(405, {{"error", "use GET"}});
     return json_response(200, {{"decisions", info_.iam_decisions()}});
   }
+  for (const auto& [prefix, handler] : routes_)
+    if (path.substr(0, prefix.size()) == prefix) {
+      if (request.method != "GET" && request.method != "HEAD") return json_response(405, {{"error", "use GET"}});
+      return handler(request);
+    }
   return json_response(404, {{"error", "no admin endpoint " + std::string(path)}});
 }
 

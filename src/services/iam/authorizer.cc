@@ -59,7 +59,11 @@ void Authorizer::add_global_keys(const gateway::RequestContext& ctx, nuage::iam:
 
 Status Authorizer::authorize(const gateway::RequestContext& ctx, const spec::Operation& operation,
                              const protocol::Value& input) {
-  if (!enforcement_ || ctx.anonymous || ctx.caller.type == auth::PrincipalType::kRoot) return Status::Ok();
+  // Service principals act on their own authority (what they may do is
+  // decided where they act, e.g. a role's trust policy in AssumeRole).
+  if (!enforcement_ || ctx.anonymous || ctx.caller.type == auth::PrincipalType::kRoot ||
+      ctx.caller.type == auth::PrincipalType::kService)
+    return Status::Ok();
   OperationAuthorization auth = authorization_for(ctx.service, operation.name, input, ctx.region, ctx.account_id);
   if (auth.decided_elsewhere) return Status::Ok();
   auto view = iam_.caller_view(ctx.caller);

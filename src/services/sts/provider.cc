@@ -88,12 +88,17 @@ Result<Output> Provider::assume_role(Context& ctx, const Value& in) {
     nuage::iam::Request request;
     request.action = "sts:AssumeRole";
     request.resource = role_arn;
+    static const nuage::iam::PolicyPtr kAll = *nuage::iam::compile_policy(
+        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
+        nuage::iam::PolicyKind::kIdentity);
     if (ctx.caller.type == auth::PrincipalType::kRoot) {
       request.principal = {nuage::iam::Principal::Type::kRoot, ctx.caller.arn, ctx.account_id, "", ""};
-      static const nuage::iam::PolicyPtr kAll = *nuage::iam::compile_policy(
-          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
-          nuage::iam::PolicyKind::kIdentity);
       policies.identity.push_back({"root", "root", kAll});
+    } else if (ctx.caller.type == auth::PrincipalType::kService) {
+      // An AWS service (lambda.amazonaws.com assuming an execution role):
+      // no identity policies apply to it; the trust policy alone decides.
+      request.principal = {nuage::iam::Principal::Type::kService, "", ctx.account_id, "", ctx.caller.arn};
+      policies.identity.push_back({"service", "service", kAll});
     } else if (auto view = iam_.caller_view(ctx.caller)) {
       request.principal = view->principal;
       request.context = view->context;
