@@ -34,6 +34,19 @@ const Value* json_path(const Value& root, const std::string& path) {
   return node;
 }
 
+// Whether position `pos` of a JSON template lies inside a string literal.
+bool inside_string(const std::string& text, size_t pos) {
+  bool in = false;
+  for (size_t i = 0; i < pos; ++i) {
+    if (text[i] == '\\' && in) {
+      ++i;
+    } else if (text[i] == '"') {
+      in = !in;
+    }
+  }
+  return in;
+}
+
 }  // namespace
 
 Result<std::string> transform_input(const Value& target, const Value& event) {
@@ -49,10 +62,10 @@ Result<std::string> transform_input(const Value& target, const Value& event) {
     for (const auto& [name, path] : paths.items()) {
       const Value* v = json_path(event, path.get<std::string>());
       std::string placeholder = "<" + name + ">";
-      // Inside quotes a string is inserted bare; elsewhere as JSON.
+      // Inside a JSON string literal a value is inserted as bare text;
+      // elsewhere as JSON.
       for (size_t pos = tmpl.find(placeholder); pos != std::string::npos; pos = tmpl.find(placeholder, pos)) {
-        bool quoted = pos > 0 && tmpl[pos - 1] == '"' && pos + placeholder.size() < tmpl.size() &&
-                      tmpl[pos + placeholder.size()] == '"';
+        bool quoted = inside_string(tmpl, pos);
         std::string text = !v ? (quoted ? "" : "null")
                            : v->is_string() ? (quoted ? v->get<std::string>() : v->dump())
                                             : v->dump();

@@ -1,5 +1,8 @@
 #include "services/lambda/provider.h"
 
+#include "iam/evaluator.h"
+#include "iam/policy.h"
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -1454,6 +1457,37 @@ void Provider::write_logs(const Ref& where, const std::string& stream, const std
   if (!s.ok()) spdlog::warn("lambda: cannot write logs to {}: {}", where.name, s.error().message);
 }
 
+Status Provider::check_service_invoke(const Context& ctx, const Ref& ref, const Value& doc) const {
+  std::string arn = function_arn(ref.region, ref.account, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
+  std::string document =
+      Value{{"Version", "2012-10-17"}, {"Statement", doc.value("policy", Value::array())}}.dump();
+  iam::Request request;
+  request.action = "lambda:InvokeFunction";
+  request.resource = arn;
+  request.principal.type = iam::Principal::Type::kService;
+  request.principal.service = ctx.caller.arn;
+  request.principal.arn = ctx.caller.arn;
+  request.principal.account = ctx.caller.account_id;
+  if (!ctx.caller.source_arn.empty()) request.context.set("aws:SourceArn", ctx.caller.source_arn);
+  request.context.set("aws:SourceAccount", ctx.caller.account_id);
+  iam::PolicySet policies;
+  policies.resource_required = true;
+  if (!doc.value("policy", Value::array()).empty()) {
+    auto compiled = iam::compile_policy(document, iam::PolicyKind::kResource);
+    if (!compiled) return compiled.error();
+    policies.resource.push_back({arn, "resource", *compiled});
+  }
+  // A policy naming the unqualified function also covers its qualified ARNs.
+  if (!ref.qualifier.empty()) request.resource = function_arn(ref.region, ref.account, ref.name);
+  iam::Evaluation unqualified = iam::evaluate(request, policies);
+  request.resource = arn;
+  if (unqualified.allowed() || iam::evaluate(request, policies).allowed()) return Status::Ok();
+  return AwsError{"AccessDeniedException",
+                  "User: " + ctx.caller.arn + " is not authorized to perform: lambda:InvokeFunction on resource: " +
+                      arn + " because no resource-based policy allows the lambda:InvokeFunction action",
+                  403};
+}
+
 Result<Output> Provider::invoke(Context& ctx, const Value& in) {
   auto ref = parse_ref(ctx, in.at("FunctionName"), in);
   if (!ref) return ref.take_error();
@@ -1476,6 +1510,9 @@ Result<Output> Provider::invoke(Context& ctx, const Value& in) {
   if (!doc) return doc.take_error();
   auto entry = resolve(*ref, *doc, ref->qualifier);
   if (!entry) return entry.take_error();
+  // An AWS service (an EventBridge rule, a CloudWatch alarm) may invoke only
+  // what the function's resource policy grants it (AddPermission).
+  if (ctx.caller.type == auth::PrincipalType::kService) NUAGE_TRY(check_service_invoke(ctx, *ref, *doc));
   Output out;
   if (type == "DryRun") {
     out.value["StatusCode"] = 204;
@@ -1486,6 +1523,9 @@ Result<Output> Provider::invoke(Context& ctx, const Value& in) {
     job.ref = *ref;
     job.request_id = ctx.request_id;
     job.payload = payload;
+    // Work in flight: a clock advance that triggered this (a schedule, an
+    // alarm) returns once it has run.
+    job.work.emplace(clock_.begin_work());
     enqueue(std::move(job));
     out.value["StatusCode"] = 202;
     return out;

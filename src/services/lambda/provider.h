@@ -81,6 +81,9 @@ class Provider : public gateway::Provider {
   Result<Value> load(const Ref& ref) const;                    // null if missing
   Status save(const Ref& ref, const Value& doc);
   Result<Value> must_load(const Ref& ref) const;               // ResourceNotFoundException if missing
+  // AccessDeniedException unless the function's resource policy lets the
+  // calling service invoke it.
+  Status check_service_invoke(const Context& ctx, const Ref& ref, const Value& doc) const;
   // The version entry ({config, code, layers}) a qualifier names.
   Result<Value> resolve(const Ref& ref, const Value& doc, std::string qualifier) const;
 
