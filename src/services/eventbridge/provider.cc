@@ -141,19 +141,27 @@ void Provider::fire(const Key& key, Clock::TimePoint due) {
   for (const auto& target : rule_doc.value("Targets", Value::array())) {
     auto payload = transform_input(target, event);
     if (!payload) continue;
-    Pending p;
-    p.delivery = {target["Arn"], *payload, key.account, key.region, {}, static_cast<int64_t>(timefmt::epoch_seconds(due) * 1000)};
-    p.delivery.caller.type = auth::PrincipalType::kService;
-    p.delivery.caller.arn = "events.amazonaws.com";
-    p.delivery.caller.user_id = "events.amazonaws.com";
-    p.delivery.caller.account_id = key.account;
-    p.delivery.caller.source_arn = rule_doc["Arn"];
-    p.rule_arn = rule_doc["Arn"];
-    const Value& retry = target.value("RetryPolicy", Value::object());
-    p.max_attempts = 1 + static_cast<int>(retry.value("MaximumRetryAttempts", 185));
-    p.deadline_ms = p.delivery.time_ms + 1000 * retry.value("MaximumEventAgeInSeconds", int64_t{86400});
-    deliver_with_retry(std::move(p));
+    deliver_with_retry(pending_for(key.account, key.region, rule_doc["Arn"], target, *payload,
+                                   static_cast<int64_t>(timefmt::epoch_seconds(due) * 1000)));
   }
+}
+
+Provider::Pending Provider::pending_for(const std::string& account, const std::string& region,
+                                        const std::string& rule_arn, const Value& target, std::string payload,
+                                        int64_t time_ms) {
+  Pending p;
+  p.delivery = {target["Arn"], std::move(payload), account, region, {}, time_ms};
+  // Rules invoke as the EventBridge service principal, on behalf of the rule.
+  p.delivery.caller.type = auth::PrincipalType::kService;
+  p.delivery.caller.arn = "events.amazonaws.com";
+  p.delivery.caller.user_id = "events.amazonaws.com";
+  p.delivery.caller.account_id = account;
+  p.delivery.caller.source_arn = rule_arn;
+  p.rule_arn = rule_arn;
+  const Value retry = target.value("RetryPolicy", Value::object());
+  p.max_attempts = 1 + static_cast<int>(retry.value("MaximumRetryAttempts", 185));
+  p.deadline_ms = time_ms + 1000 * retry.value("MaximumEventAgeInSeconds", int64_t{86400});
+  return p;
 }
 
 void Provider::route(const std::string& account, const std::string& region, const std::string& bus, const Value& event) {
@@ -169,19 +177,8 @@ void Provider::route(const std::string& account, const std::string& region, cons
       for (const auto& target : rule.doc.value("Targets", Value::array())) {
         auto payload = transform_input(target, event);
         if (!payload) continue;
-        Pending p;
-        p.delivery = {target["Arn"], *payload, account, region, {},
-                      static_cast<int64_t>(timefmt::epoch_seconds(clock_.now()) * 1000)};
-        p.delivery.caller.type = auth::PrincipalType::kService;
-        p.delivery.caller.arn = "events.amazonaws.com";
-        p.delivery.caller.user_id = "events.amazonaws.com";
-        p.delivery.caller.account_id = account;
-        p.delivery.caller.source_arn = rule.doc["Arn"];
-        p.rule_arn = rule.doc["Arn"];
-        const Value& retry = target.value("RetryPolicy", Value::object());
-        p.max_attempts = 1 + static_cast<int>(retry.value("MaximumRetryAttempts", 185));
-        p.deadline_ms = p.delivery.time_ms + 1000 * retry.value("MaximumEventAgeInSeconds", int64_t{86400});
-        work.push_back(std::move(p));
+        work.push_back(pending_for(account, region, rule.doc["Arn"], target, *payload,
+                                   static_cast<int64_t>(timefmt::epoch_seconds(clock_.now()) * 1000)));
       }
     }
   }

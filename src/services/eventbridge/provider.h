@@ -97,6 +97,8 @@ class Provider : public gateway::Provider {
     int64_t deadline_ms = 0;
   };
   void deliver_with_retry(Pending pending);
+  static Pending pending_for(const std::string& account, const std::string& region, const std::string& rule_arn,
+                             const Value& target, std::string payload, int64_t time_ms);
 
   storage::Database& db_;
   Clock& clock_;
