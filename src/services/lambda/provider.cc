@@ -1486,6 +1486,9 @@ Result<Output> Provider::invoke(Context& ctx, const Value& in) {
     job.ref = *ref;
     job.request_id = ctx.request_id;
     job.payload = payload;
+    // Held until the invocation ran: an invocation started by a timer (an
+    // EventBridge schedule) is part of the work a clock advance waits for.
+    job.work.emplace(clock_.begin_work());
     enqueue(std::move(job));
     out.value["StatusCode"] = 202;
     return out;
@@ -1522,6 +1525,7 @@ Result<Output> Provider::invoke_async(Context& ctx, const Value& in) {
   job.ref = *ref;
   job.request_id = ctx.request_id;
   job.payload = payload;
+  job.work.emplace(clock_.begin_work());
   enqueue(std::move(job));
   Output out;
   out.value["Status"] = 202;
