@@ -1562,6 +1562,7 @@ Result<Output> Provider::invoke_async(Context& ctx, const Value& in) {
   job.ref = *ref;
   job.request_id = ctx.request_id;
   job.payload = payload;
+  job.work.emplace(clock_.begin_work());
   enqueue(std::move(job));
   Output out;
   out.value["Status"] = 202;
