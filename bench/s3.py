@@ -140,6 +140,8 @@ def main():
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--count-1m", type=int, default=50)
     ap.add_argument("--skip-2g", action="store_true")
+    ap.add_argument("--sync-full", action="store_true",
+                    help="run nuage with --sync-full (fsync every commit and blob: power-loss durable)")
     args = ap.parse_args()
     common.header("S3")
     res = {}
@@ -185,7 +187,7 @@ def main():
         finally:
             ng.stop()
 
-        with common.nuage_server(args.nuage) as s:
+        with common.nuage_server(args.nuage, ["--sync-full"] if args.sync_full else []) as s:
             res["nuage"] = bench_server("nuage", s, args, tmp, files)
             if not args.skip_2g:
                 s3 = s3client(s)
