@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import statistics
 import sys
@@ -27,7 +28,13 @@ from botocore.config import Config  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _exit_on_sigterm(signum, frame):
+    # A SIGTERM (e.g. from `timeout`) must still run the `finally` blocks that stop the servers.
+    sys.exit(128 + signum)
+
+
 def arg_parser(doc):
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nuage", default=os.environ.get("NUAGE_BIN", os.path.join(ROOT, "build", "nuage")))
     ap.add_argument("--skip-moto", action="store_true")
