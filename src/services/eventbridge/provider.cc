@@ -142,7 +142,7 @@ void Provider::fire(const Key& key, Clock::TimePoint due) {
     auto payload = transform_input(target, event);
     if (!payload) continue;
     Pending p;
-    p.delivery = {target["Arn"], *payload, key.account, key.region, {}, static_cast<int64_t>(timefmt::epoch_seconds(due) * 1000)};
+    p.delivery = {target["Arn"], *payload, key.account, key.region, {}, static_cast<int64_t>(timefmt::epoch_seconds(due) * 1000), {}, {}};
     p.delivery.caller.type = auth::PrincipalType::kService;
     p.delivery.caller.arn = "events.amazonaws.com";
     p.delivery.caller.user_id = "events.amazonaws.com";
@@ -171,7 +171,7 @@ void Provider::route(const std::string& account, const std::string& region, cons
         if (!payload) continue;
         Pending p;
         p.delivery = {target["Arn"], *payload, account, region, {},
-                      static_cast<int64_t>(timefmt::epoch_seconds(clock_.now()) * 1000)};
+                      static_cast<int64_t>(timefmt::epoch_seconds(clock_.now()) * 1000), {}, {}};
         p.delivery.caller.type = auth::PrincipalType::kService;
         p.delivery.caller.arn = "events.amazonaws.com";
         p.delivery.caller.user_id = "events.amazonaws.com";
@@ -189,28 +189,15 @@ void Provider::route(const std::string& account, const std::string& region, cons
 }
 
 void Provider::deliver_with_retry(Pending p) {
-  ++p.attempt;
-  Status s = targets_.deliver(p.delivery);
-  {
-    std::lock_guard lock(mutex_);
-    Stats& st = stats_[p.rule_arn];
-    if (p.attempt == 1) ++st.invocations;
-    else ++st.retries;
-    if (!s.ok() && (p.attempt >= p.max_attempts)) ++st.failed;
-  }
-  if (s.ok()) return;
-  spdlog::warn("eventbridge: delivery to {} failed (attempt {}): {} {}", p.delivery.target_arn, p.attempt,
-               s.error().code, s.error().message);
-  if (p.attempt >= p.max_attempts) return;
-  // Exponential backoff on the clock: 1 s, 2 s, 4 s ... capped at 5 minutes.
-  int64_t delay = std::min<int64_t>(300, int64_t{1} << std::min(p.attempt - 1, 8));
-  auto when = clock_.now() + std::chrono::seconds(delay);
-  if (timefmt::epoch_seconds(when) * 1000 > static_cast<double>(p.deadline_ms)) {
-    std::lock_guard lock(mutex_);
-    ++stats_[p.rule_arn].failed;
-    return;
-  }
-  clock_.schedule(when, [this, p](auto) mutable { deliver_with_retry(std::move(p)); });
+  RetryPolicy policy{p.max_attempts, (p.deadline_ms - p.delivery.time_ms) / 1000};
+  targets_.deliver_with_retry(clock_, std::move(p.delivery), policy,
+                              [this, arn = p.rule_arn](const Status& s, int attempt, bool final) {
+                                std::lock_guard lock(mutex_);
+                                Stats& st = stats_[arn];
+                                if (attempt == 1) ++st.invocations;
+                                else ++st.retries;
+                                if (!s.ok() && final) ++st.failed;
+                              });
 }
 
 // ---------------------------------------------------------------- rules
