@@ -96,6 +96,11 @@ Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock)
   for (auto& [key, entry] : schedules_) arm(key, entry, now);
 }
 
+Provider::~Provider() {
+  std::lock_guard lock(mutex_);
+  for (auto& [key, entry] : schedules_) disarm(entry);
+}
+
 void Provider::reset() {
   std::lock_guard lock(mutex_);
   for (auto& [key, entry] : schedules_) disarm(entry);

@@ -32,6 +32,7 @@ namespace nuage::services::scheduler {
 class Provider : public gateway::Provider {
  public:
   Provider(storage::Database& db, Clock& clock);
+  ~Provider() override;  // cancels the schedules' timers (the clock outlives providers)
   std::string_view service() const override { return "scheduler"; }
   void register_operations(gateway::OperationTable& table) override;
   void reset() override;
