@@ -168,10 +168,10 @@ Status Targets::deliver(const Delivery& given) const {
     std::string group = parts.size() > 6 ? parts[6] : "";
     return logs_->write(d.account, region, group, "eventbridge", {{d.time_ms, d.payload}});
   }
-  if (service == "scheduler" && parts.size() >= 7 && parts[4] == "aws-sdk") {
+  if (service == "scheduler" && parts.size() >= 8 && parts[5] == "aws-sdk") {
     // arn:aws:scheduler:::aws-sdk:ec2:startInstances -> ec2 StartInstances
-    std::string target_service = parts[5];
-    std::string action = parts[6];
+    std::string target_service = parts[6];
+    std::string action = parts[7];
     if (!action.empty()) action[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(action[0])));
     Value input = Value::parse(d.payload.empty() ? "{}" : d.payload, nullptr, false);
     if (input.is_discarded() || !input.is_object()) return AwsError{"InvalidInput", "Input is not a JSON object", 400};
