@@ -22,6 +22,7 @@
 #include "services/cloudwatch/provider.h"
 #include "services/ec2/provider.h"
 #include "services/eventbridge/provider.h"
+#include "services/scheduler/provider.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
 #include "services/s3/provider.h"
@@ -86,6 +87,14 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
     return gateway.call(service, operation, input, caller, region);
   });
   gateway.add_provider(std::move(eventbridge));
+  auto scheduler = std::make_unique<services::scheduler::Provider>(db, clock);
+  scheduler->targets().set_logs(log_sink);
+  scheduler->targets().set_caller([&gateway](const std::string& service, const std::string& operation,
+                                             const protocol::Value& input, const auth::Credential& caller,
+                                             const std::string& region) {
+    return gateway.call(service, operation, input, caller, region);
+  });
+  gateway.add_provider(std::move(scheduler));
   gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
   gateway.add_provider(std::make_unique<services::s3::Provider>(db, work_dir / "blobs"));
   // CloudWatch is also the MetricsSink for AWS/Lambda metrics; its alarm

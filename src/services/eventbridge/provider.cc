@@ -150,7 +150,7 @@ Provider::Pending Provider::pending_for(const std::string& account, const std::s
                                         const std::string& rule_arn, const Value& target, std::string payload,
                                         int64_t time_ms) {
   Pending p;
-  p.delivery = {target["Arn"], std::move(payload), account, region, {}, time_ms};
+  p.delivery = {target["Arn"], std::move(payload), account, region, {}, time_ms, {}, {}};
   // Rules invoke as the EventBridge service principal, on behalf of the rule.
   p.delivery.caller.type = auth::PrincipalType::kService;
   p.delivery.caller.arn = "events.amazonaws.com";
@@ -186,28 +186,15 @@ void Provider::route(const std::string& account, const std::string& region, cons
 }
 
 void Provider::deliver_with_retry(Pending p) {
-  ++p.attempt;
-  Status s = targets_.deliver(p.delivery);
-  {
-    std::lock_guard lock(mutex_);
-    Stats& st = stats_[p.rule_arn];
-    if (p.attempt == 1) ++st.invocations;
-    else ++st.retries;
-    if (!s.ok() && (p.attempt >= p.max_attempts)) ++st.failed;
-  }
-  if (s.ok()) return;
-  spdlog::warn("eventbridge: delivery to {} failed (attempt {}): {} {}", p.delivery.target_arn, p.attempt,
-               s.error().code, s.error().message);
-  if (p.attempt >= p.max_attempts) return;
-  // Exponential backoff on the clock: 1 s, 2 s, 4 s ... capped at 5 minutes.
-  int64_t delay = std::min<int64_t>(300, int64_t{1} << std::min(p.attempt - 1, 8));
-  auto when = clock_.now() + std::chrono::seconds(delay);
-  if (timefmt::epoch_seconds(when) * 1000 > static_cast<double>(p.deadline_ms)) {
-    std::lock_guard lock(mutex_);
-    ++stats_[p.rule_arn].failed;
-    return;
-  }
-  clock_.schedule(when, [this, p](auto) mutable { deliver_with_retry(std::move(p)); });
+  RetryPolicy policy{p.max_attempts, (p.deadline_ms - p.delivery.time_ms) / 1000};
+  targets_.deliver_with_retry(clock_, std::move(p.delivery), policy,
+                              [this, arn = p.rule_arn](const Status& s, int attempt, bool final) {
+                                std::lock_guard lock(mutex_);
+                                Stats& st = stats_[arn];
+                                if (attempt == 1) ++st.invocations;
+                                else ++st.retries;
+                                if (!s.ok() && final) ++st.failed;
+                              });
 }
 
 // ---------------------------------------------------------------- rules

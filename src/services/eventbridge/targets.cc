@@ -1,6 +1,9 @@
 #include "services/eventbridge/targets.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/text.h"
+#include "common/time.h"
 #include "protocol/values.h"
 
 namespace nuage::services::eventbridge {
@@ -111,8 +114,43 @@ Result<auth::Credential> Targets::assume_role(const std::string& role_arn, const
   return cred;
 }
 
-Status Targets::deliver(const Delivery& d) const {
+RetryPolicy RetryPolicy::from(const Value& retry_policy) {
+  RetryPolicy p;
+  if (!retry_policy.is_object()) return p;
+  p.max_attempts = 1 + static_cast<int>(retry_policy.value("MaximumRetryAttempts", int64_t{185}));
+  p.max_age_seconds = retry_policy.value("MaximumEventAgeInSeconds", int64_t{86400});
+  return p;
+}
+
+void Targets::deliver_with_retry(Clock& clock, Delivery d, RetryPolicy policy, DeliveryReport report,
+                                 int attempt) const {
+  Status s = deliver(d);
+  bool final = s.ok() || attempt >= policy.max_attempts;
+  // Exponential backoff on the clock: 1 s, 2 s, 4 s ... capped at 5 minutes.
+  int64_t delay = std::min<int64_t>(300, int64_t{1} << std::min(attempt - 1, 8));
+  auto when = clock.now() + std::chrono::seconds(delay);
+  if (!final && timefmt::epoch_seconds(when) * 1000 > static_cast<double>(d.time_ms + 1000 * policy.max_age_seconds))
+    final = true;
+  if (!s.ok())
+    spdlog::warn("delivery to {} failed (attempt {}): {} {}", d.target_arn, attempt, s.error().code, s.error().message);
+  if (report) report(s, attempt, final);
+  if (final) return;
+  clock.schedule(when, [this, &clock, d = std::move(d), policy, report = std::move(report), attempt](auto) mutable {
+    deliver_with_retry(clock, std::move(d), policy, std::move(report), attempt + 1);
+  });
+}
+
+Status Targets::deliver(const Delivery& given) const {
   if (!caller_) return internal_error("no internal call path");
+  Delivery assumed;
+  if (!given.role_arn.empty()) {
+    auto cred = assume_role(given.role_arn, given.role_service, given.account, given.region,
+                            given.role_service.substr(0, given.role_service.find('.')));
+    if (!cred) return cred.take_error();
+    assumed = given;
+    assumed.caller = *cred;
+  }
+  const Delivery& d = given.role_arn.empty() ? given : assumed;
   auto parts = text::split(d.target_arn, ':');
   if (parts.size() < 6 || parts[0] != "arn") return AwsError{"InvalidTarget", "Invalid target ARN " + d.target_arn, 400};
   const std::string& service = parts[2];
@@ -143,10 +181,10 @@ Status Targets::deliver(const Delivery& d) const {
     std::string group = parts.size() > 6 ? parts[6] : "";
     return logs_->write(d.account, region, group, "eventbridge", {{d.time_ms, d.payload}});
   }
-  if (service == "scheduler" && parts.size() >= 7 && parts[4] == "aws-sdk") {
+  if (service == "scheduler" && parts.size() >= 8 && parts[5] == "aws-sdk") {
     // arn:aws:scheduler:::aws-sdk:ec2:startInstances -> ec2 StartInstances
-    std::string target_service = parts[5];
-    std::string action = parts[6];
+    std::string target_service = parts[6];
+    std::string action = parts[7];
     if (!action.empty()) action[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(action[0])));
     Value input = Value::parse(d.payload.empty() ? "{}" : d.payload, nullptr, false);
     if (input.is_discarded() || !input.is_object()) return AwsError{"InvalidInput", "Input is not a JSON object", 400};

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "auth/credentials.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "protocol/protocol.h"
 #include "services/logs/sink.h"
@@ -31,7 +32,22 @@ struct Delivery {
   std::string region;
   auth::Credential caller;  // a service principal, or a role session
   int64_t time_ms = 0;      // for log targets
+  // When set, each attempt first assumes this role as the service principal
+  // `role_service` (Scheduler's target RoleArn) and delivers with the session.
+  std::string role_arn;
+  std::string role_service;
 };
+
+// How long a failing delivery is retried (EventBridge and Scheduler share
+// AWS's defaults: 185 retries within 24 hours).
+struct RetryPolicy {
+  int max_attempts = 186;  // first attempt + MaximumRetryAttempts
+  int64_t max_age_seconds = 86400;
+  static RetryPolicy from(const protocol::Value& retry_policy);  // a target's RetryPolicy member
+};
+
+// Called after every attempt; `final` when no further attempt follows.
+using DeliveryReport = std::function<void(const Status& status, int attempt, bool final)>;
 
 class Targets {
  public:
@@ -39,6 +55,11 @@ class Targets {
   void set_logs(logs::Sink* sink) { logs_ = sink; }
   // Delivers once; the error says why it failed (for retries and counts).
   Status deliver(const Delivery& d) const;
+  // Delivers now and, on failure, again on `clock` with exponential backoff
+  // (1 s, 2 s, 4 s ... capped at 5 minutes) within `policy`, counted from
+  // d.time_ms. `this` must outlive the clock's timers.
+  void deliver_with_retry(Clock& clock, Delivery d, RetryPolicy policy, DeliveryReport report,
+                          int attempt = 1) const;
   // Assumes `role_arn` as the service principal `service` (scheduler.amazonaws.com...).
   Result<auth::Credential> assume_role(const std::string& role_arn, const std::string& service,
                                        const std::string& account, const std::string& region,
