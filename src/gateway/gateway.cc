@@ -176,7 +176,13 @@ Result<Output> Gateway::call(const std::string& service, const std::string& oper
   ctx.caller = caller;
   ctx.clock = &clock_;
   if (authorizer_) NUAGE_TRY(authorizer_(ctx, *op, input));
-  return (*handler)(ctx, input);
+  auto output = (*handler)(ctx, input);
+  // Callers read the value: no placeholders.
+  if (output && !output->shared.empty()) {
+    output->value = output->materialized();
+    output->shared.clear();
+  }
+  return output;
 }
 
 http::Response Gateway::handle(http::Request& request) {

@@ -238,7 +238,9 @@ class CborProtocol : public Protocol {
     http::Response res;
     set_headers(res, request_id);
     std::string body;
-    if (op.output.shape) write_value(body, output.value, *op.output.shape);
+    Value inlined;
+    const Value& value = output.shared.empty() ? output.value : (inlined = output.materialized());
+    if (op.output.shape) write_value(body, value, *op.output.shape);
     else head(body, 5, 0);
     res.body = std::move(body);
     return res;

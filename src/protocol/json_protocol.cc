@@ -48,7 +48,9 @@ class JsonProtocol : public Protocol {
     http::Response res;
     res.headers.set("Content-Type", content_type(service));
     res.headers.set("x-amzn-RequestId", request_id);
-    Value body = op.output.shape ? json::to_wire(output.value, *op.output.shape) : Value::object();
+    Value inlined;
+    const Value& value = output.shared.empty() ? output.value : (inlined = output.materialized());
+    Value body = op.output.shape ? json::to_wire(value, *op.output.shape) : Value::object();
     res.body = body.dump(-1, ' ', false, Value::error_handler_t::replace);
     return res;
   }

@@ -16,7 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,18 @@ using Value = nlohmann::json;
 // payload is a streaming blob, the bytes to stream.
 struct Output {
   Value value = Value::object();
+  // Documents `value` refers to instead of holding copies: share(doc)
+  // returns a placeholder to put anywhere in `value`, and serializers write
+  // the document in its place. A provider answers from its stored documents
+  // this way without a deep copy; it must never change a shared document
+  // again (ec2::Store copies on write).
+  std::vector<std::shared_ptr<const Value>> shared;
+  Value share(std::shared_ptr<const Value> doc);
+  // `v` itself, or the document `v` stands for.
+  const Value& resolve(const Value& v) const;
+  // `value` with every placeholder replaced by a copy of its document.
+  Value materialized() const;
+
   std::optional<http::FileRange> stream_file;  // streamed from disk
   std::optional<std::string> stream_bytes;     // or sent from memory
   // Overrides the operation's HTTP status when the model has no statusCode

@@ -2,7 +2,6 @@
 // They differ only in how input names are formed (ec2: queryName or the
 // capitalized locationName, lists always `Name.N`), in the response
 // envelope, and in the error document.
-#include <pugixml.hpp>
 
 #include <map>
 
@@ -75,53 +74,58 @@ class QueryProtocol : public Protocol {
 
   http::Response serialize(const spec::Service& service, const spec::Operation& op, const Output& output,
                            const std::string& request_id) const override {
-    pugi::xml_document doc;
-    pugi::xml_node root = doc.append_child((op.name + "Response").c_str());
-    root.append_attribute("xmlns") = service.xml_namespace.c_str();
+    xml::Writer out(&output);
+    out.open(op.name + "Response");
+    out.attribute("xmlns", service.xml_namespace);
     if (ec2_) {
-      root.append_child("requestId").text().set(request_id.c_str());
-      if (op.output.shape) xml::write_members(root, *op.output.shape, output.value);
+      out.element("requestId", request_id);
+      if (op.output.shape) xml::write_members(out, *op.output.shape, output.value);
     } else {
       if (op.output.shape) {
-        pugi::xml_node result =
-            op.result_wrapper.empty() ? root : root.append_child(op.result_wrapper.c_str());
-        xml::write_members(result, *op.output.shape, output.value);
+        if (!op.result_wrapper.empty()) out.open(op.result_wrapper);
+        xml::write_members(out, *op.output.shape, output.value);
+        if (!op.result_wrapper.empty()) out.close();
       }
-      root.append_child("ResponseMetadata").append_child("RequestId").text().set(request_id.c_str());
+      out.open("ResponseMetadata");
+      out.element("RequestId", request_id);
+      out.close();
     }
     http::Response res;
     res.status = 200;
     res.headers.set("Content-Type", "text/xml");
     res.headers.set("x-amzn-RequestId", request_id);
-    res.body = xml::to_string(doc);
+    res.body = out.finish();
     return res;
   }
 
   http::Response serialize_error(const spec::Service& service, const AwsError& error,
                                  const std::string& request_id) const override {
-    pugi::xml_document doc;
+    xml::Writer out;
     if (ec2_) {
-      pugi::xml_node root = doc.append_child("Response");
-      pugi::xml_node err = root.append_child("Errors").append_child("Error");
-      err.append_child("Code").text().set(error.code.c_str());
-      err.append_child("Message").text().set(error.message.c_str());
-      root.append_child("RequestID").text().set(request_id.c_str());
+      out.open("Response");
+      out.open("Errors");
+      out.open("Error");
+      out.element("Code", error.code);
+      out.element("Message", error.message);
+      out.close();
+      out.close();
+      out.element("RequestID", request_id);
     } else {
-      pugi::xml_node root = doc.append_child("ErrorResponse");
-      root.append_attribute("xmlns") = service.xml_namespace.c_str();
-      pugi::xml_node err = root.append_child("Error");
-      err.append_child("Type").text().set(error.sender_fault() ? "Sender" : "Receiver");
-      err.append_child("Code").text().set(error.code.c_str());
-      err.append_child("Message").text().set(error.message.c_str());
-      for (const auto& [k, v] : error.fields.items())
-        err.append_child(k.c_str()).text().set(v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
-      root.append_child("RequestId").text().set(request_id.c_str());
+      out.open("ErrorResponse");
+      out.attribute("xmlns", service.xml_namespace);
+      out.open("Error");
+      out.element("Type", error.sender_fault() ? "Sender" : "Receiver");
+      out.element("Code", error.code);
+      out.element("Message", error.message);
+      for (const auto& [k, v] : error.fields.items()) out.element(k, v.is_string() ? v.get<std::string>() : v.dump());
+      out.close();
+      out.element("RequestId", request_id);
     }
     http::Response res;
     res.status = error.status;
     res.headers.set("Content-Type", "text/xml");
     res.headers.set("x-amzn-RequestId", request_id);
-    res.body = xml::to_string(doc);
+    res.body = out.finish();
     return res;
   }
 

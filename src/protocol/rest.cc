@@ -267,7 +267,8 @@ class RestProtocol : public Protocol {
       finish_empty(res);
       return res;
     }
-    const Value& value = output.value;
+    Value inlined;
+    const Value& value = output.shared.empty() ? output.value : (inlined = output.materialized());
     for (const auto& mem : shape->members) {
       auto it = value.find(mem.name);
       if (it == value.end() || it->is_null()) continue;
@@ -493,18 +494,17 @@ class RestXmlProtocol : public RestProtocol {
 
   http::Response serialize_error(const spec::Service&, const AwsError& error,
                                  const std::string& request_id) const override {
-    pugi::xml_document doc;
-    pugi::xml_node root = doc.append_child("Error");
-    root.append_child("Code").text().set(error.code.c_str());
-    root.append_child("Message").text().set(error.message.c_str());
-    for (const auto& [k, v] : error.fields.items())
-      root.append_child(k.c_str()).text().set(v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
-    root.append_child("RequestId").text().set(request_id.c_str());
+    xml::Writer out;
+    out.open("Error");
+    out.element("Code", error.code);
+    out.element("Message", error.message);
+    for (const auto& [k, v] : error.fields.items()) out.element(k, v.is_string() ? v.get<std::string>() : v.dump());
+    out.element("RequestId", request_id);
     http::Response res;
     res.status = error.status;
     add_request_id(res, request_id);
     res.headers.set("Content-Type", "application/xml");
-    res.body = xml::to_string(doc);
+    res.body = out.finish();
     return res;
   }
 
@@ -519,18 +519,18 @@ class RestXmlProtocol : public RestProtocol {
   }
   void write_body(http::Response& res, const spec::Service& service, const spec::Member& root,
                   const Value& value) const override {
-    pugi::xml_document doc;
-    pugi::xml_node node = doc.append_child(wire_name(root).c_str());
+    xml::Writer out;
+    out.open(wire_name(root));
     std::string ns = root.xml_namespace.empty() ? service.xml_namespace : root.xml_namespace;
     if (ns.empty() && !service.name.empty() && service.name == "s3") ns = "http://s3.amazonaws.com/doc/2006-03-01/";
-    if (!ns.empty()) node.append_attribute("xmlns") = ns.c_str();
+    if (!ns.empty()) out.attribute("xmlns", ns);
     if (root.shape->type == Type::kStructure) {
-      xml::write_members(node, *root.shape, value);
+      xml::write_members(out, *root.shape, value);
     } else {
-      node.text().set(scalar_to_text(*root.shape, value, "iso8601").c_str());
+      out.text(scalar_to_text(*root.shape, value, "iso8601"));
     }
     res.headers.set("Content-Type", "application/xml");
-    res.body = xml::to_string(doc);
+    res.body = out.finish();
   }
   void finish_empty(http::Response&) const override {}
   void add_request_id(http::Response& res, const std::string& request_id) const override {

@@ -154,10 +154,13 @@ TEST(XmlCodec, AttributesAndNamespaces) {
   const spec::Shape& acl = *s3.find_operation("GetObjectAcl")->output.shape;
   Value v = {{"Owner", {{"ID", "o"}}},
              {"Grants", {{{"Grantee", {{"Type", "CanonicalUser"}, {"ID", "o"}}}, {"Permission", "FULL_CONTROL"}}}}};
+  xml::Writer out;
+  out.open("AccessControlPolicy");
+  xml::write_members(out, acl, v);
+  std::string text = out.finish();
   pugi::xml_document doc;
-  pugi::xml_node root = doc.append_child("AccessControlPolicy");
-  xml::write_members(root, acl, v);
-  std::string text = xml::to_string(doc);
+  ASSERT_TRUE(doc.load_string(text.c_str())) << text;
+  pugi::xml_node root = doc.document_element();
   pugi::xml_node grantee = doc.select_node("/AccessControlPolicy/AccessControlList/Grant/Grantee").node();
   ASSERT_TRUE(grantee) << text;
   EXPECT_STREQ(grantee.attribute("xsi:type").value(), "CanonicalUser");
@@ -189,12 +192,14 @@ TEST(XmlCodec, ReadIgnoresNamespacePrefixesAndUnknownElements) {
 TEST(XmlCodec, EscapesText) {
   const spec::Service& iam = service("iam");
   const spec::Shape& role = *iam.find_shape("Role");
-  pugi::xml_document doc;
-  xml::write_members(doc.append_child("Role"), role, Value{{"Description", "a<b>&\"c\"]]>"}});
-  std::string text = xml::to_string(doc);
+  xml::Writer out;
+  out.open("Role");
+  xml::write_members(out, role, Value{{"Description", "a<b>&\"c\"]]>\r\n"}});
+  std::string text = out.finish();
   EXPECT_EQ(text.find("<b>"), std::string::npos);
   auto again = parse_xml(text);
-  EXPECT_EQ(xpath_text(again, "/Role/Description"), "a<b>&\"c\"]]>");
+  // A CR survives the reader's end-of-line normalization as a reference.
+  EXPECT_EQ(xpath_text(again, "/Role/Description"), "a<b>&\"c\"]]>\r\n");
 }
 
 // --- JSON codec -------------------------------------------------------------

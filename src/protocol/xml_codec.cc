@@ -1,6 +1,7 @@
 #include "protocol/xml_codec.h"
 
-#include <sstream>
+#include <algorithm>
+#include <cstdio>
 
 #include "protocol/values.h"
 
@@ -17,84 +18,202 @@ static const std::string& element_name(const spec::Member& member) {
   return wire_name(member);
 }
 
-static void write_value(pugi::xml_node node, const spec::Shape& shape, const Value& value);
+Writer::Writer(const Output* output) : output_(output) { out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"; }
 
-static void write_list_items(pugi::xml_node parent, const spec::Member& item, const std::string& item_name,
+void Writer::end_start_tag() {
+  if (!in_start_tag_) return;
+  out_ += '>';
+  in_start_tag_ = false;
+}
+
+void Writer::open(std::string_view name) {
+  end_start_tag();
+  out_ += '<';
+  out_ += name;
+  open_.emplace_back(name);
+  in_start_tag_ = true;
+}
+
+// Escapes for text and attribute values. Control characters other than tab
+// and newline become character references: a raw CR would reach the reader
+// as LF (XML end-of-line normalization), and S3 keys may hold one.
+static void append_escaped(std::string& out, std::string_view value, bool attribute) {
+  size_t plain = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    const char* ref = nullptr;
+    char numeric[8];
+    switch (c) {
+      case '&': ref = "&amp;"; break;
+      case '<': ref = "&lt;"; break;
+      case '>': ref = "&gt;"; break;
+      case '"': ref = attribute ? "&quot;" : nullptr; break;
+      default:
+        if (c < 32 && c != '\t' && (c != '\n' || attribute)) {
+          std::snprintf(numeric, sizeof numeric, "&#%d;", c);
+          ref = numeric;
+        }
+    }
+    if (!ref) continue;
+    out.append(value.data() + plain, i - plain);
+    out += ref;
+    plain = i + 1;
+  }
+  out.append(value.data() + plain, value.size() - plain);
+}
+
+void Writer::attribute(std::string_view name, std::string_view value) {
+  out_ += ' ';
+  out_ += name;
+  out_ += "=\"";
+  append_escaped(out_, value, true);
+  out_ += '"';
+}
+
+void Writer::text(std::string_view value) {
+  end_start_tag();
+  append_escaped(out_, value, false);
+}
+
+void Writer::close() {
+  if (in_start_tag_) {
+    out_ += "/>";
+    in_start_tag_ = false;
+  } else {
+    out_ += "</";
+    out_ += open_.back();
+    out_ += '>';
+  }
+  open_.pop_back();
+}
+
+void Writer::element(std::string_view name, std::string_view value) {
+  open(name);
+  text(value);
+  close();
+}
+
+std::string Writer::finish() {
+  while (!open_.empty()) close();
+  return std::move(out_);
+}
+
+static void write_value(Writer& out, const spec::Shape& shape, const Value& value);
+
+static void write_list_items(Writer& out, const spec::Member& item, const std::string& item_name,
                              const Value& value) {
   if (!value.is_array()) return;
   for (const auto& v : value) {
-    pugi::xml_node child = parent.append_child(item_name.c_str());
-    write_value(child, *item.shape, v);
+    out.open(item_name);
+    write_value(out, *item.shape, v);
+    out.close();
   }
 }
 
-static void write_map_entries(pugi::xml_node parent, const spec::Shape& shape, const std::string& entry_name,
+static void write_map_entries(Writer& out, const spec::Shape& shape, const std::string& entry_name,
                               const Value& value) {
   if (!value.is_object()) return;
   const std::string key_name = shape.key.location_name.empty() ? "key" : shape.key.location_name;
   const std::string value_name = shape.value.location_name.empty() ? "value" : shape.value.location_name;
   for (const auto& [k, v] : value.items()) {
-    pugi::xml_node entry = parent.append_child(entry_name.c_str());
-    entry.append_child(key_name.c_str()).text().set(k.c_str());
-    write_value(entry.append_child(value_name.c_str()), *shape.value.shape, v);
+    out.open(entry_name);
+    out.element(key_name, k);
+    out.open(value_name);
+    write_value(out, *shape.value.shape, v);
+    out.close();
+    out.close();
   }
 }
 
-static void write_value(pugi::xml_node node, const spec::Shape& shape, const Value& value) {
+static void write_value(Writer& out, const spec::Shape& shape, const Value& placed) {
+  const Value& value = out.resolve(placed);
   switch (shape.type) {
     case Type::kStructure:
-      write_members(node, shape, value);
+      write_members(out, shape, value);
       break;
     case Type::kList: {
-      const std::string& name = shape.member.location_name.empty() ? std::string("member")
-                                                                  : shape.member.location_name;
-      write_list_items(node, shape.member, name, value);
+      static const std::string kMember = "member";
+      const std::string& name = shape.member.location_name.empty() ? kMember : shape.member.location_name;
+      write_list_items(out, shape.member, name, value);
       break;
     }
     case Type::kMap:
-      write_map_entries(node, shape, "entry", value);
+      write_map_entries(out, shape, "entry", value);
       break;
+    case Type::kString:
+      // The common case, without a copy.
+      if (value.is_string()) {
+        out.text(value.get_ref<const std::string&>());
+        break;
+      }
+      [[fallthrough]];
     default:
-      node.text().set(scalar_to_text(shape, value, "iso8601").c_str());
+      out.text(scalar_to_text(shape, value, "iso8601"));
   }
 }
 
-void write_member(pugi::xml_node parent, const spec::Member& member, const Value& value) {
+void write_member(Writer& out, const spec::Member& member, const Value& placed) {
+  const Value& value = out.resolve(placed);
   if (value.is_null()) return;
   const spec::Shape& shape = *member.shape;
   if (member.xml_attribute) {
-    parent.append_attribute(wire_name(member).c_str()) = scalar_to_text(shape, value, "iso8601").c_str();
+    out.attribute(wire_name(member), scalar_to_text(shape, value, "iso8601"));
     return;
   }
   if (shape.type == Type::kList && is_flattened(member)) {
-    write_list_items(parent, shape.member, element_name(member), value);
+    write_list_items(out, shape.member, element_name(member), value);
     return;
   }
   if (shape.type == Type::kMap && is_flattened(member)) {
-    write_map_entries(parent, shape, wire_name(member), value);
+    write_map_entries(out, shape, wire_name(member), value);
     return;
   }
-  pugi::xml_node child = parent.append_child(wire_name(member).c_str());
+  out.open(wire_name(member));
   // The namespace is the reference's, else the shape's (S3's Grantee declares
   // xmlns:xsi for its xsi:type attribute: namespace-aware parsers such as
   // botocore's reject an undeclared prefix).
   bool from_member = !member.xml_namespace.empty();
   const std::string& ns = from_member ? member.xml_namespace : shape.xml_namespace;
   const std::string& prefix = from_member ? member.xml_namespace_prefix : shape.xml_namespace_prefix;
-  if (!ns.empty()) {
-    std::string attr = prefix.empty() ? "xmlns" : "xmlns:" + prefix;
-    child.append_attribute(attr.c_str()) = ns.c_str();
-  }
-  write_value(child, shape, value);
+  if (!ns.empty()) out.attribute(prefix.empty() ? "xmlns" : "xmlns:" + prefix, ns);
+  write_value(out, shape, value);
+  out.close();
 }
 
-void write_members(pugi::xml_node node, const spec::Shape& shape, const Value& value) {
+void write_members(Writer& out, const spec::Shape& shape, const Value& placed) {
+  const Value& value = out.resolve(placed);
   if (!value.is_object()) return;
-  for (const auto& m : shape.members) {
-    if (!m.location.empty()) continue;
-    auto it = value.find(m.name);
-    if (it == value.end()) continue;
-    write_member(node, m, *it);
+  // Which members the object holds, by one merge of two name-ordered
+  // sequences (the shape's member index, the object's keys) rather than a
+  // lookup per declared member: objects hold a few of their shape's members,
+  // and lookups dominated the cost of large answers.
+  size_t n = shape.members.size();
+  constexpr size_t kInline = 128;
+  const Value* inline_slots[kInline];
+  std::vector<const Value*> heap_slots;
+  const Value** slots = inline_slots;
+  if (n > kInline) {
+    heap_slots.resize(n);
+    slots = heap_slots.data();
+  }
+  std::fill(slots, slots + n, nullptr);
+  const auto& object = value.get_ref<const Value::object_t&>();
+  auto m = shape.member_index.begin();
+  auto v = object.begin();
+  while (m != shape.member_index.end() && v != object.end()) {
+    int order = m->first.compare(v->first);
+    if (order == 0) slots[m->second] = &v->second;
+    if (order <= 0) ++m;
+    if (order >= 0) ++v;
+  }
+  // Attributes first: they belong in the start tag, before any child.
+  for (size_t i = 0; i < n; ++i) {
+    const spec::Member& member = shape.members[i];
+    if (slots[i] && member.xml_attribute && member.location.empty()) write_member(out, member, *slots[i]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const spec::Member& member = shape.members[i];
+    if (slots[i] && !member.xml_attribute && member.location.empty()) write_member(out, member, *slots[i]);
   }
 }
 
@@ -213,10 +332,5 @@ static Result<Value> read_flattened_list(pugi::xml_node first, const spec::Shape
   return out;
 }
 
-std::string to_string(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + out.str();
-}
 
 }  // namespace nuage::protocol::xml

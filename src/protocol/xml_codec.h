@@ -7,23 +7,50 @@
 #include <pugixml.hpp>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "protocol/protocol.h"
 
 namespace nuage::protocol::xml {
 
-// Appends the members of structure `shape` held in `value` to `node`
-// (members bound to HTTP locations are skipped).
-void write_members(pugi::xml_node node, const spec::Shape& shape, const Value& value);
-// Appends one element for `member` with `value` to `parent`.
-void write_member(pugi::xml_node parent, const spec::Member& member, const Value& value);
+// Streams an XML document into a string: responses are written straight
+// from Values, without building a DOM first (a DescribeInstances page is
+// megabytes; a DOM costs an allocation per node and a copy of every text).
+class Writer {
+ public:
+  // Starts with the XML declaration. Placeholders in written values are
+  // resolved against `output` (see Output::share).
+  explicit Writer(const Output* output = nullptr);
+  const Value& resolve(const Value& v) const { return output_ ? output_->resolve(v) : v; }
+  // Starts an element; attributes may follow until its content starts.
+  void open(std::string_view name);
+  void attribute(std::string_view name, std::string_view value);
+  void text(std::string_view value);
+  void close();  // the innermost open element
+  // Opens, writes the text of, and closes an element.
+  void element(std::string_view name, std::string_view value);
+  // The document so far, with every open element closed.
+  std::string finish();
+
+ private:
+  void end_start_tag();
+  const Output* output_;
+  std::string out_;
+  std::vector<std::string> open_;
+  bool in_start_tag_ = false;
+};
+
+// Writes the members of structure `shape` held in `value` into the element
+// open in `out` (members bound to HTTP locations are skipped).
+void write_members(Writer& out, const spec::Shape& shape, const Value& value);
+// Writes one element for `member` with `value` into the open element.
+void write_member(Writer& out, const spec::Member& member, const Value& value);
 
 // Reads `node` as a value of `shape`. Bad text for a scalar fails with
 // `error_code`.
 Result<Value> read(pugi::xml_node node, const spec::Shape& shape, const std::string& error_code);
 
-// The serialized document, with the XML declaration.
-std::string to_string(const pugi::xml_document& doc);
 
 }  // namespace nuage::protocol::xml

@@ -473,34 +473,38 @@ Result<Output> Provider::describe_instances(Context& ctx, const Value& in) {
   if (in.contains("InstanceIds") && in.contains("MaxResults"))
     return AwsError{"InvalidParameterCombination",
                     "The parameter instancesSet cannot be used with the parameter maxResults", 400};
-  std::vector<const Value*> matched;
+  // Matches in launch order, shared with the answer rather than copied.
+  struct Match {
+    double seq;
+    std::shared_ptr<const Value> doc;
+  };
+  std::vector<Match> matched;
+  auto consider = [&](std::shared_ptr<const Value> doc) {
+    if (doc && matches(*doc, filters, instance_filters()))
+      matched.push_back({(*doc)["_Seq"].get<double>(), std::move(doc)});
+  };
   if (in.contains("InstanceIds")) {
     auto found = find_instances(scope, in["InstanceIds"]);
     if (!found) return found.take_error();
-    for (const Value* v : *found)
-      if (matches(*v, filters, instance_filters())) matched.push_back(v);
+    for (const Value* v : *found) consider(store_.share(scope, "instance", (*v)["InstanceId"]));
   } else if (auto tag = exact_tag_filter(filters)) {
     // Tag index: cost grows with the matches, not with the instances.
     std::set<std::string> ids;
     for (const auto& value : tag->values)
       if (const auto* set = store_.tagged(scope, "instance", tag->key, value)) ids.insert(set->begin(), set->end());
-    for (const auto& id : ids)
-      if (const Value* v = store_.find(scope, "instance", id); v && matches(*v, filters, instance_filters()))
-        matched.push_back(v);
+    for (const auto& id : ids) consider(store_.share(scope, "instance", id));
   } else {
     for (const auto& [id, v] : store_.all(scope, "instance"))
-      if (matches(v, filters, instance_filters())) matched.push_back(&v);
+      if (matches(v, filters, instance_filters())) matched.push_back({v["_Seq"].get<double>(), store_.share(scope, "instance", id)});
   }
-  std::sort(matched.begin(), matched.end(), [](const Value* a, const Value* b) {
-    return (*a)["_Seq"].get<double>() < (*b)["_Seq"].get<double>();
-  });
+  std::sort(matched.begin(), matched.end(), [](const Match& a, const Match& b) { return a.seq < b.seq; });
   auto page = paginate(matched.size(), in, 5, 1000);
   if (!page) return page.take_error();
   Output out;
   out.value["Reservations"] = Value::array();
   Value* current = nullptr;
   for (size_t i = page->begin; i < page->end; ++i) {
-    const Value& inst = *matched[i];
+    const Value& inst = *matched[i].doc;
     if (!current || (*current)["ReservationId"] != inst["_ReservationId"]) {
       out.value["Reservations"].push_back({{"ReservationId", inst["_ReservationId"]},
                                            {"OwnerId", inst["_OwnerId"]},
@@ -508,7 +512,7 @@ Result<Output> Provider::describe_instances(Context& ctx, const Value& in) {
                                            {"Instances", Value::array()}});
       current = &out.value["Reservations"].back();
     }
-    (*current)["Instances"].push_back(inst);
+    (*current)["Instances"].push_back(out.share(std::move(matched[i].doc)));
   }
   if (!page->next_token.empty()) out.value["NextToken"] = page->next_token;
   return out;

@@ -284,7 +284,7 @@ Result<Output> Provider::describe_key_pairs(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   const Value& filters = filters_of(in);
   NUAGE_TRY(check_filters(filters, key_filters()));
-  auto& keys = store_.all(scope, "key-pair");
+  auto keys = store_.all(scope, "key-pair");
   std::vector<const Value*> selected;
   bool by_name = in.contains("KeyNames") && !in["KeyNames"].empty();
   bool by_id = in.contains("KeyPairIds") && !in["KeyPairIds"].empty();
@@ -299,11 +299,11 @@ Result<Output> Provider::describe_key_pairs(Context& ctx, const Value& in) {
       selected.push_back(found);
     }
     for (const auto& id : in.value("KeyPairIds", Value::array())) {
-      auto it = keys.find(id.get<std::string>());
-      if (it == keys.end())
+      const Value* key = store_.find(scope, "key-pair", id.get<std::string>());
+      if (!key)
         return AwsError{"InvalidKeyPair.NotFound", "The key pair ID '" + id.get<std::string>() + "' does not exist",
                         400};
-      selected.push_back(&it->second);
+      selected.push_back(key);
     }
   } else {
     for (const auto& [id, k] : keys) selected.push_back(&k);

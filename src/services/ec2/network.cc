@@ -267,18 +267,18 @@ Result<Output> Provider::describe_kind(const Scope& scope, const Value& in, cons
                                        int min_results, int max_results) {
   const Value& filters = filters_of(in);
   NUAGE_TRY(check_filters(filters, fields));
-  std::vector<const Value*> matched;
+  std::vector<std::string> matched;  // ids
   if (ids_member && in.contains(ids_member) && !in[ids_member].empty()) {
-    for (const auto& id : in[ids_member]) {
-      auto doc = find_resource(scope, kind, id.get<std::string>());
+    for (const auto& item : in[ids_member]) {
+      const std::string& id = item.get_ref<const std::string&>();
+      auto doc = find_resource(scope, kind, id);
       if (!doc) return doc.take_error();
-      if (matches(**doc, filters, fields) &&
-          std::find(matched.begin(), matched.end(), *doc) == matched.end())
-        matched.push_back(*doc);
+      if (matches(**doc, filters, fields) && std::find(matched.begin(), matched.end(), id) == matched.end())
+        matched.push_back(id);
     }
   } else {
     for (const auto& [id, doc] : store_.all(scope, kind))
-      if (matches(doc, filters, fields)) matched.push_back(&doc);
+      if (matches(doc, filters, fields)) matched.push_back(id);
   }
   Output out;
   out.value[list_member] = Value::array();
@@ -290,7 +290,7 @@ Result<Output> Provider::describe_kind(const Scope& scope, const Value& in, cons
     end = page->end;
     if (!page->next_token.empty()) out.value["NextToken"] = page->next_token;
   }
-  for (size_t i = begin; i < end; ++i) out.value[list_member].push_back(*matched[i]);
+  for (size_t i = begin; i < end; ++i) out.value[list_member].push_back(out.share(store_.share(scope, kind, matched[i])));
   return out;
 }
 
@@ -589,7 +589,7 @@ Result<Output> Provider::delete_subnet(Context& ctx, const Value& in) {
   }
   Status st = store_.transaction([&]() -> Status {
     // The subnet's route table association goes with it.
-    for (auto& [rid, rtb] : store_.all(scope, "route-table")) {
+    for (const auto& [rid, rtb] : store_.all(scope, "route-table")) {
       Value kept = Value::array();
       for (const auto& a : rtb["Associations"])
         if (a.value("SubnetId", "") != id) kept.push_back(a);
@@ -747,8 +747,9 @@ struct Ops {
     std::string default_vpc;
     for (const auto& [id, v] : p.store_.all(scope, "vpc"))
       if (v.value("IsDefault", false)) default_vpc = id;
-    for (auto& [id, sg] : p.store_.all(scope, "security-group"))
-      if (sg["GroupName"] == in["GroupName"] && sg["VpcId"] == default_vpc) return &sg;
+    for (const auto& [id, sg] : p.store_.all(scope, "security-group"))
+      if (sg["GroupName"] == in["GroupName"] && sg["VpcId"] == default_vpc)
+        return p.store_.find(scope, "security-group", id);
     return AwsError{"InvalidGroup.NotFound", "The security group '" + in["GroupName"].get<std::string>() +
                                                  "' does not exist in default VPC '" + default_vpc + "'", 400};
   }
@@ -970,8 +971,9 @@ Result<Output> Provider::delete_security_group(Context& ctx, const Value& in) {
     if ((owner.empty() || live_instance(scope, owner)) && uses(eni.value("Groups", Value::array())))
       return missing("DependencyViolation", "resource " + id + " has a dependent object");
   }
-  for (auto& [gid, sg] : store_.all(scope, "security-group")) {
+  for (const auto& [gid, stored] : store_.all(scope, "security-group")) {
     if (gid == id) continue;
+    Value& sg = *store_.find(scope, "security-group", gid);
     if (!sg.contains("_Rules")) {
       rules_of(sg);
       NUAGE_TRY(store_.put(scope, "security-group", gid, sg));
@@ -997,7 +999,8 @@ Result<Output> Provider::describe_security_group_rules(Context& ctx, const Value
   for (const auto& id : in.value("SecurityGroupRuleIds", Value::array())) wanted.insert(id.get<std::string>());
   std::vector<Value> rows;
   std::set<std::string> seen;
-  for (auto& [gid, sg] : store_.all(scope, "security-group")) {
+  for (const auto& [gid, stored] : store_.all(scope, "security-group")) {
+    Value& sg = *store_.find(scope, "security-group", gid);
     // Rules derived now get their ids for good.
     if (!sg.contains("_Rules")) {
       rules_of(sg);
@@ -1326,7 +1329,7 @@ Result<Output> Provider::associate_route_table(Context& ctx, const Value& in) {
 Result<Output> Provider::disassociate_route_table(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string id = in.value("AssociationId", "");
-  for (auto& [rid, rtb] : store_.all(scope, "route-table")) {
+  for (const auto& [rid, rtb] : store_.all(scope, "route-table")) {
     Value kept = Value::array();
     bool found = false;
     for (const auto& a : rtb["Associations"]) {

@@ -209,9 +209,9 @@ void Provider::ensure_defaults(const Scope& scope) {
 }
 
 Value* Provider::default_subnet(const Scope& scope, const std::string& az) {
-  for (auto& [id, subnet] : store_.all(scope, "subnet")) {
+  for (const auto& [id, subnet] : store_.all(scope, "subnet")) {
     if (!subnet.value("DefaultForAz", false)) continue;
-    if (az.empty() || subnet.value("AvailabilityZone", "") == az) return &subnet;
+    if (az.empty() || subnet.value("AvailabilityZone", "") == az) return store_.find(scope, "subnet", id);
   }
   return nullptr;
 }

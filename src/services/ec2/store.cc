@@ -22,7 +22,7 @@ Status Store::load() {
     Kind& kind = scopes_[scope][r.text(2)];
     Value doc = Value::parse(r.text(4));
     index_tags(kind, r.text(3), doc, true);
-    kind.docs[r.text(3)] = std::move(doc);
+    kind.docs[r.text(3)] = std::make_shared<Value>(std::move(doc));
   });
 }
 
@@ -36,8 +36,15 @@ void Store::for_each(const std::string& kind,
   for (const auto& [scope, kinds] : scopes_) {
     auto k = kinds.find(kind);
     if (k == kinds.end()) continue;
-    for (const auto& [id, doc] : k->second.docs) fn(scope, id, doc);
+    for (const auto& [id, doc] : k->second.docs) fn(scope, id, *doc);
   }
+}
+
+const Store::Kind* Store::kind_of(const Scope& scope, const std::string& kind) const {
+  auto s = scopes_.find(scope);
+  if (s == scopes_.end()) return nullptr;
+  auto k = s->second.find(kind);
+  return k == s->second.end() ? nullptr : &k->second;
 }
 
 Value* Store::find(const Scope& scope, const std::string& kind, const std::string& id) {
@@ -46,11 +53,24 @@ Value* Store::find(const Scope& scope, const std::string& kind, const std::strin
   auto k = s->second.find(kind);
   if (k == s->second.end()) return nullptr;
   auto d = k->second.docs.find(id);
-  return d == k->second.docs.end() ? nullptr : &d->second;
+  if (d == k->second.docs.end()) return nullptr;
+  std::shared_ptr<Value>& doc = d->second;
+  // A count above one means a response still holds the document (only this
+  // class, under the provider's mutex, makes new references).
+  if (doc.use_count() > 1) doc = std::make_shared<Value>(*doc);
+  return doc.get();
 }
 
-std::map<std::string, Value>& Store::all(const Scope& scope, const std::string& kind) {
-  return scopes_[scope][kind].docs;
+std::shared_ptr<const Value> Store::share(const Scope& scope, const std::string& kind, const std::string& id) const {
+  const Kind* k = kind_of(scope, kind);
+  if (!k) return nullptr;
+  auto d = k->docs.find(id);
+  return d == k->docs.end() ? nullptr : d->second;
+}
+
+Store::View Store::all(const Scope& scope, const std::string& kind) const {
+  const Kind* k = kind_of(scope, kind);
+  return View(k ? &k->docs : nullptr);
 }
 
 const std::set<std::string>* Store::tagged(const Scope& scope, const std::string& kind, const std::string& key,
@@ -80,9 +100,17 @@ Status Store::put(const Scope& scope, const std::string& kind_name, const std::s
                      {scope.account, scope.region, kind_name, id, doc.dump()}));
   Kind& kind = scopes_[scope][kind_name];
   auto it = kind.docs.find(id);
-  if (it != kind.docs.end()) index_tags(kind, id, it->second, false);
+  if (it == kind.docs.end()) {
+    index_tags(kind, id, doc, true);
+    kind.docs.emplace(id, std::make_shared<Value>(std::move(doc)));
+    return Status::Ok();
+  }
+  index_tags(kind, id, *it->second, false);
   index_tags(kind, id, doc, true);
-  kind.docs[id] = std::move(doc);
+  // In place when no response holds the document: pointers from find() stay
+  // valid across put(), as handlers expect.
+  if (it->second.use_count() == 1) *it->second = std::move(doc);
+  else it->second = std::make_shared<Value>(std::move(doc));
   return Status::Ok();
 }
 
@@ -92,7 +120,7 @@ Status Store::erase(const Scope& scope, const std::string& kind_name, const std:
   Kind& kind = scopes_[scope][kind_name];
   auto it = kind.docs.find(id);
   if (it != kind.docs.end()) {
-    index_tags(kind, id, it->second, false);
+    index_tags(kind, id, *it->second, false);
     kind.docs.erase(it);
   }
   return Status::Ok();
