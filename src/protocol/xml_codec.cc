@@ -30,7 +30,8 @@ void Writer::open(std::string_view name) {
   end_start_tag();
   out_ += '<';
   out_ += name;
-  open_.emplace_back(name);
+  open_names_ += name;
+  open_lengths_.push_back(name.size());
   in_start_tag_ = true;
 }
 
@@ -76,15 +77,17 @@ void Writer::text(std::string_view value) {
 }
 
 void Writer::close() {
+  size_t length = open_lengths_.back();
   if (in_start_tag_) {
     out_ += "/>";
     in_start_tag_ = false;
   } else {
     out_ += "</";
-    out_ += open_.back();
+    out_.append(open_names_, open_names_.size() - length, length);
     out_ += '>';
   }
-  open_.pop_back();
+  open_names_.resize(open_names_.size() - length);
+  open_lengths_.pop_back();
 }
 
 void Writer::element(std::string_view name, std::string_view value) {
@@ -94,7 +97,7 @@ void Writer::element(std::string_view name, std::string_view value) {
 }
 
 std::string Writer::finish() {
-  while (!open_.empty()) close();
+  while (!open_lengths_.empty()) close();
   return std::move(out_);
 }
 
@@ -184,9 +187,8 @@ void write_members(Writer& out, const spec::Shape& shape, const Value& placed) {
   const Value& value = out.resolve(placed);
   if (!value.is_object()) return;
   // Which members the object holds, by one merge of two name-ordered
-  // sequences (the shape's member index, the object's keys) rather than a
-  // lookup per declared member: objects hold a few of their shape's members,
-  // and lookups dominated the cost of large answers.
+  // sequences (the shape's members, the object's keys) rather than a lookup
+  // per declared member: lookups dominated the cost of large answers.
   size_t n = shape.members.size();
   constexpr size_t kInline = 128;
   const Value* inline_slots[kInline];
@@ -198,11 +200,11 @@ void write_members(Writer& out, const spec::Shape& shape, const Value& placed) {
   }
   std::fill(slots, slots + n, nullptr);
   const auto& object = value.get_ref<const Value::object_t&>();
-  auto m = shape.member_index.begin();
+  size_t m = 0;
   auto v = object.begin();
-  while (m != shape.member_index.end() && v != object.end()) {
-    int order = m->first.compare(v->first);
-    if (order == 0) slots[m->second] = &v->second;
+  while (m < n && v != object.end()) {
+    int order = shape.members[m].name.compare(v->first);
+    if (order == 0) slots[m] = &v->second;
     if (order <= 0) ++m;
     if (order >= 0) ++v;
   }

@@ -38,7 +38,9 @@ class Writer {
   void end_start_tag();
   const Output* output_;
   std::string out_;
-  std::vector<std::string> open_;
+  // Names of the open elements, end to end (no allocation per element).
+  std::string open_names_;
+  std::vector<size_t> open_lengths_;
   bool in_start_tag_ = false;
 };
 

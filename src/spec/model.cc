@@ -133,6 +133,8 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
     if (auto r = j.find("required"); r != j.end())
       for (const auto& v : *r) s.required.insert(v.get<std::string>());
     if (auto m = j.find("members"); m != j.end()) {
+      // A json object iterates in key order: members come sorted by name,
+      // which the XML writer's merge relies on.
       for (auto mit = m->begin(); mit != m->end(); ++mit) {
         Member mem;
         mem.name = mit.key();

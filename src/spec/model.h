@@ -55,7 +55,7 @@ struct ErrorTraits {
 struct Shape {
   std::string name;
   Type type = Type::kString;
-  std::vector<Member> members;            // structure members, model order
+  std::vector<Member> members;            // structure members, in name order
   std::map<std::string, size_t, std::less<>> member_index;
   std::set<std::string, std::less<>> required;
   std::string payload;                    // structure: member bound to the HTTP body

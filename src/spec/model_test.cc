@@ -44,6 +44,9 @@ TEST(Model, EveryEmbeddedModelLoads) {
         ASSERT_NE(m.shape, nullptr) << shape_name << "." << m.name;
         EXPECT_EQ(svc->find_shape(m.shape->name), m.shape);
       }
+      // Members in name order (the XML writer merges them with an object's keys).
+      for (size_t i = 1; i < shape.members.size(); ++i)
+        EXPECT_LT(shape.members[i - 1].name, shape.members[i].name) << shape_name;
       if (shape.type == Type::kList) {
         EXPECT_NE(shape.member.shape, nullptr) << shape_name;
       }

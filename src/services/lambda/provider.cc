@@ -113,20 +113,6 @@ Provider::Provider(storage::Database& db, Clock& clock, gateway::Gateway& gatewa
   fs::create_directories(opt_dir_, ec);
   Status w = runtime::write_clients(runtime_dir_);
   if (!w.ok()) spdlog::warn("lambda: {}", w.error().message);
-  // The interpreters of the machine, resolved once (a pyenv shim is a script;
-  // its real interpreter is what the sandbox must run).
-  auto resolve = [](const std::string& env_var, const std::string& cmd) -> std::string {
-    if (const char* forced = std::getenv(env_var.c_str())) return forced;
-    std::string out;
-    if (FILE* p = ::popen(cmd.c_str(), "r")) {
-      char buf[512];
-      while (std::fgets(buf, sizeof buf, p)) out += buf;
-      ::pclose(p);
-    }
-    return std::string(text::trim(out));
-  };
-  python_ = resolve("NUAGE_LAMBDA_PYTHON", "python3 -c 'import sys; print(sys.executable)' 2>/dev/null");
-  node_ = resolve("NUAGE_LAMBDA_NODE", "command -v node 2>/dev/null");
   runtime::PoolOptions po;
   po.idle_timeout = options_.idle_timeout;
   pool_ = std::make_unique<runtime::Pool>(po);
@@ -142,6 +128,26 @@ Provider::~Provider() {
   queue_cv_.notify_all();
   for (auto& w : workers_) w.join();
   pool_.reset();
+}
+
+void Provider::resolve_interpreters() {
+  // At the first cold start, not at start-up: resolving a pyenv shim runs
+  // scripts for tens of milliseconds. (A shim is a script; its real
+  // interpreter is what the sandbox must run.)
+  std::call_once(interpreters_once_, [this] {
+    auto resolve = [](const std::string& env_var, const std::string& cmd) -> std::string {
+      if (const char* forced = std::getenv(env_var.c_str())) return forced;
+      std::string out;
+      if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, p)) out += buf;
+        ::pclose(p);
+      }
+      return std::string(text::trim(out));
+    };
+    python_ = resolve("NUAGE_LAMBDA_PYTHON", "python3 -c 'import sys; print(sys.executable)' 2>/dev/null");
+    node_ = resolve("NUAGE_LAMBDA_NODE", "command -v node 2>/dev/null");
+  });
 }
 
 const char* Provider::sandbox() const { return runtime::sandbox_name(sandbox_); }
@@ -1333,6 +1339,7 @@ Result<Provider::RunResult> Provider::run(const Ref& ref, const std::string& req
     spec.runtime_dir = runtime_dir_;
     spec.hidden = options_.hidden;
     spec.sandbox = sandbox_;
+    resolve_interpreters();
     spec.python = python_.empty() ? "/usr/bin/python3" : python_;
     spec.node = node_.empty() ? "/usr/bin/node" : node_;
     std::string task = runtime::Environment::task_root(spec), opt_root = runtime::Environment::opt_root(spec),

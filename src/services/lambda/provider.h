@@ -160,7 +160,9 @@ class Provider : public gateway::Provider {
   std::unique_ptr<storage::BlobStore> blobs_;
   std::filesystem::path cache_dir_, opt_dir_, runtime_dir_;
   runtime::SandboxMode sandbox_;
-  std::string python_, node_;
+  void resolve_interpreters();
+  std::once_flag interpreters_once_;
+  std::string python_, node_;  // set by resolve_interpreters()
   std::string url_secret_;
   std::unique_ptr<runtime::Pool> pool_;
 
