@@ -17,18 +17,40 @@ static std::tm to_tm(TimePoint t) {
   return tm;
 }
 
-std::string iso8601(TimePoint t, bool millis) {
-  std::tm tm = to_tm(t);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf, n);
-  if (millis) {
-    auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
-    if (ms < 0) ms += 1000;
-    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(ms));
-    out += buf;
+// Appends `value` as `width` decimal digits (zero-padded).
+static void put_digits(char*& out, long long value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
   }
-  return out + "Z";
+  out += width;
+}
+
+std::string iso8601(TimePoint t, bool millis) {
+  // By hand rather than strftime: answers format several timestamps per
+  // resource, and strftime goes through the locale machinery each time.
+  auto day = floor<days>(t);
+  year_month_day date{day};
+  hh_mm_ss time{floor<milliseconds>(t - day)};
+  char buf[32];
+  char* out = buf;
+  put_digits(out, static_cast<int>(date.year()), 4);
+  *out++ = '-';
+  put_digits(out, static_cast<unsigned>(date.month()), 2);
+  *out++ = '-';
+  put_digits(out, static_cast<unsigned>(date.day()), 2);
+  *out++ = 'T';
+  put_digits(out, time.hours().count(), 2);
+  *out++ = ':';
+  put_digits(out, time.minutes().count(), 2);
+  *out++ = ':';
+  put_digits(out, time.seconds().count(), 2);
+  if (millis) {
+    *out++ = '.';
+    put_digits(out, time.subseconds().count(), 3);
+  }
+  *out++ = 'Z';
+  return std::string(buf, out);
 }
 
 std::string amz_date(TimePoint t) {

@@ -22,6 +22,9 @@ TEST(Time, Formats) {
   EXPECT_EQ(iso8601(t), "2026-11-21T13:17:53Z");
   EXPECT_EQ(iso8601(from_epoch_seconds(kT + 0.123), true), "2026-11-21T13:17:53.123Z");
   EXPECT_EQ(iso8601(t, true), "2026-11-21T13:17:53.000Z");
+  EXPECT_EQ(iso8601(from_epoch_seconds(-1)), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(iso8601(from_epoch_seconds(951782400)), "2000-02-29T00:00:00Z");
+  EXPECT_EQ(iso8601(from_epoch_seconds(4102444799.5), true), "2099-12-31T23:59:59.500Z");
   EXPECT_EQ(amz_date(t), "20261121T131753Z");
   EXPECT_EQ(rfc1123(t), "Sat, 21 Nov 2026 13:17:53 GMT");
   EXPECT_EQ(rfc1123(from_epoch_seconds(0)), "Thu, 01 Jan 1970 00:00:00 GMT");

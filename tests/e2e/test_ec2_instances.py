@@ -401,6 +401,14 @@ def test_regions_and_zones(ec2):
     assert {"us-east-1", "eu-west-1", "eu-west-3"} <= regions
     zones = client.describe_availability_zones()["AvailabilityZones"]
     assert [z["ZoneName"] for z in zones] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert [z["ZoneId"] for z in zones] == ["use1-az1", "use1-az2", "use1-az3"]
+    # Default subnets carry the ids of their zones; a zone id places a volume.
+    subnets = client.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    assert {(s["AvailabilityZone"], s["AvailabilityZoneId"]) for s in subnets} == \
+        {(z["ZoneName"], z["ZoneId"]) for z in zones}
+    vol = client.create_volume(AvailabilityZoneId="use1-az2", Size=1)
+    assert vol["AvailabilityZone"] == "us-east-1b"
+    client.delete_volume(VolumeId=vol["VolumeId"])
 
 
 def test_regions_are_isolated(fresh_nuage):

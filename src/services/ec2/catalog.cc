@@ -1,5 +1,6 @@
 #include "services/ec2/catalog.h"
 
+#include <cctype>
 #include <set>
 
 namespace nuage::services::ec2 {
@@ -96,6 +97,41 @@ std::vector<Value> public_images(const std::string&) {
   std::vector<Value> out;
   for (const auto& s : kImages) out.push_back(make_image(s));
   return out;
+}
+
+std::vector<Zone> availability_zones(const std::string& region) {
+  // us-east-1 -> "use1": the area, the initials of the direction words
+  // (northeast -> ne, central -> c), the number.
+  static const std::pair<const char*, const char*> kDirections[] = {
+      {"northeast", "ne"}, {"northwest", "nw"}, {"southeast", "se"}, {"southwest", "sw"}, {"north", "n"},
+      {"south", "s"},      {"east", "e"},       {"west", "w"},       {"central", "c"},    {"gov", "g"},
+  };
+  std::string prefix;
+  size_t start = 0;
+  while (start <= region.size()) {
+    size_t dash = region.find('-', start);
+    std::string part = region.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+    if (start == 0 || std::isdigit(static_cast<unsigned char>(part.empty() ? 'x' : part[0]))) {
+      prefix += part;
+    } else {
+      std::string abbreviation = part.substr(0, 1);
+      for (const auto& [word, initials] : kDirections)
+        if (part == word) abbreviation = initials;
+      prefix += abbreviation;
+    }
+    if (dash == std::string::npos) break;
+    start = dash + 1;
+  }
+  std::vector<Zone> zones;
+  int n = 0;
+  for (const char* suffix : {"a", "b", "c"}) zones.push_back({region + suffix, prefix + "-az" + std::to_string(++n)});
+  return zones;
+}
+
+std::optional<Zone> find_zone(const std::string& region, const std::string& name_or_id) {
+  for (auto& zone : availability_zones(region))
+    if (zone.name == name_or_id || zone.id == name_or_id) return zone;
+  return std::nullopt;
 }
 
 }  // namespace nuage::services::ec2

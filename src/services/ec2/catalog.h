@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "protocol/protocol.h"
 
@@ -20,5 +21,17 @@ std::optional<std::string> instance_type_architecture(const std::string& type);
 protocol::Value public_image(const std::string& image_id, const std::string& region);
 // All public images, for DescribeImages.
 std::vector<protocol::Value> public_images(const std::string& region);
+
+// The availability zones of a region: <region>a, b and c (us-east-1 has six
+// on AWS; three are enough for default subnets and what Terraform-style
+// setups ask for), with zone ids in AWS's form (us-east-1 -> use1-az1,
+// ap-northeast-1 -> apne1-az1).
+struct Zone {
+  std::string name;
+  std::string id;
+};
+std::vector<Zone> availability_zones(const std::string& region);
+// The zone of `region` with this name or id, or nullopt.
+std::optional<Zone> find_zone(const std::string& region, const std::string& name_or_id);
 
 }  // namespace nuage::services::ec2

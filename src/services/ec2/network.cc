@@ -12,6 +12,7 @@
 
 #include "common/crypto.h"
 #include "common/text.h"
+#include "services/ec2/catalog.h"
 #include "services/ec2/provider.h"
 
 namespace nuage::services::ec2 {
@@ -117,11 +118,6 @@ AwsError dependency(const std::string& noun, const std::string& id) {
   return AwsError{"DependencyViolation", "The " + noun + " '" + id + "' has dependencies and cannot be deleted.", 400};
 }
 
-Value availability_zones(const std::string& region) {
-  Value zones = Value::array();
-  for (const char* s : {"a", "b", "c"}) zones.push_back(region + s);
-  return zones;
-}
 
 Value group_ident(const Value& sg) { return {{"GroupId", sg["GroupId"]}, {"GroupName", sg["GroupName"]}}; }
 
@@ -521,25 +517,22 @@ Result<Output> Provider::create_subnet(Context& ctx, const Value& in) {
     if (auto other = parse_cidr(s["CidrBlock"]); other && other->overlaps(*cidr))
       return missing("InvalidSubnet.Conflict", "The CIDR '" + text + "' conflicts with another subnet");
   }
-  Value zones = availability_zones(scope.region);
-  std::string az = in.value("AvailabilityZone", "");
-  int zone_index = -1;
+  std::vector<Zone> zones = availability_zones(scope.region);
+  std::optional<Zone> zone;
   if (in.contains("AvailabilityZoneId")) {
     std::string zid = in["AvailabilityZoneId"];
-    for (int i = 0; i < 3; ++i)
-      if (zid == scope.region.substr(0, 3) + "-az" + std::to_string(i + 1)) zone_index = i;
-    if (zone_index < 0)
+    zone = find_zone(scope.region, zid);
+    if (!zone || zone->id != zid)
       return missing("InvalidParameterValue", "Value (" + zid + ") for parameter availabilityZoneId is invalid.");
-  } else if (!az.empty()) {
-    for (int i = 0; i < 3; ++i)
-      if (zones[i] == az) zone_index = i;
-    if (zone_index < 0)
+  } else if (in.contains("AvailabilityZone")) {
+    std::string az = in["AvailabilityZone"];
+    zone = find_zone(scope.region, az);
+    if (!zone || zone->name != az)
       return missing("InvalidParameterValue", "Value (" + az + ") for parameter availabilityZone is invalid. Subnets "
-                     "can currently only be created in the following availability zones: " +
-                     zones[0].get<std::string>() + ", " + zones[1].get<std::string>() + ", " +
-                     zones[2].get<std::string>() + ".");
+                     "can currently only be created in the following availability zones: " + zones[0].name + ", " +
+                     zones[1].name + ", " + zones[2].name + ".");
   } else {
-    zone_index = static_cast<int>(store_.all(scope, "subnet").size() % 3);
+    zone = zones[store_.all(scope, "subnet").size() % zones.size()];
   }
   auto tags = tags_from_specs(in, "subnet");
   if (!tags) return tags.take_error();
@@ -547,8 +540,8 @@ Result<Output> Provider::create_subnet(Context& ctx, const Value& in) {
   Value subnet = {{"SubnetId", id},
                   {"VpcId", vpc_id},
                   {"CidrBlock", cidr->text()},
-                  {"AvailabilityZone", zones[zone_index]},
-                  {"AvailabilityZoneId", scope.region.substr(0, 3) + "-az" + std::to_string(zone_index + 1)},
+                  {"AvailabilityZone", zone->name},
+                  {"AvailabilityZoneId", zone->id},
                   {"AvailableIpAddressCount", static_cast<int64_t>(cidr->size()) - 5},
                   {"DefaultForAz", false},
                   {"MapPublicIpOnLaunch", false},

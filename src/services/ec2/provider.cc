@@ -6,6 +6,7 @@
 #include "common/text.h"
 #include "common/time.h"
 #include "gateway/gateway.h"
+#include "services/ec2/catalog.h"
 
 namespace nuage::services::ec2 {
 
@@ -13,9 +14,6 @@ using gateway::Output;
 
 namespace {
 
-// Availability zones of a region: a, b, c (us-east-1 has six on AWS; three
-// are enough for default subnets and what Terraform-style setups ask for).
-const char* kZoneSuffixes[] = {"a", "b", "c"};
 
 }  // namespace
 
@@ -144,14 +142,14 @@ void Provider::ensure_defaults(const Scope& scope) {
                {"_EnableDnsHostnames", true}};
   (void)store_.put(scope, "vpc", vpc_id, vpc);
   int i = 0;
-  for (const char* suffix : kZoneSuffixes) {
+  for (const Zone& zone : availability_zones(scope.region)) {
     std::string subnet_id = new_id("subnet");
     std::string cidr = "172.31." + std::to_string(16 * i) + ".0/20";
     Value subnet = {{"SubnetId", subnet_id},
                     {"VpcId", vpc_id},
                     {"CidrBlock", cidr},
-                    {"AvailabilityZone", scope.region + suffix},
-                    {"AvailabilityZoneId", scope.region.substr(0, 3) + "-az" + std::to_string(i + 1)},
+                    {"AvailabilityZone", zone.name},
+                    {"AvailabilityZoneId", zone.id},
                     {"AvailableIpAddressCount", 4091},
                     {"DefaultForAz", true},
                     {"MapPublicIpOnLaunch", true},

@@ -1,5 +1,6 @@
 // Tags on every taggable resource, and the region/zone catalog.
 #include "common/text.h"
+#include "services/ec2/catalog.h"
 #include "services/ec2/provider.h"
 
 namespace nuage::services::ec2 {
@@ -161,12 +162,10 @@ Result<Output> Provider::describe_availability_zones(Context& ctx, const Value& 
   for (const auto& n : in.value("ZoneNames", Value::array())) wanted.insert(n);
   Output out;
   out.value["AvailabilityZones"] = Value::array();
-  int i = 0;
-  for (const char* suffix : {"a", "b", "c"}) {
-    ++i;
-    std::string name = ctx.region + suffix;
+  for (const Zone& az : availability_zones(ctx.region)) {
+    const std::string& name = az.name;
     Value zone = {{"ZoneName", name},
-                  {"ZoneId", ctx.region.substr(0, 3) + "-az" + std::to_string(i)},
+                  {"ZoneId", az.id},
                   {"State", "available"},
                   {"RegionName", ctx.region},
                   {"ZoneType", "availability-zone"},

@@ -135,12 +135,9 @@ Result<Output> Provider::create_volume(Context& ctx, const Value& in) {
   std::string zone = in.value("AvailabilityZone", "");
   if (zone.empty() && in.contains("AvailabilityZoneId")) {
     std::string zid = in["AvailabilityZoneId"];
-    int i = 0;
-    for (const char* s : {"a", "b", "c"}) {
-      ++i;
-      if (zid == scope.region.substr(0, 3) + "-az" + std::to_string(i)) zone = scope.region + s;
-    }
-    if (zone.empty()) return error("InvalidZone.NotFound", "Invalid availability zone: [" + zid + "]");
+    auto found = find_zone(scope.region, zid);
+    if (!found || found->id != zid) return error("InvalidZone.NotFound", "Invalid availability zone: [" + zid + "]");
+    zone = found->name;
   }
   if (zone.empty()) return error("MissingParameter", "The request must contain the parameter AvailabilityZone");
   if (!valid_zone(scope.region, zone)) return error("InvalidZone.NotFound", "Invalid availability zone: [" + zone + "]");
