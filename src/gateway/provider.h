@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,21 @@ using Handler = std::function<Result<Output>(RequestContext&, const Value& input
 class OperationTable {
  public:
   void add(const std::string& operation, Handler handler) { handlers_[operation] = std::move(handler); }
+  // A member function of `provider` as the handler of `operation`.
+  template <class P>
+  void add(const std::string& operation, P* provider, Result<Output> (P::*method)(RequestContext&, const Value&)) {
+    add(operation, [provider, method](RequestContext& ctx, const Value& in) { return (provider->*method)(ctx, in); });
+  }
+  // The same, called with `mutex` held: the usual way a provider serializes
+  // access to its state.
+  template <class P>
+  void add_locked(const std::string& operation, P* provider, std::mutex& mutex,
+                  Result<Output> (P::*method)(RequestContext&, const Value&)) {
+    add(operation, [provider, &mutex, method](RequestContext& ctx, const Value& in) {
+      std::lock_guard lock(mutex);
+      return (provider->*method)(ctx, in);
+    });
+  }
   const Handler* find(std::string_view operation) const {
     auto it = handlers_.find(operation);
     return it == handlers_.end() ? nullptr : &it->second;

@@ -546,21 +546,18 @@ Result<Output> Provider::list_metrics(Context& ctx, const Value& in) {
 }
 
 void Provider::register_operations(gateway::OperationTable& table) {
-  auto bind = [this](auto method) {
-    return [this, method](Context& ctx, const Value& in) { return (this->*method)(ctx, in); };
-  };
-  table.add("PutMetricData", bind(&Provider::put_metric_data));
-  table.add("GetMetricStatistics", bind(&Provider::get_metric_statistics));
-  table.add("GetMetricData", bind(&Provider::get_metric_data));
-  table.add("ListMetrics", bind(&Provider::list_metrics));
-  table.add("PutMetricAlarm", bind(&Provider::put_metric_alarm));
-  table.add("DescribeAlarms", bind(&Provider::describe_alarms));
-  table.add("DescribeAlarmsForMetric", bind(&Provider::describe_alarms_for_metric));
-  table.add("DeleteAlarms", bind(&Provider::delete_alarms));
-  table.add("SetAlarmState", bind(&Provider::set_alarm_state));
-  table.add("DescribeAlarmHistory", bind(&Provider::describe_alarm_history));
-  table.add("EnableAlarmActions", bind(&Provider::enable_alarm_actions));
-  table.add("DisableAlarmActions", bind(&Provider::disable_alarm_actions));
+  table.add("PutMetricData", this, &Provider::put_metric_data);
+  table.add("GetMetricStatistics", this, &Provider::get_metric_statistics);
+  table.add("GetMetricData", this, &Provider::get_metric_data);
+  table.add("ListMetrics", this, &Provider::list_metrics);
+  table.add("PutMetricAlarm", this, &Provider::put_metric_alarm);
+  table.add("DescribeAlarms", this, &Provider::describe_alarms);
+  table.add("DescribeAlarmsForMetric", this, &Provider::describe_alarms_for_metric);
+  table.add("DeleteAlarms", this, &Provider::delete_alarms);
+  table.add("SetAlarmState", this, &Provider::set_alarm_state);
+  table.add("DescribeAlarmHistory", this, &Provider::describe_alarm_history);
+  table.add("EnableAlarmActions", this, &Provider::enable_alarm_actions);
+  table.add("DisableAlarmActions", this, &Provider::disable_alarm_actions);
 }
 
 }  // namespace nuage::services::cloudwatch

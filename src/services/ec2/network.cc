@@ -536,32 +536,39 @@ Result<Output> Provider::create_subnet(Context& ctx, const Value& in) {
   }
   auto tags = tags_from_specs(in, "subnet");
   if (!tags) return tags.take_error();
-  std::string id = new_id("subnet");
-  Value subnet = {{"SubnetId", id},
-                  {"VpcId", vpc_id},
-                  {"CidrBlock", cidr->text()},
-                  {"AvailabilityZone", zone->name},
-                  {"AvailabilityZoneId", zone->id},
-                  {"AvailableIpAddressCount", static_cast<int64_t>(cidr->size()) - 5},
-                  {"DefaultForAz", false},
-                  {"MapPublicIpOnLaunch", false},
-                  {"MapCustomerOwnedIpOnLaunch", false},
-                  {"State", "available"},
-                  {"OwnerId", scope.account},
-                  {"SubnetArn", "arn:aws:ec2:" + scope.region + ":" + scope.account + ":subnet/" + id},
-                  {"AssignIpv6AddressOnCreation", false},
-                  {"Ipv6CidrBlockAssociationSet", Value::array()},
-                  {"EnableDns64", false},
-                  {"Ipv6Native", false},
-                  {"PrivateDnsNameOptionsOnLaunch",
-                   {{"HostnameType", "ip-name"}, {"EnableResourceNameDnsARecord", false},
-                    {"EnableResourceNameDnsAAAARecord", false}}},
-                  {"Tags", *tags},
-                  {"_NextHost", 4}};
+  Value subnet = subnet_document(scope, vpc_id, *cidr, *zone, false, *tags);
+  std::string id = subnet["SubnetId"];
   NUAGE_TRY(store_.put(scope, "subnet", id, subnet));
   Output out;
   out.value["Subnet"] = subnet;
   return out;
+}
+
+Value subnet_document(const Scope& scope, const std::string& vpc_id, const Cidr& cidr, const Zone& zone,
+                      bool default_for_az, Value tags) {
+  std::string id = new_id("subnet");
+  return {{"SubnetId", id},
+          {"VpcId", vpc_id},
+          {"CidrBlock", cidr.text()},
+          {"AvailabilityZone", zone.name},
+          {"AvailabilityZoneId", zone.id},
+          // AWS reserves five addresses of every subnet.
+          {"AvailableIpAddressCount", static_cast<int64_t>(cidr.size()) - 5},
+          {"DefaultForAz", default_for_az},
+          {"MapPublicIpOnLaunch", default_for_az},
+          {"MapCustomerOwnedIpOnLaunch", false},
+          {"State", "available"},
+          {"OwnerId", scope.account},
+          {"SubnetArn", "arn:aws:ec2:" + scope.region + ":" + scope.account + ":subnet/" + id},
+          {"AssignIpv6AddressOnCreation", false},
+          {"Ipv6CidrBlockAssociationSet", Value::array()},
+          {"EnableDns64", false},
+          {"Ipv6Native", false},
+          {"PrivateDnsNameOptionsOnLaunch",
+           {{"HostnameType", "ip-name"}, {"EnableResourceNameDnsARecord", false},
+            {"EnableResourceNameDnsAAAARecord", false}}},
+          {"Tags", std::move(tags)},
+          {"_NextHost", 4}};
 }
 
 Result<Output> Provider::describe_subnets(Context& ctx, const Value& in) {

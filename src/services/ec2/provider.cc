@@ -143,22 +143,9 @@ void Provider::ensure_defaults(const Scope& scope) {
   (void)store_.put(scope, "vpc", vpc_id, vpc);
   int i = 0;
   for (const Zone& zone : availability_zones(scope.region)) {
-    std::string subnet_id = new_id("subnet");
-    std::string cidr = "172.31." + std::to_string(16 * i) + ".0/20";
-    Value subnet = {{"SubnetId", subnet_id},
-                    {"VpcId", vpc_id},
-                    {"CidrBlock", cidr},
-                    {"AvailabilityZone", zone.name},
-                    {"AvailabilityZoneId", zone.id},
-                    {"AvailableIpAddressCount", 4091},
-                    {"DefaultForAz", true},
-                    {"MapPublicIpOnLaunch", true},
-                    {"State", "available"},
-                    {"OwnerId", scope.account},
-                    {"SubnetArn", "arn:aws:ec2:" + scope.region + ":" + scope.account + ":subnet/" + subnet_id},
-                    {"AssignIpv6AddressOnCreation", false},
-                    {"Tags", Value::array()},
-                    {"_NextHost", 4}};
+    auto cidr = parse_cidr("172.31." + std::to_string(16 * i) + ".0/20");
+    Value subnet = subnet_document(scope, vpc_id, *cidr, zone, true, Value::array());
+    std::string subnet_id = subnet["SubnetId"];
     (void)store_.put(scope, "subnet", subnet_id, subnet);
     ++i;
   }

@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "events/bus.h"
 #include "gateway/provider.h"
+#include "services/ec2/catalog.h"
 #include "services/ec2/filters.h"
 #include "services/ec2/store.h"
 
@@ -186,6 +187,10 @@ struct Cidr {
   bool overlaps(const Cidr& o) const;
 };
 std::optional<Cidr> parse_cidr(const std::string& text);
+// A new subnet's document (DescribeSubnets' Subnet); default subnets map
+// public addresses on launch.
+Value subnet_document(const Scope& scope, const std::string& vpc_id, const Cidr& cidr, const Zone& zone,
+                      bool default_for_az, Value tags);
 std::string ipv4_text(uint32_t address);
 std::optional<uint32_t> parse_ipv4(const std::string& text);
 std::string state_name(const Value& instance);

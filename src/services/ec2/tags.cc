@@ -2,6 +2,7 @@
 #include "common/text.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/provider.h"
+#include "services/tag_list.h"
 
 namespace nuage::services::ec2 {
 
@@ -51,16 +52,7 @@ Result<Output> Provider::create_tags(Context& ctx, const Value& in) {
     for (const auto& [kind, id] : targets) {
       Value doc = *store_.find(scope, kind, id);
       Value& list = tag_list(doc);
-      if (!list.is_array()) list = Value::array();
-      for (const auto& t : tags) {
-        bool replaced = false;
-        for (auto& existing : list)
-          if (existing["Key"] == t["Key"]) {
-            existing["Value"] = t.value("Value", "");
-            replaced = true;
-          }
-        if (!replaced) list.push_back({{"Key", t["Key"]}, {"Value", t.value("Value", "")}});
-      }
+      list = merge_tags(std::move(list), tags);
       if (list.size() > 50)
         return AwsError{"TagLimitExceeded", "The maximum number of Tags for a resource has been reached.", 400};
       NUAGE_TRY(store_.put(scope, kind, id, std::move(doc)));

@@ -6,6 +6,7 @@
 #include "common/time.h"
 #include "gateway/gateway.h"
 #include "services/eventbridge/pattern.h"
+#include "services/tag_list.h"
 
 namespace nuage::services::eventbridge {
 
@@ -539,13 +540,7 @@ Result<Output> Provider::tag_resource(Context& ctx, const Value& in) {
   std::string arn = in.at("ResourceARN");
   for (auto& [key, rule] : rules_)
     if (rule.doc["Arn"] == arn) {
-      Value& tags = rule.doc["_Tags"];
-      for (const auto& t : in.at("Tags")) {
-        bool replaced = false;
-        for (auto& e : tags)
-          if (e["Key"] == t["Key"]) { e["Value"] = t["Value"]; replaced = true; }
-        if (!replaced) tags.push_back(t);
-      }
+      rule.doc["_Tags"] = merge_tags(rule.doc.value("_Tags", Value::array()), in.at("Tags"));
       NUAGE_TRY(save(key, rule));
       return Output{};
     }
@@ -557,13 +552,7 @@ Result<Output> Provider::untag_resource(Context&, const Value& in) {
   std::string arn = in.at("ResourceARN");
   for (auto& [key, rule] : rules_)
     if (rule.doc["Arn"] == arn) {
-      Value kept = Value::array();
-      for (const auto& t : rule.doc["_Tags"]) {
-        bool remove = false;
-        for (const auto& k : in.at("TagKeys")) remove |= t["Key"] == k;
-        if (!remove) kept.push_back(t);
-      }
-      rule.doc["_Tags"] = kept;
+      rule.doc["_Tags"] = remove_tags(rule.doc.value("_Tags", Value::array()), in.at("TagKeys"));
       NUAGE_TRY(save(key, rule));
       return Output{};
     }
@@ -582,31 +571,24 @@ Result<Output> Provider::list_tags_for_resource(Context&, const Value& in) {
 }
 
 void Provider::register_operations(gateway::OperationTable& table) {
-  using Method = Result<Output> (Provider::*)(Context&, const Value&);
   // Most operations run under mutex_; PutEvents delivers outside it.
-  auto locked = [&](const std::string& name, Method m) {
-    table.add(name, [this, m](Context& ctx, const Value& in) {
-      std::lock_guard lock(mutex_);
-      return (this->*m)(ctx, in);
-    });
-  };
-  locked("PutRule", &Provider::put_rule);
-  locked("DescribeRule", &Provider::describe_rule);
-  locked("ListRules", &Provider::list_rules);
-  locked("DeleteRule", &Provider::delete_rule);
-  locked("EnableRule", &Provider::enable_rule);
-  locked("DisableRule", &Provider::disable_rule);
-  locked("PutTargets", &Provider::put_targets);
-  locked("RemoveTargets", &Provider::remove_targets);
-  locked("ListTargetsByRule", &Provider::list_targets_by_rule);
-  locked("ListRuleNamesByTarget", &Provider::list_rule_names_by_target);
-  locked("CreateEventBus", &Provider::create_event_bus);
-  locked("DeleteEventBus", &Provider::delete_event_bus);
-  locked("DescribeEventBus", &Provider::describe_event_bus);
-  locked("ListEventBuses", &Provider::list_event_buses);
-  locked("TagResource", &Provider::tag_resource);
-  locked("UntagResource", &Provider::untag_resource);
-  locked("ListTagsForResource", &Provider::list_tags_for_resource);
+  table.add_locked("PutRule", this, mutex_, &Provider::put_rule);
+  table.add_locked("DescribeRule", this, mutex_, &Provider::describe_rule);
+  table.add_locked("ListRules", this, mutex_, &Provider::list_rules);
+  table.add_locked("DeleteRule", this, mutex_, &Provider::delete_rule);
+  table.add_locked("EnableRule", this, mutex_, &Provider::enable_rule);
+  table.add_locked("DisableRule", this, mutex_, &Provider::disable_rule);
+  table.add_locked("PutTargets", this, mutex_, &Provider::put_targets);
+  table.add_locked("RemoveTargets", this, mutex_, &Provider::remove_targets);
+  table.add_locked("ListTargetsByRule", this, mutex_, &Provider::list_targets_by_rule);
+  table.add_locked("ListRuleNamesByTarget", this, mutex_, &Provider::list_rule_names_by_target);
+  table.add_locked("CreateEventBus", this, mutex_, &Provider::create_event_bus);
+  table.add_locked("DeleteEventBus", this, mutex_, &Provider::delete_event_bus);
+  table.add_locked("DescribeEventBus", this, mutex_, &Provider::describe_event_bus);
+  table.add_locked("ListEventBuses", this, mutex_, &Provider::list_event_buses);
+  table.add_locked("TagResource", this, mutex_, &Provider::tag_resource);
+  table.add_locked("UntagResource", this, mutex_, &Provider::untag_resource);
+  table.add_locked("ListTagsForResource", this, mutex_, &Provider::list_tags_for_resource);
   table.add("TestEventPattern", [this](Context& ctx, const Value& in) { return test_event_pattern(ctx, in); });
   table.add("PutEvents", [this](Context& ctx, const Value& in) -> Result<Output> {
     // Validation needs the buses (under the lock); routing takes the lock itself.

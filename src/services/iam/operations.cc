@@ -7,8 +7,12 @@
 #include "common/time.h"
 #include "services/iam/provider.h"
 #include "services/iam/util.h"
+#include "services/tag_list.h"
 
 namespace nuage::services::iam {
+
+using services::merge_tags;
+using services::remove_tags;
 
 using nlohmann::json;
 using nuage::iam::PolicyKind;
@@ -40,29 +44,6 @@ void page(Output& out, const char* member, const json& items, const Value& in) {
 
 bool path_prefix_ok(const Value& in, const std::string& path) {
   return !in.contains("PathPrefix") || text::starts_with(path, in["PathPrefix"].get<std::string>());
-}
-
-json merge_tags(json tags, const Value& add) {
-  for (const auto& t : add) {
-    bool replaced = false;
-    for (auto& old : tags)
-      if (old["Key"] == t["Key"]) {
-        old["Value"] = t.value("Value", "");
-        replaced = true;
-      }
-    if (!replaced) tags.push_back({{"Key", t["Key"]}, {"Value", t.value("Value", "")}});
-  }
-  return tags;
-}
-
-json remove_tags(const json& tags, const Value& keys) {
-  json out = json::array();
-  for (const auto& t : tags) {
-    bool drop = false;
-    for (const auto& k : keys) drop = drop || t["Key"] == k;
-    if (!drop) out.push_back(t);
-  }
-  return out;
 }
 
 json boundary_view(const std::string& arn) {

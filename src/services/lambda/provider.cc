@@ -1623,44 +1623,41 @@ void Provider::event_worker() {
 }
 
 void Provider::register_operations(gateway::OperationTable& table) {
-  auto bind = [this](Handler method) {
-    return [this, method](Context& ctx, const Value& in) { return (this->*method)(ctx, in); };
-  };
-  table.add("CreateFunction", bind(&Provider::create_function));
-  table.add("GetFunction", bind(&Provider::get_function));
-  table.add("GetFunctionConfiguration", bind(&Provider::get_function_configuration));
-  table.add("ListFunctions", bind(&Provider::list_functions));
-  table.add("UpdateFunctionCode", bind(&Provider::update_function_code));
-  table.add("UpdateFunctionConfiguration", bind(&Provider::update_function_configuration));
-  table.add("DeleteFunction", bind(&Provider::delete_function));
-  table.add("PublishVersion", bind(&Provider::publish_version));
-  table.add("ListVersionsByFunction", bind(&Provider::list_versions));
-  table.add("CreateAlias", bind(&Provider::create_alias));
-  table.add("GetAlias", bind(&Provider::get_alias));
-  table.add("UpdateAlias", bind(&Provider::update_alias));
-  table.add("DeleteAlias", bind(&Provider::delete_alias));
-  table.add("ListAliases", bind(&Provider::list_aliases));
-  table.add("TagResource", bind(&Provider::tag_resource));
-  table.add("UntagResource", bind(&Provider::untag_resource));
-  table.add("ListTags", bind(&Provider::list_tags));
-  table.add("PutFunctionConcurrency", bind(&Provider::put_concurrency));
-  table.add("GetFunctionConcurrency", bind(&Provider::get_concurrency));
-  table.add("DeleteFunctionConcurrency", bind(&Provider::delete_concurrency));
-  table.add("AddPermission", bind(&Provider::add_permission));
-  table.add("RemovePermission", bind(&Provider::remove_permission));
-  table.add("GetPolicy", bind(&Provider::get_policy));
-  table.add("GetAccountSettings", bind(&Provider::get_account_settings));
-  table.add("Invoke", bind(&Provider::invoke));
-  table.add("InvokeAsync", bind(&Provider::invoke_async));
-  table.add("PublishLayerVersion", bind(&Provider::publish_layer_version));
-  table.add("GetLayerVersion", bind(&Provider::get_layer_version));
-  table.add("GetLayerVersionByArn", bind(&Provider::get_layer_version_by_arn));
-  table.add("ListLayers", bind(&Provider::list_layers));
-  table.add("ListLayerVersions", bind(&Provider::list_layer_versions));
-  table.add("DeleteLayerVersion", bind(&Provider::delete_layer_version));
-  table.add("AddLayerVersionPermission", bind(&Provider::add_layer_permission));
-  table.add("RemoveLayerVersionPermission", bind(&Provider::remove_layer_permission));
-  table.add("GetLayerVersionPolicy", bind(&Provider::get_layer_policy));
+  table.add("CreateFunction", this, &Provider::create_function);
+  table.add("GetFunction", this, &Provider::get_function);
+  table.add("GetFunctionConfiguration", this, &Provider::get_function_configuration);
+  table.add("ListFunctions", this, &Provider::list_functions);
+  table.add("UpdateFunctionCode", this, &Provider::update_function_code);
+  table.add("UpdateFunctionConfiguration", this, &Provider::update_function_configuration);
+  table.add("DeleteFunction", this, &Provider::delete_function);
+  table.add("PublishVersion", this, &Provider::publish_version);
+  table.add("ListVersionsByFunction", this, &Provider::list_versions);
+  table.add("CreateAlias", this, &Provider::create_alias);
+  table.add("GetAlias", this, &Provider::get_alias);
+  table.add("UpdateAlias", this, &Provider::update_alias);
+  table.add("DeleteAlias", this, &Provider::delete_alias);
+  table.add("ListAliases", this, &Provider::list_aliases);
+  table.add("TagResource", this, &Provider::tag_resource);
+  table.add("UntagResource", this, &Provider::untag_resource);
+  table.add("ListTags", this, &Provider::list_tags);
+  table.add("PutFunctionConcurrency", this, &Provider::put_concurrency);
+  table.add("GetFunctionConcurrency", this, &Provider::get_concurrency);
+  table.add("DeleteFunctionConcurrency", this, &Provider::delete_concurrency);
+  table.add("AddPermission", this, &Provider::add_permission);
+  table.add("RemovePermission", this, &Provider::remove_permission);
+  table.add("GetPolicy", this, &Provider::get_policy);
+  table.add("GetAccountSettings", this, &Provider::get_account_settings);
+  table.add("Invoke", this, &Provider::invoke);
+  table.add("InvokeAsync", this, &Provider::invoke_async);
+  table.add("PublishLayerVersion", this, &Provider::publish_layer_version);
+  table.add("GetLayerVersion", this, &Provider::get_layer_version);
+  table.add("GetLayerVersionByArn", this, &Provider::get_layer_version_by_arn);
+  table.add("ListLayers", this, &Provider::list_layers);
+  table.add("ListLayerVersions", this, &Provider::list_layer_versions);
+  table.add("DeleteLayerVersion", this, &Provider::delete_layer_version);
+  table.add("AddLayerVersionPermission", this, &Provider::add_layer_permission);
+  table.add("RemoveLayerVersionPermission", this, &Provider::remove_layer_permission);
+  table.add("GetLayerVersionPolicy", this, &Provider::get_layer_policy);
 }
 
 }  // namespace nuage::services::lambda

@@ -740,26 +740,23 @@ Result<Output> Provider::list_tags_for_resource(Context& ctx, const Value& in) {
 }
 
 void Provider::register_operations(gateway::OperationTable& table) {
-  auto bind = [this](auto method) {
-    return [this, method](Context& ctx, const Value& in) { return (this->*method)(ctx, in); };
-  };
-  table.add("CreateLogGroup", bind(&Provider::create_log_group));
-  table.add("DeleteLogGroup", bind(&Provider::delete_log_group));
-  table.add("DescribeLogGroups", bind(&Provider::describe_log_groups));
-  table.add("PutRetentionPolicy", bind(&Provider::put_retention_policy));
-  table.add("DeleteRetentionPolicy", bind(&Provider::delete_retention_policy));
-  table.add("CreateLogStream", bind(&Provider::create_log_stream));
-  table.add("DeleteLogStream", bind(&Provider::delete_log_stream));
-  table.add("DescribeLogStreams", bind(&Provider::describe_log_streams));
-  table.add("PutLogEvents", bind(&Provider::put_log_events));
-  table.add("GetLogEvents", bind(&Provider::get_log_events));
-  table.add("FilterLogEvents", bind(&Provider::filter_log_events));
-  table.add("TagLogGroup", bind(&Provider::tag_log_group));
-  table.add("UntagLogGroup", bind(&Provider::untag_log_group));
-  table.add("ListTagsLogGroup", bind(&Provider::list_tags_log_group));
-  table.add("TagResource", bind(&Provider::tag_resource));
-  table.add("UntagResource", bind(&Provider::untag_resource));
-  table.add("ListTagsForResource", bind(&Provider::list_tags_for_resource));
+  table.add("CreateLogGroup", this, &Provider::create_log_group);
+  table.add("DeleteLogGroup", this, &Provider::delete_log_group);
+  table.add("DescribeLogGroups", this, &Provider::describe_log_groups);
+  table.add("PutRetentionPolicy", this, &Provider::put_retention_policy);
+  table.add("DeleteRetentionPolicy", this, &Provider::delete_retention_policy);
+  table.add("CreateLogStream", this, &Provider::create_log_stream);
+  table.add("DeleteLogStream", this, &Provider::delete_log_stream);
+  table.add("DescribeLogStreams", this, &Provider::describe_log_streams);
+  table.add("PutLogEvents", this, &Provider::put_log_events);
+  table.add("GetLogEvents", this, &Provider::get_log_events);
+  table.add("FilterLogEvents", this, &Provider::filter_log_events);
+  table.add("TagLogGroup", this, &Provider::tag_log_group);
+  table.add("UntagLogGroup", this, &Provider::untag_log_group);
+  table.add("ListTagsLogGroup", this, &Provider::list_tags_log_group);
+  table.add("TagResource", this, &Provider::tag_resource);
+  table.add("UntagResource", this, &Provider::untag_resource);
+  table.add("ListTagsForResource", this, &Provider::list_tags_for_resource);
 }
 
 }  // namespace nuage::services::logs

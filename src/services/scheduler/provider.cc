@@ -4,6 +4,7 @@
 
 #include "common/text.h"
 #include "common/time.h"
+#include "services/tag_list.h"
 
 namespace nuage::services::scheduler {
 
@@ -454,16 +455,7 @@ Result<Value*> Provider::group_by_arn(const std::string& arn) {
 Result<Output> Provider::tag_resource(Context& ctx, const Value& in) {
   auto doc = group_by_arn(in.value("ResourceArn", ""));
   if (!doc) return doc.take_error();
-  Value& tags = (**doc)["_Tags"];
-  for (const auto& t : in.at("Tags")) {
-    bool replaced = false;
-    for (auto& e : tags)
-      if (e["Key"] == t["Key"]) {
-        e["Value"] = t["Value"];
-        replaced = true;
-      }
-    if (!replaced) tags.push_back(t);
-  }
+  (**doc)["_Tags"] = merge_tags((**doc).value("_Tags", Value::array()), in.at("Tags"));
   NUAGE_TRY(save(Key{ctx.account_id, ctx.region, (**doc)["Name"], ""}, **doc));
   return Output{};
 }
@@ -471,13 +463,7 @@ Result<Output> Provider::tag_resource(Context& ctx, const Value& in) {
 Result<Output> Provider::untag_resource(Context& ctx, const Value& in) {
   auto doc = group_by_arn(in.value("ResourceArn", ""));
   if (!doc) return doc.take_error();
-  Value kept = Value::array();
-  for (const auto& t : (**doc)["_Tags"]) {
-    bool remove = false;
-    for (const auto& k : in.value("TagKeys", Value::array())) remove |= t["Key"] == k;
-    if (!remove) kept.push_back(t);
-  }
-  (**doc)["_Tags"] = kept;
+  (**doc)["_Tags"] = remove_tags((**doc).value("_Tags", Value::array()), in.value("TagKeys", Value::array()));
   NUAGE_TRY(save(Key{ctx.account_id, ctx.region, (**doc)["Name"], ""}, **doc));
   return Output{};
 }
@@ -491,25 +477,18 @@ Result<Output> Provider::list_tags(Context&, const Value& in) {
 }
 
 void Provider::register_operations(gateway::OperationTable& table) {
-  using Method = Result<Output> (Provider::*)(Context&, const Value&);
-  auto locked = [&](const std::string& name, Method m) {
-    table.add(name, [this, m](Context& ctx, const Value& in) {
-      std::lock_guard lock(mutex_);
-      return (this->*m)(ctx, in);
-    });
-  };
-  locked("CreateSchedule", &Provider::create_schedule);
-  locked("UpdateSchedule", &Provider::update_schedule);
-  locked("GetSchedule", &Provider::get_schedule);
-  locked("DeleteSchedule", &Provider::delete_schedule);
-  locked("ListSchedules", &Provider::list_schedules);
-  locked("CreateScheduleGroup", &Provider::create_group);
-  locked("GetScheduleGroup", &Provider::get_group);
-  locked("DeleteScheduleGroup", &Provider::delete_group);
-  locked("ListScheduleGroups", &Provider::list_groups);
-  locked("TagResource", &Provider::tag_resource);
-  locked("UntagResource", &Provider::untag_resource);
-  locked("ListTagsForResource", &Provider::list_tags);
+  table.add_locked("CreateSchedule", this, mutex_, &Provider::create_schedule);
+  table.add_locked("UpdateSchedule", this, mutex_, &Provider::update_schedule);
+  table.add_locked("GetSchedule", this, mutex_, &Provider::get_schedule);
+  table.add_locked("DeleteSchedule", this, mutex_, &Provider::delete_schedule);
+  table.add_locked("ListSchedules", this, mutex_, &Provider::list_schedules);
+  table.add_locked("CreateScheduleGroup", this, mutex_, &Provider::create_group);
+  table.add_locked("GetScheduleGroup", this, mutex_, &Provider::get_group);
+  table.add_locked("DeleteScheduleGroup", this, mutex_, &Provider::delete_group);
+  table.add_locked("ListScheduleGroups", this, mutex_, &Provider::list_groups);
+  table.add_locked("TagResource", this, mutex_, &Provider::tag_resource);
+  table.add_locked("UntagResource", this, mutex_, &Provider::untag_resource);
+  table.add_locked("ListTagsForResource", this, mutex_, &Provider::list_tags);
 }
 
 }  // namespace nuage::services::scheduler

@@ -184,14 +184,11 @@ Result<Output> Provider::delete_parameters(Context& ctx, const Value& in) {
 }
 
 void Provider::register_operations(gateway::OperationTable& table) {
-  auto bind = [this](auto method) {
-    return [this, method](Context& ctx, const Value& in) { return (this->*method)(ctx, in); };
-  };
-  table.add("PutParameter", bind(&Provider::put_parameter));
-  table.add("GetParameter", bind(&Provider::get_parameter));
-  table.add("GetParameters", bind(&Provider::get_parameters));
-  table.add("DeleteParameter", bind(&Provider::delete_parameter));
-  table.add("DeleteParameters", bind(&Provider::delete_parameters));
+  table.add("PutParameter", this, &Provider::put_parameter);
+  table.add("GetParameter", this, &Provider::get_parameter);
+  table.add("GetParameters", this, &Provider::get_parameters);
+  table.add("DeleteParameter", this, &Provider::delete_parameter);
+  table.add("DeleteParameters", this, &Provider::delete_parameters);
 }
 
 }  // namespace nuage::services::ssm

@@ -234,15 +234,12 @@ Result<Output> Provider::get_access_key_info(Context& ctx, const Value& in) {
 }
 
 void Provider::register_operations(gateway::OperationTable& table) {
-  auto bind = [this](auto method) {
-    return [this, method](Context& ctx, const Value& in) { return (this->*method)(ctx, in); };
-  };
   table.add("GetCallerIdentity", get_caller_identity);
-  table.add("AssumeRole", bind(&Provider::assume_role));
-  table.add("AssumeRoleWithWebIdentity", bind(&Provider::assume_role_with_web_identity));
-  table.add("GetSessionToken", bind(&Provider::get_session_token));
-  table.add("DecodeAuthorizationMessage", bind(&Provider::decode_authorization_message));
-  table.add("GetAccessKeyInfo", bind(&Provider::get_access_key_info));
+  table.add("AssumeRole", this, &Provider::assume_role);
+  table.add("AssumeRoleWithWebIdentity", this, &Provider::assume_role_with_web_identity);
+  table.add("GetSessionToken", this, &Provider::get_session_token);
+  table.add("DecodeAuthorizationMessage", this, &Provider::decode_authorization_message);
+  table.add("GetAccessKeyInfo", this, &Provider::get_access_key_info);
 }
 
 }  // namespace nuage::services::sts
