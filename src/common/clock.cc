@@ -81,8 +81,24 @@ void Clock::move_to(TimePoint target, bool exact) {
   }
   // Firing took some real time: never step back behind it, except when the
   // caller asked for an earlier instant on purpose (set()).
+  bool rewound = exact && target < now_locked();
   if (exact || target > now_locked()) set_now_locked(target);
   changed_.notify_all();
+  if (!rewound) return;
+  lock.unlock();
+  for (auto& [id, listener] : rewind_listeners_) listener(target);
+}
+
+uint64_t Clock::on_rewind(RewindListener fn) {
+  std::lock_guard firing(firing_);
+  uint64_t id = next_listener_id_++;
+  rewind_listeners_.emplace(id, std::move(fn));
+  return id;
+}
+
+void Clock::remove_rewind_listener(uint64_t id) {
+  std::lock_guard firing(firing_);
+  rewind_listeners_.erase(id);
 }
 
 Clock::TimerId Clock::schedule(TimePoint at, Callback fn) {

@@ -41,7 +41,8 @@ class Clock {
   bool frozen() const;
 
   // Jumps to t. Moving forward fires the timers due on the way; moving back
-  // fires nothing (timers keep their due times).
+  // fires nothing: timers keep their due times, and the rewind listeners
+  // (schedules) re-arm from the new time.
   void set(TimePoint t);
   void advance(Duration d);   // forward by d, firing what falls due
   void freeze();              // stop at the current instant
@@ -49,6 +50,14 @@ class Clock {
 
   TimerId schedule(TimePoint at, Callback fn);
   void cancel(TimerId id);
+
+  // Called with the new time after set() moved the clock back, one at a
+  // time and never with a timer: a schedule computes its next firing again
+  // (a cron rule due tomorrow 05:00 is due today 05:00 after going back a
+  // day). Removing waits for a call in progress.
+  using RewindListener = std::function<void(TimePoint now)>;
+  uint64_t on_rewind(RewindListener fn);
+  void remove_rewind_listener(uint64_t id);
 
   // Work a timer started that finishes later (e.g. an asynchronous Lambda
   // invocation): advance() waits until every Work has been destroyed.
@@ -93,6 +102,8 @@ class Clock {
   int pending_work_ = 0;
   Duration settle_bound_ = std::chrono::seconds(60);
   std::mutex firing_;  // one firer at a time: advance/set or the background thread
+  std::map<uint64_t, RewindListener> rewind_listeners_;  // under firing_
+  uint64_t next_listener_id_ = 1;
   bool stopping_ = false;
   std::thread background_;
 };

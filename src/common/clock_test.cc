@@ -57,6 +57,28 @@ TEST(Clock, SetWhileFrozenIsExact) {
   EXPECT_EQ(c.now(), system_clock::from_time_t(0));
 }
 
+TEST(Clock, RewindListenersHearOnlyMovesBack) {
+  Clock c;
+  c.freeze();
+  auto t = system_clock::from_time_t(1800000000);
+  c.set(t);
+  std::vector<Clock::TimePoint> heard;
+  uint64_t id = c.on_rewind([&](Clock::TimePoint now) {
+    heard.push_back(now);
+    // A listener re-arms: scheduling from inside is allowed.
+    c.schedule(now + hours(1), [](Clock::TimePoint) {});
+  });
+  c.advance(hours(2));
+  c.set(t + hours(5));
+  EXPECT_TRUE(heard.empty());
+  c.set(t - hours(24));
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0], t - hours(24));
+  c.remove_rewind_listener(id);
+  c.set(t - hours(48));
+  EXPECT_EQ(heard.size(), 1u);
+}
+
 TEST(Clock, SetWhileRunningKeepsRunning) {
   Clock c;
   auto target = system_clock::from_time_t(4102444800);

@@ -102,6 +102,24 @@ def test_seed_004_constant_input_reaches_the_handler(server):
     assert seen(server, "ec2_start_keyname01") == [{"action": "start", "configKey": ["keyname01", "keyname02"]}]
 
 
+def test_setting_the_clock_back_replays_a_schedule(server):
+    # Rehearse the 22:00 stop twice: after it fired, go back before it.
+    events = server.client("events")
+    arn = recorder(server, "rehearsed")
+    rule = events.put_rule(Name="stop-at-22", ScheduleExpression="cron(0 22 * * ? *)")["RuleArn"]
+    allow_events(server, "rehearsed", rule)
+    events.put_targets(Rule="stop-at-22", Targets=[{"Id": "t", "Arn": arn, "Input": '{"n": 1}'}])
+    server.admin("POST", "/_nuage/clock", {"advance": "2m"})
+    assert len(seen(server, "rehearsed")) == 1
+    # Back to 21:59 the same day: the next firing is 22:00 today again, not tomorrow.
+    server.admin("POST", "/_nuage/clock", {"set": "2026-06-01T21:59:00Z"})
+    server.admin("POST", "/_nuage/clock", {"advance": "2m"})
+    assert len(seen(server, "rehearsed")) == 2
+    # And forward as usual: one more the next day.
+    server.admin("POST", "/_nuage/clock", {"advance": "1d"})
+    assert len(seen(server, "rehearsed")) == 3
+
+
 def test_rate_schedule_and_disable(server):
     events = server.client("events")
     arn = recorder(server, "ticker")

@@ -182,6 +182,27 @@ def test_flexible_window_is_deterministic_within_window(fresh_nuage):
     assert scheduler.get_schedule(Name="flex")["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}
 
 
+def test_setting_the_clock_back_rearms_schedules(fresh_nuage):
+    srv = fresh_nuage
+    srv.admin("POST", "/_nuage/clock", {"freeze": True, "set": "2027-02-01T19:00:00Z"})
+    ec2, iam, scheduler = srv.client("ec2"), srv.client("iam"), srv.client("scheduler")
+    ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"]]
+    role = iam.create_role(RoleName="stopper", AssumeRolePolicyDocument=json.dumps(SCHEDULER_TRUST))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="stopper", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": "*"}]}))
+    scheduler.create_schedule(Name="nightly-stop", ScheduleExpression="cron(0 20 * * ? *)",
+                              FlexibleTimeWindow={"Mode": "OFF"},
+                              Target={"Arn": STOP, "RoleArn": role, "Input": json.dumps({"InstanceIds": ids})})
+    set_clock(srv, "2027-02-01T20:01:00Z")
+    assert states(ec2, ids) == ["stopped"]
+    ec2.start_instances(InstanceIds=ids)
+    assert states(ec2, ids) == ["running"]
+    # Back before 20:00 the same day: the stop happens again today.
+    set_clock(srv, "2027-02-01T19:59:00Z")
+    set_clock(srv, "2027-02-01T20:01:00Z")
+    assert states(ec2, ids) == ["stopped"]
+
+
 def test_validation_and_not_found(nuage):
     scheduler = nuage.client("scheduler")
     role = "arn:aws:iam::000000000000:role/whatever"

@@ -134,6 +134,14 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
   });
   if (!s.ok()) throw std::runtime_error(s.error().message);
   subscription_ = bus_.subscribe([this](const events::Event& e) { on_event(e); });
+  // Alarms are evaluated every minute of the clock: from the new time when
+  // it is set back.
+  rewind_listener_ = clock_.on_rewind([this](Clock::TimePoint) {
+    std::lock_guard lock(alarms_mutex_);
+    if (eval_timer_) clock_.cancel(eval_timer_);
+    eval_timer_ = 0;
+    schedule_evaluation();
+  });
   std::lock_guard lock(alarms_mutex_);
   schedule_evaluation();
 }
@@ -141,6 +149,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
 // The subscription is not removed: main.cc destroys the bus before the
 // providers, and nothing publishes once serving has stopped.
 Provider::~Provider() {
+  clock_.remove_rewind_listener(rewind_listener_);
   std::lock_guard lock(alarms_mutex_);
   stopping_ = true;
   if (eval_timer_) clock_.cancel(eval_timer_);

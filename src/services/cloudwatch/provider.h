@@ -119,6 +119,7 @@ class Provider : public gateway::Provider, public MetricsSink {
   ServiceCaller call_service_;
   std::mutex alarms_mutex_;
   Clock::TimerId eval_timer_ = 0;  // 0: no alarms, no timer
+  uint64_t rewind_listener_ = 0;
   bool stopping_ = false;
 };
 

@@ -59,12 +59,20 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
                  });
   int64_t now = to_seconds(clock_.now());
   for (auto& [key, rule] : rules_) arm(key, rule, now);
+  // A clock set back re-arms every schedule from the new time.
+  rewind_listener_ = clock_.on_rewind([this](Clock::TimePoint at) {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, rule] : rules_) arm(key, rule, to_seconds(at));
+  });
   subscription_ = bus_.subscribe([this](const events::Event& e) {
     route(e.account, e.region, "default", e.envelope());
   });
 }
 
-Provider::~Provider() { bus_.unsubscribe(subscription_); }
+Provider::~Provider() {
+  clock_.remove_rewind_listener(rewind_listener_);
+  bus_.unsubscribe(subscription_);
+}
 
 void Provider::reset() {
   std::lock_guard lock(mutex_);

@@ -104,6 +104,7 @@ class Provider : public gateway::Provider {
   Clock& clock_;
   events::Bus& bus_;
   events::Bus::SubscriptionId subscription_ = 0;
+  uint64_t rewind_listener_ = 0;
   Targets targets_;
   std::mutex mutex_;
   std::map<Key, Rule> rules_;

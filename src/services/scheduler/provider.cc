@@ -95,9 +95,15 @@ Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock)
   });
   int64_t now = to_seconds(clock_.now());
   for (auto& [key, entry] : schedules_) arm(key, entry, now);
+  // A clock set back re-arms every schedule from the new time.
+  rewind_listener_ = clock_.on_rewind([this](Clock::TimePoint at) {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, entry] : schedules_) arm(key, entry, to_seconds(at));
+  });
 }
 
 Provider::~Provider() {
+  clock_.remove_rewind_listener(rewind_listener_);
   std::lock_guard lock(mutex_);
   for (auto& [key, entry] : schedules_) disarm(entry);
 }

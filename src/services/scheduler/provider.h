@@ -89,6 +89,7 @@ class Provider : public gateway::Provider {
   storage::Database& db_;
   Clock& clock_;
   eventbridge::Targets targets_;
+  uint64_t rewind_listener_ = 0;
   std::mutex mutex_;
   std::map<Key, Entry> schedules_;
   std::map<Key, Value> groups_;  // name == ""; "default" is implicit
