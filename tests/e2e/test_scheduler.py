@@ -163,14 +163,20 @@ def _param(ssm, name):
         return None
 
 
-def test_flexible_window_is_deterministic_within_window(fresh_nuage):
-    srv = fresh_nuage
-    srv.admin("POST", "/_nuage/clock", {"freeze": True, "set": "2027-02-01T00:00:00Z"})
-    ec2, iam, scheduler = srv.client("ec2"), srv.client("iam"), srv.client("scheduler")
+def instance_and_stopper_role(ec2, iam):
+    """One running instance, and a role the scheduler may use to stop it."""
     ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"]]
     role = iam.create_role(RoleName="stopper", AssumeRolePolicyDocument=json.dumps(SCHEDULER_TRUST))["Role"]["Arn"]
     iam.put_role_policy(RoleName="stopper", PolicyName="p", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": "*"}]}))
+    return ids, role
+
+
+def test_flexible_window_is_deterministic_within_window(fresh_nuage):
+    srv = fresh_nuage
+    srv.admin("POST", "/_nuage/clock", {"freeze": True, "set": "2027-02-01T00:00:00Z"})
+    ec2, iam, scheduler = srv.client("ec2"), srv.client("iam"), srv.client("scheduler")
+    ids, role = instance_and_stopper_role(ec2, iam)
     scheduler.create_schedule(Name="flex", ScheduleExpression="at(2027-02-01T12:00:00)",
                               FlexibleTimeWindow={"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15},
                               Target={"Arn": STOP, "RoleArn": role, "Input": json.dumps({"InstanceIds": ids})})
@@ -186,10 +192,7 @@ def test_setting_the_clock_back_rearms_schedules(fresh_nuage):
     srv = fresh_nuage
     srv.admin("POST", "/_nuage/clock", {"freeze": True, "set": "2027-02-01T19:00:00Z"})
     ec2, iam, scheduler = srv.client("ec2"), srv.client("iam"), srv.client("scheduler")
-    ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"]]
-    role = iam.create_role(RoleName="stopper", AssumeRolePolicyDocument=json.dumps(SCHEDULER_TRUST))["Role"]["Arn"]
-    iam.put_role_policy(RoleName="stopper", PolicyName="p", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": "*"}]}))
+    ids, role = instance_and_stopper_role(ec2, iam)
     scheduler.create_schedule(Name="nightly-stop", ScheduleExpression="cron(0 20 * * ? *)",
                               FlexibleTimeWindow={"Mode": "OFF"},
                               Target={"Arn": STOP, "RoleArn": role, "Input": json.dumps({"InstanceIds": ids})})
@@ -274,10 +277,7 @@ def test_schedules_survive_restart(start_nuage, data_dir):
     srv = start_nuage(data_dir=data_dir)
     srv.admin("POST", "/_nuage/clock", {"freeze": True, "set": "2027-05-03T06:00:00Z"})
     ec2, iam = srv.client("ec2"), srv.client("iam")
-    ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"]]
-    role = iam.create_role(RoleName="stopper", AssumeRolePolicyDocument=json.dumps(SCHEDULER_TRUST))["Role"]["Arn"]
-    iam.put_role_policy(RoleName="stopper", PolicyName="p", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": "*"}]}))
+    ids, role = instance_and_stopper_role(ec2, iam)
     srv.client("scheduler").create_schedule(
         Name="evening", ScheduleExpression="cron(0 20 * * ? *)", ScheduleExpressionTimezone="Europe/Paris",
         FlexibleTimeWindow={"Mode": "OFF"}, Target={"Arn": STOP, "RoleArn": role, "Input": json.dumps({"InstanceIds": ids})})
