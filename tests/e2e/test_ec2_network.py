@@ -528,6 +528,61 @@ def test_network_interfaces(ec2):
     ec2.delete_security_group(GroupId=sg_id)
 
 
+def test_attach_and_detach_network_interfaces(ec2):
+    vpc_id = new_vpc(ec2, "10.71.0.0/16")
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.71.0.0/24",
+                                  AvailabilityZone="eu-west-1a")["Subnet"]["SubnetId"]
+    other_zone = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.71.1.0/24",
+                                   AvailabilityZone="eu-west-1b")["Subnet"]["SubnetId"]
+    inst = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subnet_id)["Instances"][0]["InstanceId"]
+    eni = ec2.create_network_interface(SubnetId=subnet_id)["NetworkInterface"]["NetworkInterfaceId"]
+    far = ec2.create_network_interface(SubnetId=other_zone)["NetworkInterface"]["NetworkInterfaceId"]
+
+    attachment = ec2.attach_network_interface(NetworkInterfaceId=eni, InstanceId=inst, DeviceIndex=1)
+    assert attachment["AttachmentId"].startswith("eni-attach-")
+    seen = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]
+    assert seen["Status"] == "in-use"
+    assert seen["Attachment"]["InstanceId"] == inst and seen["Attachment"]["DeviceIndex"] == 1
+    nics = ec2.describe_instances(InstanceIds=[inst])["Reservations"][0]["Instances"][0]["NetworkInterfaces"]
+    assert sorted(n["Attachment"]["DeviceIndex"] for n in nics) == [0, 1]
+    assert ec2.describe_instances(Filters=[{"Name": "network-interface.network-interface-id", "Values": [eni]}]
+                                  )["Reservations"][0]["Instances"][0]["InstanceId"] == inst
+
+    errors = [
+        (dict(NetworkInterfaceId=eni, InstanceId=inst, DeviceIndex=2), "InvalidNetworkInterface.InUse"),
+        (dict(NetworkInterfaceId=far, InstanceId=inst, DeviceIndex=2), "InvalidParameterCombination"),
+        (dict(NetworkInterfaceId="eni-12345678", InstanceId=inst, DeviceIndex=2), "InvalidNetworkInterfaceID.NotFound"),
+        (dict(NetworkInterfaceId=eni, InstanceId="i-12345678", DeviceIndex=2), "InvalidInstanceID.NotFound"),
+    ]
+    for kwargs, code in errors:
+        with pytest.raises(ClientError) as exc:
+            ec2.attach_network_interface(**kwargs)
+        assert code_of(exc) == code, kwargs
+    second = ec2.create_network_interface(SubnetId=subnet_id)["NetworkInterface"]["NetworkInterfaceId"]
+    with pytest.raises(ClientError) as exc:
+        ec2.attach_network_interface(NetworkInterfaceId=second, InstanceId=inst, DeviceIndex=1)
+    assert code_of(exc) == "InvalidParameterValue" and "device index '1'" in message_of(exc)
+    primary = [n for n in nics if n["Attachment"]["DeviceIndex"] == 0][0]["Attachment"]["AttachmentId"]
+    with pytest.raises(ClientError) as exc:
+        ec2.detach_network_interface(AttachmentId=primary)
+    assert code_of(exc) == "OperationNotPermitted"
+    with pytest.raises(ClientError) as exc:
+        ec2.detach_network_interface(AttachmentId="eni-attach-12345678")
+    assert code_of(exc) == "InvalidAttachmentID.NotFound"
+
+    ec2.detach_network_interface(AttachmentId=attachment["AttachmentId"])
+    assert ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]["Status"] == "available"
+    assert len(ec2.describe_instances(InstanceIds=[inst])["Reservations"][0]["Instances"][0]["NetworkInterfaces"]) == 1
+    # An interface attached after launch outlives the instance.
+    ec2.attach_network_interface(NetworkInterfaceId=second, InstanceId=inst, DeviceIndex=1)
+    ec2.terminate_instances(InstanceIds=[inst])
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[inst], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    left = ec2.describe_network_interfaces(NetworkInterfaceIds=[second])["NetworkInterfaces"][0]
+    assert left["Status"] == "available" and "Attachment" not in left
+    for e in (eni, far, second):
+        ec2.delete_network_interface(NetworkInterfaceId=e)
+
+
 # ------------------------------------------------------------------- CLI
 
 @pytest.mark.parametrize("version", [1, 2])

@@ -281,6 +281,61 @@ def test_snapshots_and_images(nuage):
     ec2.terminate_instances(InstanceIds=[inst_id, launched["InstanceId"]])
 
 
+def test_register_and_copy_images_and_snapshots(fresh_nuage):
+    east, west = fresh_nuage.client("ec2", region="us-east-1"), fresh_nuage.client("ec2", region="eu-west-1")
+    inst = run_instance(east)
+    image_id = east.create_image(InstanceId=inst, Name="golden-1")["ImageId"]
+    image = east.describe_images(ImageIds=[image_id])["Images"][0]
+    snap_id = image["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+
+    # A snapshot copied to another region.
+    copy = west.copy_snapshot(SourceRegion="us-east-1", SourceSnapshotId=snap_id, Description="dr copy",
+                              TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "dr", "Value": "1"}]}])
+    copied = west.describe_snapshots(SnapshotIds=[copy["SnapshotId"]])["Snapshots"][0]
+    assert copied["Description"] == "dr copy" and copied["State"] == "completed"
+    assert copied["VolumeSize"] == 8 and copied["Tags"] == [{"Key": "dr", "Value": "1"}]
+    with pytest.raises(ClientError) as exc:
+        west.copy_snapshot(SourceRegion="us-east-1", SourceSnapshotId="snap-12345678")
+    assert code_of(exc) == "InvalidSnapshot.NotFound"
+
+    # An image registered from the copied snapshot, and launched.
+    registered = west.register_image(
+        Name="from-snapshot", RootDeviceName="/dev/xvda", Architecture="x86_64", VirtualizationType="hvm",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": copy["SnapshotId"]}}])["ImageId"]
+    got = west.describe_images(Owners=["self"], ImageIds=[registered])["Images"][0]
+    assert got["Name"] == "from-snapshot" and got["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == 8
+    launched = west.run_instances(ImageId=registered, MinCount=1, MaxCount=1)["Instances"][0]
+    assert launched["ImageId"] == registered
+    for kwargs, code in [
+        (dict(Name="from-snapshot", RootDeviceName="/dev/xvda",
+              BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": copy["SnapshotId"]}}]),
+         "InvalidAMIName.Duplicate"),
+        (dict(Name="ghost", RootDeviceName="/dev/xvda",
+              BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": "snap-12345678"}}]),
+         "InvalidSnapshot.NotFound"),
+        (dict(Name="unmapped", RootDeviceName="/dev/sda1",
+              BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": copy["SnapshotId"]}}]),
+         "InvalidBlockDeviceMapping"),
+    ]:
+        with pytest.raises(ClientError) as exc:
+            west.register_image(**kwargs)
+        assert code_of(exc) == code, kwargs
+
+    # Images copied across regions: this account's, with new snapshots, and a public one.
+    copied_image = west.copy_image(SourceRegion="us-east-1", SourceImageId=image_id, Name="golden-1-eu")["ImageId"]
+    mine = west.describe_images(ImageIds=[copied_image])["Images"][0]
+    new_snap = mine["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    assert new_snap != snap_id and west.describe_snapshots(SnapshotIds=[new_snap])["Snapshots"]
+    public = west.copy_image(SourceRegion="us-east-1", SourceImageId=AMI, Name="base-copy")["ImageId"]
+    assert west.describe_images(ImageIds=[public])["Images"][0]["OwnerId"] == "000000000000"
+    with pytest.raises(ClientError) as exc:
+        west.copy_image(SourceRegion="us-east-1", SourceImageId="ami-0aaaaaaaaaaaaaaa1", Name="nothing")
+    assert code_of(exc) == "InvalidAMIID.NotFound"
+    with pytest.raises(ClientError) as exc:
+        west.copy_image(SourceRegion="us-east-1", SourceImageId=image_id, Name="golden-1-eu")
+    assert code_of(exc) == "InvalidAMIName.Duplicate"
+
+
 @pytest.mark.parametrize("version", [1, 2])
 def test_cli(nuage, version):
     vol = nuage.cli("ec2", "create-volume", "--availability-zone", ZONE, "--size", "4", version=version)

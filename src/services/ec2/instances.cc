@@ -75,16 +75,6 @@ std::string gmt_now_text(Clock::TimePoint t) {
   return iso.substr(0, 10) + " " + iso.substr(11, 8) + " GMT";
 }
 
-std::string dns_suffix(const std::string& region, bool is_public) {
-  if (region == "us-east-1") return is_public ? ".compute-1.amazonaws.com" : ".ec2.internal";
-  return "." + region + (is_public ? ".compute.amazonaws.com" : ".compute.internal");
-}
-
-std::string dashed(std::string ip) {
-  std::replace(ip.begin(), ip.end(), '.', '-');
-  return ip;
-}
-
 AwsError incorrect_state(const std::string& id, const std::string& verb) {
   return AwsError{"IncorrectInstanceState",
                   "The instance '" + id + "' is not in a state from which it can be " + verb + ".", 400};
@@ -187,6 +177,16 @@ void Provider::settle_instance(const Scope& scope, const std::string& id) {
       inst["StateReason"] = {{"Code", "Client.UserInitiatedShutdown"},
                              {"Message", "Client.UserInitiatedShutdown: User initiated shutdown"}};
     } else if (next == "terminated") {
+      // Interfaces attached after launch outlive the instance (their
+      // DeleteOnTermination is false): they become available again.
+      for (const auto& ni : inst.value("NetworkInterfaces", Value::array())) {
+        if (ni["Attachment"].value("DeleteOnTermination", true)) continue;
+        std::string eni_id = ni.value("NetworkInterfaceId", "");
+        if (Value* eni = store_.find(scope, "network-interface", eni_id)) {
+          detach_interface(inst, *eni);
+          (void)store_.put(scope, "network-interface", eni_id, *eni);
+        }
+      }
       inst.erase("PublicIpAddress");
       inst["PublicDnsName"] = "";
       inst["PrivateDnsName"] = "";
@@ -345,7 +345,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
       std::string zone = (*subnet)["AvailabilityZone"];
       std::string eni_id = new_id("eni");
       std::string vol_id = new_id("vol");
-      std::string mac = "0e:" + text::hex_encode(crypto::random_bytes(5)).insert(2, ":").insert(5, ":").insert(8, ":").insert(11, ":");
+      std::string mac = new_mac_address();
       Value attachment_ebs = {{"VolumeId", vol_id}, {"Status", "attached"}, {"AttachTime", now},
                               {"DeleteOnTermination", root_ebs.value("DeleteOnTermination", true)}};
       Value eni = {{"NetworkInterfaceId", eni_id},
@@ -357,7 +357,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
                    {"Status", "in-use"},
                    {"MacAddress", mac},
                    {"PrivateIpAddress", ip},
-                   {"PrivateDnsName", "ip-" + dashed(ip) + dns_suffix(scope.region, false)},
+                   {"PrivateDnsName", private_dns_name(scope.region, ip)},
                    {"SourceDestCheck", true},
                    {"InterfaceType", "interface"},
                    {"Groups", groups},
@@ -368,7 +368,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
                    {"PrivateIpAddresses", {{{"Primary", true}, {"PrivateIpAddress", ip}}}},
                    {"TagSet", eni_tags}};
       if (!pub.empty()) {
-        Value assoc = {{"PublicIp", pub}, {"PublicDnsName", "ec2-" + dashed(pub) + dns_suffix(scope.region, true)},
+        Value assoc = {{"PublicIp", pub}, {"PublicDnsName", public_dns_name(scope.region, pub)},
                        {"IpOwnerId", "amazon"}};
         eni["Association"] = assoc;
         eni["PrivateIpAddresses"][0]["Association"] = assoc;
@@ -404,7 +404,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
                     {"VpcId", vpc_id},
                     {"PrivateIpAddress", ip},
                     {"PrivateDnsName", eni["PrivateDnsName"]},
-                    {"PublicDnsName", pub.empty() ? "" : "ec2-" + dashed(pub) + dns_suffix(scope.region, true)},
+                    {"PublicDnsName", pub.empty() ? "" : public_dns_name(scope.region, pub)},
                     {"StateTransitionReason", ""},
                     {"Architecture", *arch},
                     {"RootDeviceType", "ebs"},
@@ -581,7 +581,7 @@ Result<Output> Provider::start_instances(Context& ctx, const Value& in) {
         if (subnet && subnet->value("MapPublicIpOnLaunch", false)) {
           std::string pub = next_public_ip(scope);
           (*inst)["PublicIpAddress"] = pub;
-          (*inst)["PublicDnsName"] = "ec2-" + dashed(pub) + dns_suffix(scope.region, true);
+          (*inst)["PublicDnsName"] = public_dns_name(scope.region, pub);
         }
         inst->erase("StateReason");
         begin_transition(scope, *inst, "pending", "running", "");

@@ -1417,9 +1417,8 @@ Result<Output> Provider::create_network_interface(Context& ctx, const Value& in)
     ip = next_private_ip(scope, subnet);
   }
   std::string id = new_id("eni");
-  std::string dns = "ip-" + ip + (scope.region == "us-east-1" ? ".ec2.internal" : "." + scope.region + ".compute.internal");
-  std::replace(dns.begin(), dns.begin() + 3 + static_cast<long>(ip.size()), '.', '-');
-  std::string mac = "0e:" + text::hex_encode(crypto::random_bytes(5)).insert(2, ":").insert(5, ":").insert(8, ":").insert(11, ":");
+  std::string dns = private_dns_name(scope.region, ip);
+  std::string mac = new_mac_address();
   Value eni = {{"NetworkInterfaceId", id},
                {"SubnetId", subnet["SubnetId"]},
                {"VpcId", vpc_id},
@@ -1448,6 +1447,88 @@ Result<Output> Provider::create_network_interface(Context& ctx, const Value& in)
 Result<Output> Provider::describe_network_interfaces(Context& ctx, const Value& in) {
   return describe_kind(scope_of(ctx), in, "network-interface", "NetworkInterfaceIds", "NetworkInterfaces",
                        eni_filters(), 5, 1000);
+}
+
+Result<Output> Provider::attach_network_interface(Context& ctx, const Value& in) {
+  Scope scope = scope_of(ctx);
+  auto eni = find_resource(scope, "network-interface", in.value("NetworkInterfaceId", ""));
+  if (!eni) return eni.take_error();
+  auto found = find_instances(scope, Value::array({in.value("InstanceId", "")}));
+  if (!found) return found.take_error();
+  Value& inst = *found->front();
+  Value& nic = **eni;
+  std::string inst_id = inst["InstanceId"], eni_id = nic["NetworkInterfaceId"];
+  std::string state = state_name(inst);
+  if (state != "running" && state != "stopped")
+    return missing("IncorrectInstanceState", "The instance '" + inst_id + "' is not in a valid state for this operation.");
+  if (nic.value("Status", "") != "available")
+    return missing("InvalidNetworkInterface.InUse", "Interface: [" + eni_id + "] in use.");
+  if (nic["AvailabilityZone"] != inst["Placement"]["AvailabilityZone"])
+    return missing("InvalidParameterCombination", "You may not attach a network interface to an instance if they are "
+                   "not in the same availability zone");
+  int64_t index = in.value("DeviceIndex", int64_t{-1});
+  if (index < 0) return missing("InvalidParameterValue", "Invalid value for device index: " + std::to_string(index));
+  for (const auto& attached : inst.value("NetworkInterfaces", Value::array()))
+    if (attached["Attachment"].value("DeviceIndex", int64_t{-1}) == index)
+      return missing("InvalidParameterValue", "Instance '" + inst_id +
+                     "' already has an interface attached at device index '" + std::to_string(index) + "'.");
+  std::string attachment_id = new_id("eni-attach");
+  int64_t card = in.value("NetworkCardIndex", int64_t{0});
+  double now = now_seconds();
+  nic["Status"] = "in-use";
+  nic["Attachment"] = {{"AttachmentId", attachment_id}, {"InstanceId", inst_id}, {"InstanceOwnerId", scope.account},
+                       {"DeviceIndex", index}, {"NetworkCardIndex", card}, {"Status", "attached"},
+                       {"AttachTime", now}, {"DeleteOnTermination", false}};
+  // The instance lists its interfaces with the attachment seen from its side.
+  Value entry = Value::object();
+  for (const char* key : {"NetworkInterfaceId", "SubnetId", "VpcId", "Description", "OwnerId", "MacAddress",
+                          "PrivateIpAddress", "PrivateDnsName", "SourceDestCheck", "Groups", "InterfaceType",
+                          "PrivateIpAddresses", "Association"})
+    if (nic.contains(key)) entry[key] = nic[key];
+  entry["Status"] = "in-use";
+  entry["Attachment"] = {{"AttachmentId", attachment_id}, {"DeviceIndex", index}, {"NetworkCardIndex", card},
+                         {"Status", "attached"}, {"AttachTime", now}, {"DeleteOnTermination", false}};
+  inst["NetworkInterfaces"].push_back(std::move(entry));
+  Status st = store_.transaction([&]() -> Status {
+    NUAGE_TRY(store_.put(scope, "network-interface", eni_id, nic));
+    return store_.put(scope, "instance", inst_id, inst);
+  });
+  if (!st.ok()) return st.error();
+  Output out;
+  out.value = {{"AttachmentId", attachment_id}, {"NetworkCardIndex", card}};
+  return out;
+}
+
+void Provider::detach_interface(Value& instance, Value& interface) {
+  Value kept = Value::array();
+  for (const auto& entry : instance.value("NetworkInterfaces", Value::array()))
+    if (entry["NetworkInterfaceId"] != interface["NetworkInterfaceId"]) kept.push_back(entry);
+  instance["NetworkInterfaces"] = std::move(kept);
+  interface["Status"] = "available";
+  interface.erase("Attachment");
+}
+
+Result<Output> Provider::detach_network_interface(Context& ctx, const Value& in) {
+  Scope scope = scope_of(ctx);
+  std::string attachment_id = in.value("AttachmentId", "");
+  std::string eni_id;
+  for (const auto& [id, eni] : store_.all(scope, "network-interface"))
+    if (eni.contains("Attachment") && eni["Attachment"].value("AttachmentId", "") == attachment_id) eni_id = id;
+  if (eni_id.empty())
+    return missing("InvalidAttachmentID.NotFound", "The attachment ID '" + attachment_id + "' does not exist");
+  Value& nic = *store_.find(scope, "network-interface", eni_id);
+  if (nic["Attachment"].value("DeviceIndex", int64_t{0}) == 0)
+    return missing("OperationNotPermitted", "The network interface at device index 0 cannot be detached.");
+  std::string inst_id = nic["Attachment"].value("InstanceId", "");
+  Value* inst = store_.find(scope, "instance", inst_id);
+  Value none = Value::object();
+  detach_interface(inst ? *inst : none, nic);
+  Status st = store_.transaction([&]() -> Status {
+    NUAGE_TRY(store_.put(scope, "network-interface", eni_id, nic));
+    return inst ? store_.put(scope, "instance", inst_id, *inst) : Status::Ok();
+  });
+  if (!st.ok()) return st.error();
+  return Output{};
 }
 
 Result<Output> Provider::delete_network_interface(Context& ctx, const Value& in) {

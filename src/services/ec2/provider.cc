@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
@@ -38,6 +40,27 @@ const Value& filters_of(const Value& in) {
   static const Value kNone = Value::array();
   auto it = in.find("Filters");
   return it == in.end() ? kNone : *it;
+}
+
+static std::string dashed(std::string ip) {
+  std::replace(ip.begin(), ip.end(), '.', '-');
+  return ip;
+}
+
+std::string private_dns_name(const std::string& region, const std::string& ip) {
+  return "ip-" + dashed(ip) + (region == "us-east-1" ? ".ec2.internal" : "." + region + ".compute.internal");
+}
+
+std::string public_dns_name(const std::string& region, const std::string& ip) {
+  return "ec2-" + dashed(ip) + (region == "us-east-1" ? ".compute-1.amazonaws.com" : "." + region + ".compute.amazonaws.com");
+}
+
+std::string new_mac_address() {
+  // 0e: a locally administered unicast prefix, as EC2's own addresses use.
+  std::string hex = text::hex_encode(crypto::random_bytes(5));
+  std::string mac = "0e";
+  for (size_t i = 0; i < hex.size(); i += 2) mac += ":" + hex.substr(i, 2);
+  return mac;
 }
 
 std::string state_name(const Value& instance) { return instance["State"].value("Name", ""); }
@@ -287,6 +310,8 @@ void Provider::register_operations(gateway::OperationTable& table) {
   op("CreateNetworkInterface", &Provider::create_network_interface);
   op("DescribeNetworkInterfaces", &Provider::describe_network_interfaces);
   op("DeleteNetworkInterface", &Provider::delete_network_interface);
+  op("AttachNetworkInterface", &Provider::attach_network_interface);
+  op("DetachNetworkInterface", &Provider::detach_network_interface);
   op("CreateKeyPair", &Provider::create_key_pair);
   op("ImportKeyPair", &Provider::import_key_pair);
   op("DescribeKeyPairs", &Provider::describe_key_pairs);
@@ -303,6 +328,9 @@ void Provider::register_operations(gateway::OperationTable& table) {
   op("CreateImage", &Provider::create_image);
   op("DescribeImages", &Provider::describe_images);
   op("DeregisterImage", &Provider::deregister_image);
+  op("RegisterImage", &Provider::register_image);
+  op("CopyImage", &Provider::copy_image);
+  op("CopySnapshot", &Provider::copy_snapshot);
 }
 
 }  // namespace nuage::services::ec2

@@ -96,6 +96,8 @@ class Provider : public gateway::Provider {
   Result<gateway::Output> create_network_interface(Context& ctx, const Value& in);
   Result<gateway::Output> describe_network_interfaces(Context& ctx, const Value& in);
   Result<gateway::Output> delete_network_interface(Context& ctx, const Value& in);
+  Result<gateway::Output> attach_network_interface(Context& ctx, const Value& in);
+  Result<gateway::Output> detach_network_interface(Context& ctx, const Value& in);
   // --- keypairs.cc
   Result<gateway::Output> create_key_pair(Context& ctx, const Value& in);
   Result<gateway::Output> import_key_pair(Context& ctx, const Value& in);
@@ -114,6 +116,9 @@ class Provider : public gateway::Provider {
   Result<gateway::Output> create_image(Context& ctx, const Value& in);
   Result<gateway::Output> describe_images(Context& ctx, const Value& in);
   Result<gateway::Output> deregister_image(Context& ctx, const Value& in);
+  Result<gateway::Output> register_image(Context& ctx, const Value& in);
+  Result<gateway::Output> copy_image(Context& ctx, const Value& in);
+  Result<gateway::Output> copy_snapshot(Context& ctx, const Value& in);
 
   // --- shared machinery (provider.cc)
   friend struct Ops;
@@ -143,6 +148,11 @@ class Provider : public gateway::Provider {
                                         const FilterFields& fields, int min_results, int max_results);
   // Instances that exist and are not terminated.
   bool live_instance(const Scope& scope, const std::string& id);
+  // Detaches a network interface from the instance it is attached to
+  // (both documents change; the caller stores them).
+  static void detach_interface(Value& instance, Value& interface);
+  // InvalidAMIName.Malformed / .Duplicate for a new image's name.
+  Status check_new_image_name(const Scope& scope, const std::string& name);
   // Creates a VPC's default security group and main route table.
   Status create_vpc_companions(const Scope& scope, const std::string& vpc_id, const std::string& cidr);
   // Keeps an instance's BlockDeviceMappings in step with a volume attaching
@@ -194,5 +204,10 @@ Value subnet_document(const Scope& scope, const std::string& vpc_id, const Cidr&
 std::string ipv4_text(uint32_t address);
 std::optional<uint32_t> parse_ipv4(const std::string& text);
 std::string state_name(const Value& instance);
+// Names EC2 gives an address in a region (ip-10-0-0-4.ec2.internal,
+// ec2-54-1-2-3.compute-1.amazonaws.com), and a new interface's MAC address.
+std::string private_dns_name(const std::string& region, const std::string& ip);
+std::string public_dns_name(const std::string& region, const std::string& ip);
+std::string new_mac_address();
 
 }  // namespace nuage::services::ec2

@@ -11,6 +11,7 @@
 #include "common/time.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/provider.h"
+#include "services/tag_list.h"
 
 namespace nuage::services::ec2 {
 
@@ -353,6 +354,41 @@ Value snapshot_doc(const std::string& id, const Value& vol, const std::string& a
           {"Tags", tags}};
 }
 
+// An image this account owns (DescribeImages' Image).
+Value image_doc(const std::string& id, const std::string& account, const std::string& name,
+                const std::string& now_text, const std::string& architecture, const std::string& root_device,
+                const Value& mappings, const Value& tags) {
+  return {{"ImageId", id},
+          {"ImageLocation", account + "/" + name},
+          {"State", "available"},
+          {"OwnerId", account},
+          {"CreationDate", now_text},
+          {"Public", false},
+          {"Architecture", architecture},
+          {"ImageType", "machine"},
+          {"Name", name},
+          {"RootDeviceName", root_device},
+          {"RootDeviceType", "ebs"},
+          {"VirtualizationType", "hvm"},
+          {"Hypervisor", "xen"},
+          {"EnaSupport", true},
+          {"PlatformDetails", "Linux/UNIX"},
+          {"UsageOperation", "RunInstances"},
+          {"BlockDeviceMappings", mappings},
+          {"Tags", tags}};
+}
+
+// AMI names: 3 to 128 characters of a small alphabet, unique per account
+// and region.
+std::optional<AwsError> bad_image_name(const std::string& name) {
+  if (name.size() < 3 || name.size() > 128 ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()[] ./-'@_") !=
+          std::string::npos)
+    return AwsError{"InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may "
+                    "contain letters, numbers, '(', ')', '.', '-', '/' and '_'", 400};
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Output> Provider::create_snapshot(Context& ctx, const Value& in) {
@@ -412,13 +448,7 @@ Result<Output> Provider::create_image(Context& ctx, const Value& in) {
   if (state != "running" && state != "stopped")
     return error("IncorrectInstanceState", "The instance '" + inst_id + "' is not in the 'running' or 'stopped' state.");
   std::string name = in.value("Name", "");
-  if (name.size() < 3 || name.size() > 128 ||
-      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()[] ./-'@_") !=
-          std::string::npos)
-    return error("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may contain "
-                 "letters, numbers, '(', ')', '.', '-', '/' and '_'");
-  for (const auto& [id, image] : store_.all(scope, "image"))
-    if (image["Name"] == name) return error("InvalidAMIName.Duplicate", "AMI name " + name + " is already in use by AMI " + id);
+  NUAGE_TRY(check_new_image_name(scope, name));
   std::string bad;
   Value image_tags = split_tags(in, "image", &bad);
   Value snapshot_tags = split_tags(in, "snapshot", nullptr);
@@ -445,25 +475,10 @@ Result<Output> Provider::create_image(Context& ctx, const Value& in) {
                           {"VolumeType", (*vol)["VolumeType"]},
                           {"Encrypted", vol->value("Encrypted", false)}}}});
   }
-  Value doc = {{"ImageId", image_id},
-               {"ImageLocation", scope.account + "/" + name},
-               {"State", "available"},
-               {"OwnerId", scope.account},
-               {"CreationDate", now_text},
-               {"Public", false},
-               {"Architecture", inst.value("Architecture", "x86_64")},
-               {"ImageType", "machine"},
-               {"Name", name},
-               {"RootDeviceName", inst.value("RootDeviceName", "/dev/xvda")},
-               {"RootDeviceType", "ebs"},
-               {"VirtualizationType", "hvm"},
-               {"Hypervisor", "xen"},
-               {"EnaSupport", true},
-               {"PlatformDetails", inst.value("PlatformDetails", "Linux/UNIX")},
-               {"UsageOperation", "RunInstances"},
-               {"BlockDeviceMappings", mappings},
-               {"SourceInstanceId", inst_id},
-               {"Tags", image_tags}};
+  Value doc = image_doc(image_id, scope.account, name, now_text, inst.value("Architecture", "x86_64"),
+                        inst.value("RootDeviceName", "/dev/xvda"), mappings, image_tags);
+  doc["PlatformDetails"] = inst.value("PlatformDetails", "Linux/UNIX");
+  doc["SourceInstanceId"] = inst_id;
   if (in.contains("Description")) doc["Description"] = in["Description"];
   else if (source) doc["Description"] = (*source).value("Description", "");
   Status st = store_.transaction([&]() -> Status {
@@ -511,6 +526,124 @@ Result<Output> Provider::describe_images(Context& ctx, const Value& in) {
   out.value["Images"] = Value::array();
   for (size_t i = page->begin; i < page->end; ++i) out.value["Images"].push_back(matched[i]);
   if (!page->next_token.empty()) out.value["NextToken"] = page->next_token;
+  return out;
+}
+
+Status Provider::check_new_image_name(const Scope& scope, const std::string& name) {
+  if (auto bad = bad_image_name(name)) return *bad;
+  for (const auto& [id, image] : store_.all(scope, "image"))
+    if (image["Name"] == name)
+      return AwsError{"InvalidAMIName.Duplicate", "AMI name " + name + " is already in use by AMI " + id, 400};
+  return Status::Ok();
+}
+
+Result<Output> Provider::register_image(Context& ctx, const Value& in) {
+  Scope scope = scope_of(ctx);
+  std::string name = in.value("Name", "");
+  NUAGE_TRY(check_new_image_name(scope, name));
+  std::string root = in.value("RootDeviceName", "");
+  Value mappings = in.value("BlockDeviceMappings", Value::array());
+  if (root.empty() || mappings.empty())
+    return error("InvalidParameterValue", "An EBS-backed image needs a RootDeviceName and BlockDeviceMappings "
+                 "(S3-backed images are not supported).");
+  bool root_mapped = false;
+  for (auto& bdm : mappings) {
+    root_mapped |= bdm.value("DeviceName", "") == root;
+    if (!bdm.contains("Ebs")) continue;
+    Value& ebs = bdm["Ebs"];
+    std::string snap_id = ebs.value("SnapshotId", "");
+    if (snap_id.empty()) continue;
+    auto snap = find_resource(scope, "snapshot", snap_id);
+    if (!snap) return snap.take_error();
+    if (!ebs.contains("VolumeSize")) ebs["VolumeSize"] = (**snap)["VolumeSize"];
+    if (!ebs.contains("DeleteOnTermination")) ebs["DeleteOnTermination"] = true;
+    if (!ebs.contains("VolumeType")) ebs["VolumeType"] = "gp3";
+    if (!ebs.contains("Encrypted")) ebs["Encrypted"] = (**snap).value("Encrypted", false);
+  }
+  if (!root_mapped)
+    return error("InvalidBlockDeviceMapping", "The device name " + root + " of the root device is not mapped.");
+  std::string architecture = in.value("Architecture", "x86_64");
+  if (architecture != "x86_64" && architecture != "arm64" && architecture != "i386")
+    return error("InvalidParameterValue", "Invalid value '" + architecture + "' for architecture.");
+  auto tags = tags_from_specs(in, "image");
+  if (!tags) return tags.take_error();
+  std::string image_id = new_id("ami");
+  Value doc = image_doc(image_id, scope.account, name, timefmt::iso8601(clock_.now(), true), architecture, root,
+                        mappings, *tags);
+  if (in.contains("Description")) doc["Description"] = in["Description"];
+  if (in.contains("EnaSupport")) doc["EnaSupport"] = in["EnaSupport"];
+  if (in.contains("BootMode")) doc["BootMode"] = in["BootMode"];
+  NUAGE_TRY(store_.put(scope, "image", image_id, doc));
+  Output out;
+  out.value["ImageId"] = image_id;
+  return out;
+}
+
+Result<Output> Provider::copy_snapshot(Context& ctx, const Value& in) {
+  Scope scope = scope_of(ctx);
+  Scope source_scope{scope.account, in.value("SourceRegion", scope.region)};
+  std::string source_id = in.value("SourceSnapshotId", "");
+  auto source = find_resource(source_scope, "snapshot", source_id);
+  if (!source) return source.take_error();
+  auto tags = tags_from_specs(in, "snapshot");
+  if (!tags) return tags.take_error();
+  std::string id = new_id("snap");
+  std::string description = in.value("Description", "[Copied " + source_id + " from " + source_scope.region + "]");
+  // A copy has no source volume of its own: EC2 shows vol-ffffffff.
+  Value volume = {{"VolumeId", "vol-ffffffff"}, {"Size", (**source)["VolumeSize"]},
+                  {"Encrypted", in.value("Encrypted", (**source).value("Encrypted", false))}};
+  Value snap = snapshot_doc(id, volume, scope.account, now_seconds(), timefmt::iso8601(clock_.now(), true),
+                            description, *tags);
+  NUAGE_TRY(store_.put(scope, "snapshot", id, snap));
+  Output out;
+  out.value = {{"SnapshotId", id}, {"Tags", *tags}};
+  return out;
+}
+
+Result<Output> Provider::copy_image(Context& ctx, const Value& in) {
+  Scope scope = scope_of(ctx);
+  Scope source_scope{scope.account, in.value("SourceRegion", scope.region)};
+  std::string source_id = in.value("SourceImageId", "");
+  auto source = image(source_scope, source_id);
+  if (!source) return source.take_error();
+  std::string name = in.value("Name", "");
+  NUAGE_TRY(check_new_image_name(scope, name));
+  auto tags = tags_from_specs(in, "image");
+  if (!tags) return tags.take_error();
+  Value image_tags = *tags;
+  if (in.value("CopyImageTags", false)) image_tags = merge_tags((*source).value("Tags", Value::array()), *tags);
+  std::string image_id = new_id("ami");
+  double now = now_seconds();
+  std::string now_text = timefmt::iso8601(clock_.now(), true);
+  // Each EBS mapping gets a snapshot of its own in the destination region.
+  Value mappings = (*source).value("BlockDeviceMappings", Value::array());
+  std::vector<Value> snapshots;
+  for (auto& bdm : mappings) {
+    if (!bdm.contains("Ebs") || !bdm["Ebs"].contains("SnapshotId")) continue;
+    Value& ebs = bdm["Ebs"];
+    std::string snap_id = new_id("snap");
+    Value volume = {{"VolumeId", "vol-ffffffff"}, {"Size", ebs.value("VolumeSize", 8)},
+                    {"Encrypted", in.value("Encrypted", ebs.value("Encrypted", false))}};
+    snapshots.push_back(snapshot_doc(snap_id, volume, scope.account, now, now_text,
+                                     "Copied for DestinationAmi " + image_id + " from SourceAmi " + source_id + " for "
+                                     "SourceSnapshot " + ebs.value("SnapshotId", "") + ". Task created on " + now_text,
+                                     Value::array()));
+    ebs["SnapshotId"] = snap_id;
+    ebs["Encrypted"] = volume["Encrypted"];
+  }
+  Value doc = image_doc(image_id, scope.account, name, now_text, (*source).value("Architecture", "x86_64"),
+                        (*source).value("RootDeviceName", "/dev/xvda"), mappings, image_tags);
+  doc["PlatformDetails"] = (*source).value("PlatformDetails", "Linux/UNIX");
+  doc["Description"] = in.value("Description", (*source).value("Description", ""));
+  doc["SourceImageId"] = source_id;
+  doc["SourceImageRegion"] = source_scope.region;
+  Status st = store_.transaction([&]() -> Status {
+    for (const auto& snap : snapshots) NUAGE_TRY(store_.put(scope, "snapshot", snap["SnapshotId"], snap));
+    return store_.put(scope, "image", image_id, doc);
+  });
+  if (!st.ok()) return st.error();
+  Output out;
+  out.value["ImageId"] = image_id;
   return out;
 }
 
