@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <set>
 
 #include "auth/sigv4.h"
 #include "common/crypto.h"
@@ -120,11 +121,25 @@ std::string detect_service(const http::Request& request, const std::string& scop
             if (const spec::Service* svc = spec::find_service(name); svc && svc->speaks("query"))
               if (const spec::Operation* op = svc->find_operation(v); op && op->unsigned_allowed) return name;
   }
+  // Lambda's paths start with a dated version and a collection
+  // ("/2015-03-31/functions"): the pairs its model routes.
+  static const std::set<std::string, std::less<>> kLambdaPrefixes = [] {
+    std::set<std::string, std::less<>> prefixes;
+    if (const spec::Service* lambda = spec::find_service("lambda"))
+      for (const auto& [name, op] : lambda->operations) {
+        std::string_view uri = op.request_uri;
+        uri = uri.substr(0, uri.find('?'));
+        size_t second = uri.find('/', 1);
+        if (second == std::string_view::npos) continue;
+        size_t third = uri.find('/', second + 1);
+        prefixes.emplace(uri.substr(0, third));
+      }
+    return prefixes;
+  }();
   std::string_view path = request.path();
-  if (text::starts_with(path, "/2015-03-31/") || text::starts_with(path, "/2014-11-13/") ||
-      text::starts_with(path, "/2018-10-31/layers") || text::starts_with(path, "/2017-03-31/tags") ||
-      text::starts_with(path, "/2019-09-25/functions") || text::starts_with(path, "/2019-09-30/functions") ||
-      text::starts_with(path, "/2016-08-19/account-settings") || text::starts_with(path, "/2021-10-31/functions"))
+  size_t second = path.find('/', 1);
+  if (second != std::string_view::npos &&
+      kLambdaPrefixes.count(path.substr(0, path.find('/', second + 1))) > 0)
     return "lambda";
   // Unsigned requests with nothing else to go by are S3's (presigned URLs
   // carry a scope; anonymous GETs do not).
