@@ -523,7 +523,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
       items.push_back(policy_view(p, n, b));
     };
     if (scope != "Local")
-      for (const auto& [arn, p] : aws_policies_) consider(p);
+      for (const auto& [arn, p] : aws_policies()) consider(p);
     if (scope != "AWS")
       for (const auto& [arn, p] : a.policies) consider(p);
     Output out;
@@ -944,7 +944,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
     if (wanted("LocalManagedPolicy"))
       for (const auto& [arn, p] : a.policies) policies.push_back(detail(p).second);
     if (wanted("AWSManagedPolicy"))
-      for (const auto& [arn, p] : aws_policies_) {
+      for (const auto& [arn, p] : aws_policies()) {
         auto [used, v] = detail(p);
         if (used) policies.push_back(v);  // AWS lists the AWS managed policies in use
       }

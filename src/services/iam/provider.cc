@@ -153,22 +153,6 @@ Provider::Provider(storage::Database& db, auth::CredentialStore& credentials) : 
       "doc TEXT NOT NULL, PRIMARY KEY (account, kind, name))",
   });
   if (!s.ok()) throw std::runtime_error(s.error().message);
-  for (const auto& m : aws_managed_policies()) {
-    ManagedPolicy p;
-    p.name = m.name;
-    p.path = m.path;
-    p.arn = std::string("arn:aws:iam::aws:policy") + m.path + m.name;
-    p.id = "ANPA" + text::hex_encode(crypto::sha256(p.arn)).substr(0, 17);
-    for (auto& c : p.id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    p.aws_managed = true;
-    p.default_version = m.default_version;
-    p.created = timefmt::epoch_seconds(*timefmt::parse(m.create_date));
-    p.updated = timefmt::epoch_seconds(*timefmt::parse(m.update_date));
-    auto doc = compile_doc(m.document, PolicyKind::kIdentity);
-    if (!doc) throw std::runtime_error("AWS managed policy " + p.name + ": " + doc.error().message);
-    p.versions[m.default_version] = {*doc, p.updated};
-    aws_policies_[p.arn] = std::move(p);
-  }
   load();
 }
 
@@ -257,9 +241,35 @@ Status Provider::save_key(const std::string& account, const AccessKey& k) {
               {{"id", k.id}, {"secret", k.secret}, {"user", k.user}, {"status", k.status}, {"created", k.created}});
 }
 
+const std::map<std::string, ManagedPolicy>& Provider::aws_policies() const {
+  // Compiled at first use, not at start-up: the catalog is ~90 KB of policy
+  // JSON, a tenth of nuage's start-up time.
+  std::call_once(aws_policies_once_, [this] {
+    std::map<std::string, ManagedPolicy> policies;
+    for (const auto& m : aws_managed_policies()) {
+      ManagedPolicy p;
+      p.name = m.name;
+      p.path = m.path;
+      p.arn = std::string("arn:aws:iam::aws:policy") + m.path + m.name;
+      p.id = "ANPA" + text::hex_encode(crypto::sha256(p.arn)).substr(0, 17);
+      for (auto& c : p.id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      p.aws_managed = true;
+      p.default_version = m.default_version;
+      p.created = timefmt::epoch_seconds(*timefmt::parse(m.create_date));
+      p.updated = timefmt::epoch_seconds(*timefmt::parse(m.update_date));
+      auto doc = compile_doc(m.document, PolicyKind::kIdentity);
+      if (!doc) throw std::runtime_error("AWS managed policy " + p.name + ": " + doc.error().message);
+      p.versions[m.default_version] = {*doc, p.updated};
+      policies[p.arn] = std::move(p);
+    }
+    aws_policies_ = std::move(policies);
+  });
+  return aws_policies_;
+}
+
 const ManagedPolicy* Provider::find_policy(const Account& a, const std::string& arn) const {
   if (auto it = a.policies.find(arn); it != a.policies.end()) return &it->second;
-  if (auto it = aws_policies_.find(arn); it != aws_policies_.end()) return &it->second;
+  if (auto it = aws_policies().find(arn); it != aws_policies().end()) return &it->second;
   return nullptr;
 }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -161,7 +162,10 @@ class Provider : public gateway::Provider {
   auth::CredentialStore& credentials_;
   mutable std::shared_mutex mu_;
   std::map<std::string, Account> accounts_;
-  std::map<std::string, ManagedPolicy> aws_policies_;  // by ARN, shared by all accounts
+  // AWS managed policies by ARN, shared by all accounts: use aws_policies().
+  const std::map<std::string, ManagedPolicy>& aws_policies() const;
+  mutable std::once_flag aws_policies_once_;
+  mutable std::map<std::string, ManagedPolicy> aws_policies_;
   std::map<std::string, Session> sessions_;            // by access key
 };
 
