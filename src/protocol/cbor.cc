@@ -239,7 +239,7 @@ class CborProtocol : public Protocol {
     set_headers(res, request_id);
     std::string body;
     Value inlined;
-    const Value& value = output.shared.empty() ? output.value : (inlined = output.materialized());
+    const Value& value = output.inlined_value(inlined);
     if (op.output.shape) write_value(body, value, *op.output.shape);
     else head(body, 5, 0);
     res.body = std::move(body);

@@ -49,7 +49,7 @@ class JsonProtocol : public Protocol {
     res.headers.set("Content-Type", content_type(service));
     res.headers.set("x-amzn-RequestId", request_id);
     Value inlined;
-    const Value& value = output.shared.empty() ? output.value : (inlined = output.materialized());
+    const Value& value = output.inlined_value(inlined);
     Value body = op.output.shape ? json::to_wire(value, *op.output.shape) : Value::object();
     res.body = body.dump(-1, ' ', false, Value::error_handler_t::replace);
     return res;

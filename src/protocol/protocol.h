@@ -45,6 +45,11 @@ struct Output {
   const Value& resolve(const Value& v) const;
   // `value` with every placeholder replaced by a copy of its document.
   Value materialized() const;
+  // `value` itself when nothing is shared, else materialized() kept in
+  // `scratch`: for serializers that do not resolve placeholders.
+  const Value& inlined_value(Value& scratch) const {
+    return shared.empty() ? value : (scratch = materialized());
+  }
 
   std::optional<http::FileRange> stream_file;  // streamed from disk
   std::optional<std::string> stream_bytes;     // or sent from memory

@@ -268,7 +268,7 @@ class RestProtocol : public Protocol {
       return res;
     }
     Value inlined;
-    const Value& value = output.shared.empty() ? output.value : (inlined = output.materialized());
+    const Value& value = output.inlined_value(inlined);
     for (const auto& mem : shape->members) {
       auto it = value.find(mem.name);
       if (it == value.end() || it->is_null()) continue;

@@ -495,7 +495,8 @@ Result<Output> Provider::describe_instances(Context& ctx, const Value& in) {
     for (const auto& id : ids) consider(store_.share(scope, "instance", id));
   } else {
     for (const auto& [id, v] : store_.all(scope, "instance"))
-      if (matches(v, filters, instance_filters())) matched.push_back({v["_Seq"].get<double>(), store_.share(scope, "instance", id)});
+      if (matches(v, filters, instance_filters()))
+        matched.push_back({v["_Seq"].get<double>(), store_.share(scope, "instance", id)});
   }
   std::sort(matched.begin(), matched.end(), [](const Match& a, const Match& b) { return a.seq < b.seq; });
   auto page = paginate(matched.size(), in, 5, 1000);

@@ -430,28 +430,21 @@ void Provider::register_operations(gateway::OperationTable& table) {
   });
 
   // --- group membership -------------------------------------------------------
-  add("AddUserToGroup", [this](Context& ctx, const Value& in) -> Result<Output> {
-    std::unique_lock lock(mu_);
-    Account& a = account(ctx);
-    std::string group = in.at("GroupName"), user = in.at("UserName");
-    if (!a.groups.count(group)) return no_such(not_found_text(kGroup, group));
-    auto u = a.users.find(user);
-    if (u == a.users.end()) return no_such(not_found_text(kUser, user));
-    u->second.groups.insert(group);
-    NUAGE_TRY(save_entity(ctx.account_id, u->second));
-    return Output{};
-  });
-  add("RemoveUserFromGroup", [this](Context& ctx, const Value& in) -> Result<Output> {
-    std::unique_lock lock(mu_);
-    Account& a = account(ctx);
-    std::string group = in.at("GroupName"), user = in.at("UserName");
-    if (!a.groups.count(group)) return no_such(not_found_text(kGroup, group));
-    auto u = a.users.find(user);
-    if (u == a.users.end()) return no_such(not_found_text(kUser, user));
-    u->second.groups.erase(group);
-    NUAGE_TRY(save_entity(ctx.account_id, u->second));
-    return Output{};
-  });
+  for (bool joining : {true, false}) {
+    add(joining ? "AddUserToGroup" : "RemoveUserFromGroup",
+        [this, joining](Context& ctx, const Value& in) -> Result<Output> {
+          std::unique_lock lock(mu_);
+          Account& a = account(ctx);
+          std::string group = in.at("GroupName"), user = in.at("UserName");
+          if (!a.groups.count(group)) return no_such(not_found_text(kGroup, group));
+          auto u = a.users.find(user);
+          if (u == a.users.end()) return no_such(not_found_text(kUser, user));
+          if (joining) u->second.groups.insert(group);
+          else u->second.groups.erase(group);
+          NUAGE_TRY(save_entity(ctx.account_id, u->second));
+          return Output{};
+        });
+  }
   add("ListGroupsForUser", [this](Context& ctx, const Value& in) -> Result<Output> {
     std::shared_lock lock(mu_);
     Account& a = accounts_[ctx.account_id];

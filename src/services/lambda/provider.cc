@@ -684,7 +684,12 @@ Result<Output> Provider::update_function_code(Context& ctx, const Value& in) {
     return save(*ref, *doc);
   });
   if (!s.ok()) return s.error();
-  if (pool_) pool_->evict(ref->account + "/" + ref->region + "/" + ref->name);
+  return updated(*ref, std::move(out));
+}
+
+Output Provider::updated(const Ref& ref, Output out) {
+  // Warm environments run the old code or configuration: they go.
+  if (pool_) pool_->evict(ref.account + "/" + ref.region + "/" + ref.name);
   // InProgress in the answer, Successful on the next read (function_updated_v2).
   out.value["LastUpdateStatus"] = "InProgress";
   out.value["LastUpdateStatusReason"] = "The function is being created.";
@@ -738,11 +743,7 @@ Result<Output> Provider::update_function_configuration(Context& ctx, const Value
     return save(*ref, *doc);
   });
   if (!s.ok()) return s.error();
-  if (pool_) pool_->evict(ref->account + "/" + ref->region + "/" + ref->name);
-  out.value["LastUpdateStatus"] = "InProgress";
-  out.value["LastUpdateStatusReason"] = "The function is being created.";
-  out.value["LastUpdateStatusReasonCode"] = "Creating";
-  return out;
+  return updated(*ref, std::move(out));
 }
 
 Result<Output> Provider::delete_function(Context& ctx, const Value& in) {

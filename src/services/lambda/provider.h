@@ -78,6 +78,8 @@ class Provider : public gateway::Provider {
   struct Job;  // an Event invocation waiting in the queue
 
   Result<Ref> parse_ref(const Context& ctx, const std::string& given, const Value& in) const;
+  // The answer to an update of code or configuration, after it is stored.
+  Output updated(const Ref& ref, Output out);
   Result<Value> load(const Ref& ref) const;                    // null if missing
   Status save(const Ref& ref, const Value& doc);
   Result<Value> must_load(const Ref& ref) const;               // ResourceNotFoundException if missing

@@ -311,15 +311,21 @@ Result<Output> Provider::create_schedule(Context& ctx, const Value& in) {
   return out;
 }
 
-Result<Output> Provider::update_schedule(Context& ctx, const Value& in) {
+Result<std::map<Provider::Key, Provider::Entry>::iterator> Provider::find_schedule(Context& ctx, const Value& in) {
   std::string group = group_of(in);
-  Key key{ctx.account_id, ctx.region, group, in.value("Name", "")};
-  auto it = schedules_.find(key);
-  if (it == schedules_.end()) {
-    NUAGE_TRY(group_doc(ctx, group));
-    return schedule_not_found(key.name);
-  }
-  auto entry = build(ctx, in, group);
+  auto it = schedules_.find(Key{ctx.account_id, ctx.region, group, in.value("Name", "")});
+  if (it != schedules_.end()) return it;
+  // A missing group is reported before a missing schedule, as AWS does.
+  NUAGE_TRY(group_doc(ctx, group));
+  return schedule_not_found(in.value("Name", ""));
+}
+
+Result<Output> Provider::update_schedule(Context& ctx, const Value& in) {
+  auto found = find_schedule(ctx, in);
+  if (!found) return found.take_error();
+  auto it = *found;
+  const Key& key = it->first;
+  auto entry = build(ctx, in, key.group);
   if (!entry) return entry.take_error();
   entry->doc["CreationDate"] = it->second.doc["CreationDate"];
   NUAGE_TRY(save(key, entry->doc));
@@ -332,25 +338,18 @@ Result<Output> Provider::update_schedule(Context& ctx, const Value& in) {
 }
 
 Result<Output> Provider::get_schedule(Context& ctx, const Value& in) {
-  std::string group = group_of(in);
-  auto it = schedules_.find(Key{ctx.account_id, ctx.region, group, in.value("Name", "")});
-  if (it == schedules_.end()) {
-    NUAGE_TRY(group_doc(ctx, group));
-    return schedule_not_found(in.value("Name", ""));
-  }
+  auto found = find_schedule(ctx, in);
+  if (!found) return found.take_error();
   Output out;
-  out.value = public_doc(it->second.doc);
+  out.value = public_doc((*found)->second.doc);
   return out;
 }
 
 Result<Output> Provider::delete_schedule(Context& ctx, const Value& in) {
-  std::string group = group_of(in);
-  Key key{ctx.account_id, ctx.region, group, in.value("Name", "")};
-  auto it = schedules_.find(key);
-  if (it == schedules_.end()) {
-    NUAGE_TRY(group_doc(ctx, group));
-    return schedule_not_found(key.name);
-  }
+  auto found = find_schedule(ctx, in);
+  if (!found) return found.take_error();
+  auto it = *found;
+  Key key = it->first;
   NUAGE_TRY(erase(key));
   disarm(it->second);
   schedules_.erase(it);

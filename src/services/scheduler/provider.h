@@ -62,6 +62,9 @@ class Provider : public gateway::Provider {
   };
 
   Result<gateway::Output> create_schedule(Context& ctx, const Value& in);
+  // The schedule the request names (GroupName, Name); ResourceNotFound for
+  // a missing group or schedule.
+  Result<std::map<Key, Entry>::iterator> find_schedule(Context& ctx, const Value& in);
   Result<gateway::Output> update_schedule(Context& ctx, const Value& in);
   Result<gateway::Output> get_schedule(Context& ctx, const Value& in);
   Result<gateway::Output> delete_schedule(Context& ctx, const Value& in);
