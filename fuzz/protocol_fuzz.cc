@@ -6,7 +6,7 @@
 
 #include "http/message.h"
 #include "protocol/protocol.h"
-#include "spec/model.h"
+#include "model/model.h"
 
 using namespace nuage;
 
@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   static const char* kServices[] = {"sts", "iam", "ec2", "ssm", "events", "logs", "lambda", "s3"};
   static const char* kMethods[] = {"GET", "PUT", "POST", "DELETE", "HEAD"};
-  const spec::Service* svc = spec::find_service(kServices[data[0] % 8]);
+  const model::Service* svc = model::find_service(kServices[data[0] % 8]);
   std::string input(reinterpret_cast<const char*>(data + 2), size - 2);
   size_t cut1 = input.find('\n');
   size_t cut2 = cut1 == std::string::npos ? std::string::npos : input.find('\n', cut1 + 1);

@@ -30,7 +30,7 @@
 #include "services/lambda/provider.h"
 #include "services/logs/provider.h"
 #include "services/ssm/provider.h"
-#include "spec/model.h"
+#include "model/model.h"
 #include "services/sts/provider.h"
 #include "storage/database.h"
 
@@ -68,7 +68,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
                                                          const fs::path& work_dir, ProviderOptions options = {}) {
   auto iam = std::make_unique<services::iam::Provider>(db, credentials);
   auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, options.iam_enforcement);
-  gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const spec::Operation& op,
+  gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const model::Operation& op,
                                       const protocol::Value& input) { return authorizer->authorize(ctx, op, input); });
   gateway.add_provider(std::make_unique<services::sts::Provider>(*iam, *authorizer, credentials));
   gateway.add_provider(std::move(iam));
@@ -227,7 +227,7 @@ int list_operations() {
   std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
   for (const auto& c : gateway.coverage()) {
     if (c.implemented.empty()) continue;
-    const spec::Service* svc = spec::find_service(c.service);
+    const model::Service* svc = model::find_service(c.service);
     std::string ops;
     for (const auto& op : c.implemented) ops += (ops.empty() ? "" : ", ") + op;
     std::cout << "| " << c.service << " | " << svc->protocol << " | " << c.implemented.size() << " of "

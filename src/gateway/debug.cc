@@ -31,7 +31,7 @@ Value debug_parse(http::Request& request, auth::CredentialStore& credentials) {
   Value out = Value::object();
   std::string service_name = detect_service(request, scope_service_hint(request));
   out["service"] = service_name;
-  const spec::Service* svc = spec::find_service(service_name);
+  const model::Service* svc = model::find_service(service_name);
   if (!svc) return out;
   const protocol::Protocol* proto = choose_protocol(*svc, request);
   if (!proto) return out;
@@ -62,7 +62,7 @@ Value debug_parse(http::Request& request, auth::CredentialStore& credentials) {
 }
 
 http::Response debug_serialize(const Value& spec) {
-  const spec::Service* svc = spec::find_service(spec.value("service", ""));
+  const model::Service* svc = model::find_service(spec.value("service", ""));
   if (!svc) throw std::runtime_error("unknown service");
   const protocol::Protocol* proto =
       protocol::find_protocol(spec.value("protocol", svc->protocols.empty() ? svc->protocol : svc->protocols[0]));
@@ -74,7 +74,7 @@ http::Response debug_serialize(const Value& spec) {
                  e.value("fields", Value::object())};
     return proto->serialize_error(*svc, err, request_id);
   }
-  const spec::Operation* op = svc->find_operation(spec.value("operation", ""));
+  const model::Operation* op = svc->find_operation(spec.value("operation", ""));
   if (!op) throw std::runtime_error("unknown operation");
   protocol::Output output;
   output.value = spec.value("output", Value::object());

@@ -9,7 +9,7 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "protocol/values.h"
-#include "spec/model.h"
+#include "model/model.h"
 
 namespace nuage::gateway {
 
@@ -85,7 +85,7 @@ std::string new_request_id() {
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
 }
 
-const protocol::Protocol* choose_protocol(const spec::Service& svc, const http::Request& request) {
+const protocol::Protocol* choose_protocol(const model::Service& svc, const http::Request& request) {
   if (svc.protocols.size() > 1) {
     if (text::lower(request.headers.get("smithy-protocol")) == "rpc-v2-cbor" && svc.speaks("smithy-rpc-v2-cbor"))
       return protocol::find_protocol("smithy-rpc-v2-cbor");
@@ -117,15 +117,15 @@ std::string detect_service(const http::Request& request, const std::string& scop
     if (auto pairs = text::parse_query(request.body.memory(), true))
       for (const auto& [k, v] : *pairs)
         if (k == "Action")
-          for (const auto& name : spec::service_names())
-            if (const spec::Service* svc = spec::find_service(name); svc && svc->speaks("query"))
-              if (const spec::Operation* op = svc->find_operation(v); op && op->unsigned_allowed) return name;
+          for (const auto& name : model::service_names())
+            if (const model::Service* svc = model::find_service(name); svc && svc->speaks("query"))
+              if (const model::Operation* op = svc->find_operation(v); op && op->unsigned_allowed) return name;
   }
   // Lambda's paths start with a dated version and a collection
   // ("/2015-03-31/functions"): the pairs its model routes.
   static const std::set<std::string, std::less<>> kLambdaPrefixes = [] {
     std::set<std::string, std::less<>> prefixes;
-    if (const spec::Service* lambda = spec::find_service("lambda"))
+    if (const model::Service* lambda = model::find_service("lambda"))
       for (const auto& [name, op] : lambda->operations) {
         std::string_view uri = op.request_uri;
         uri = uri.substr(0, uri.find('?'));
@@ -158,13 +158,13 @@ void Gateway::add_provider(std::unique_ptr<Provider> provider) {
 
 std::vector<Gateway::Coverage> Gateway::coverage() const {
   std::vector<Coverage> out;
-  for (const auto& name : spec::service_names()) {
+  for (const auto& name : model::service_names()) {
     Coverage c;
     c.service = name;
     auto it = services_.find(name);
     if (it != services_.end())
       for (const auto& [op, handler] : it->second.table.all()) c.implemented.push_back(op);
-    if (const spec::Service* svc = spec::find_service(name)) c.total = svc->operations.size();
+    if (const model::Service* svc = model::find_service(name)) c.total = svc->operations.size();
     out.push_back(std::move(c));
   }
   return out;
@@ -176,8 +176,8 @@ void Gateway::reset_all() {
 
 Result<Output> Gateway::call(const std::string& service, const std::string& operation, const Value& input,
                              const auth::Credential& caller, const std::string& region) {
-  const spec::Service* svc = spec::find_service(service);
-  const spec::Operation* op = svc ? svc->find_operation(operation) : nullptr;
+  const model::Service* svc = model::find_service(service);
+  const model::Operation* op = svc ? svc->find_operation(operation) : nullptr;
   auto entry = services_.find(service);
   const Handler* handler = entry == services_.end() ? nullptr : entry->second.table.find(operation);
   if (!op || !handler) return not_implemented(service, operation);
@@ -228,7 +228,7 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
   std::string service_name = detect_service(request, scope_service_hint(request));
   auto signature = auth::parse_signature(request, is_s3(service_name));
 
-  const spec::Service* svc = spec::find_service(service_name);
+  const model::Service* svc = model::find_service(service_name);
   const protocol::Protocol* proto = svc ? choose_protocol(*svc, request) : nullptr;
   if (!svc || !proto) {
     http::Response res;

@@ -20,7 +20,7 @@
 #include "common/clock.h"
 #include "gateway/provider.h"
 #include "http/message.h"
-#include "spec/model.h"
+#include "model/model.h"
 
 namespace nuage::gateway {
 
@@ -37,7 +37,7 @@ class Gateway {
   // Decides whether the caller may perform the operation (IAM enforcement).
   // Called after the input is parsed and before the provider runs; a failed
   // Status is answered as the operation's error. Unset: everything is allowed.
-  using Authorizer = std::function<Status(const RequestContext& ctx, const spec::Operation& operation,
+  using Authorizer = std::function<Status(const RequestContext& ctx, const model::Operation& operation,
                                           const protocol::Value& input)>;
   void set_authorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
   // Admin requests (paths under /_nuage/ and /moto-api/) go here.
@@ -92,7 +92,7 @@ std::string scope_service_hint(const http::Request& request);
 namespace nuage::gateway {
 
 // The protocol a request to `service` speaks (a service may speak several).
-const protocol::Protocol* choose_protocol(const spec::Service& service, const http::Request& request);
+const protocol::Protocol* choose_protocol(const model::Service& service, const http::Request& request);
 
 // Oracle hooks for `nuage debug parse|serialize` (tests drive them with
 // botocore): what nuage makes of a request, and what it would answer.

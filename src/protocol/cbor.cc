@@ -16,14 +16,14 @@ namespace nuage::protocol {
 
 namespace {
 
-using spec::Type;
+using model::Type;
 
 AwsError type_error(const std::string& path, const char* expected) {
   return AwsError{"SerializationException", "Value at '" + path + "' is not a valid " + expected, 400};
 }
 
 // Wire value (decoded CBOR, tags stripped) -> internal Value of `shape`.
-Result<Value> from_wire(const Value& wire, const spec::Shape& shape, const std::string& path) {
+Result<Value> from_wire(const Value& wire, const model::Shape& shape, const std::string& path) {
   if (wire.is_null()) return Value();
   if (shape.document) return wire;
   switch (shape.type) {
@@ -142,11 +142,11 @@ void write_plain(std::string& out, const Value& v) {
   }
 }
 
-void write_value(std::string& out, const Value& value, const spec::Shape& shape) {
+void write_value(std::string& out, const Value& value, const model::Shape& shape) {
   if (shape.document) return write_plain(out, value);
   switch (shape.type) {
     case Type::kStructure: {
-      std::vector<const spec::Member*> present;
+      std::vector<const model::Member*> present;
       for (const auto& m : shape.members) {
         auto it = value.is_object() ? value.find(m.name) : value.end();
         if (value.is_object() && it != value.end() && !it->is_null()) present.push_back(&m);
@@ -205,18 +205,18 @@ class CborProtocol : public Protocol {
  public:
   std::string_view name() const override { return "smithy-rpc-v2-cbor"; }
 
-  Result<const spec::Operation*> identify(const spec::Service& service,
+  Result<const model::Operation*> identify(const model::Service& service,
                                           const http::Request& request) const override {
     std::string_view path = request.path();
     std::string prefix = "/service/" + service.target_prefix + "/operation/";
     if (!text::starts_with(path, prefix))
       return AwsError{"UnknownOperationException", "Unknown operation path " + std::string(path), 404};
-    const spec::Operation* op = service.find_operation(path.substr(prefix.size()));
+    const model::Operation* op = service.find_operation(path.substr(prefix.size()));
     if (!op) return AwsError{"UnknownOperationException", "Unknown operation " + std::string(path), 404};
     return op;
   }
 
-  Result<Value> parse(const spec::Service&, const spec::Operation& op,
+  Result<Value> parse(const model::Service&, const model::Operation& op,
                       const http::Request& request) const override {
     std::string body = request.body.read_all();
     if (!op.input.shape) return Value::object();
@@ -233,7 +233,7 @@ class CborProtocol : public Protocol {
     return value;
   }
 
-  http::Response serialize(const spec::Service&, const spec::Operation& op, const Output& output,
+  http::Response serialize(const model::Service&, const model::Operation& op, const Output& output,
                            const std::string& request_id) const override {
     http::Response res;
     set_headers(res, request_id);
@@ -246,7 +246,7 @@ class CborProtocol : public Protocol {
     return res;
   }
 
-  http::Response serialize_error(const spec::Service& service, const AwsError& error,
+  http::Response serialize_error(const model::Service& service, const AwsError& error,
                                  const std::string& request_id) const override {
     http::Response res;
     res.status = error.status;

@@ -7,13 +7,13 @@
 
 namespace nuage::protocol::json {
 
-using spec::Type;
+using model::Type;
 
 static AwsError type_error(const std::string& code, const std::string& path, const char* expected) {
   return AwsError{code, "Value at '" + path + "' is not a valid " + expected, 400};
 }
 
-Result<Value> from_wire(const Value& wire, const spec::Shape& shape, const std::string& code,
+Result<Value> from_wire(const Value& wire, const model::Shape& shape, const std::string& code,
                         const std::string& path) {
   if (wire.is_null()) return Value();
   if (shape.document) return wire;
@@ -86,7 +86,7 @@ Result<Value> from_wire(const Value& wire, const spec::Shape& shape, const std::
   return wire;
 }
 
-Value to_wire(const Value& value, const spec::Shape& shape) {
+Value to_wire(const Value& value, const model::Shape& shape) {
   if (value.is_null() || shape.document) return value;
   switch (shape.type) {
     case Type::kStructure: {

@@ -13,10 +13,10 @@ namespace nuage::protocol::json {
 
 // Converts a wire JSON value to the internal Value of `shape`; members bound
 // to HTTP locations are skipped. Wrong types fail with `error_code`.
-Result<Value> from_wire(const Value& wire, const spec::Shape& shape, const std::string& error_code,
+Result<Value> from_wire(const Value& wire, const model::Shape& shape, const std::string& error_code,
                         const std::string& path = "");
 
 // Converts an internal Value of `shape` to wire JSON.
-Value to_wire(const Value& value, const spec::Shape& shape);
+Value to_wire(const Value& value, const model::Shape& shape);
 
 }  // namespace nuage::protocol::json

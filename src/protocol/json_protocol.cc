@@ -13,20 +13,20 @@ class JsonProtocol : public Protocol {
  public:
   std::string_view name() const override { return "json"; }
 
-  Result<const spec::Operation*> identify(const spec::Service& service,
+  Result<const model::Operation*> identify(const model::Service& service,
                                           const http::Request& request) const override {
     std::string target = request.headers.get("x-amz-target");
     auto dot = target.rfind('.');
     if (target.empty() || dot == std::string::npos)
       return AwsError{"UnknownOperationException", "Missing or malformed X-Amz-Target header", 400};
     std::string op_name = target.substr(dot + 1);
-    const spec::Operation* op = service.find_operation(op_name);
+    const model::Operation* op = service.find_operation(op_name);
     if (!op || target.substr(0, dot) != service.target_prefix)
       return AwsError{"UnknownOperationException", "Unknown operation " + target, 400};
     return op;
   }
 
-  Result<Value> parse(const spec::Service&, const spec::Operation& op,
+  Result<Value> parse(const model::Service&, const model::Operation& op,
                       const http::Request& request) const override {
     std::string body = request.body.read_all();
     if (!op.input.shape) return Value::object();
@@ -43,7 +43,7 @@ class JsonProtocol : public Protocol {
     return value;
   }
 
-  http::Response serialize(const spec::Service& service, const spec::Operation& op, const Output& output,
+  http::Response serialize(const model::Service& service, const model::Operation& op, const Output& output,
                            const std::string& request_id) const override {
     http::Response res;
     res.headers.set("Content-Type", content_type(service));
@@ -55,7 +55,7 @@ class JsonProtocol : public Protocol {
     return res;
   }
 
-  http::Response serialize_error(const spec::Service& service, const AwsError& error,
+  http::Response serialize_error(const model::Service& service, const AwsError& error,
                                  const std::string& request_id) const override {
     http::Response res;
     res.status = error.status;
@@ -71,7 +71,7 @@ class JsonProtocol : public Protocol {
   }
 
  private:
-  static std::string content_type(const spec::Service& service) {
+  static std::string content_type(const model::Service& service) {
     return "application/x-amz-json-" + (service.json_version.empty() ? std::string("1.1") : service.json_version);
   }
 };

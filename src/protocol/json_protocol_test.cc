@@ -19,9 +19,9 @@ http::Request call(const std::string& target, std::string body, const char* vers
 class JsonTest : public ::testing::Test {
  protected:
   const Protocol& json = protocol_of("json");
-  const spec::Service& ssm = service("ssm");
-  const spec::Service& events = service("events");
-  const spec::Service& logs = service("logs");
+  const model::Service& ssm = service("ssm");
+  const model::Service& events = service("events");
+  const model::Service& logs = service("logs");
 };
 
 TEST_F(JsonTest, IdentifiesByTarget) {
@@ -105,7 +105,7 @@ TEST_F(JsonTest, Base64Blobs) {
                                     "TaskInvocationParameters":{"Lambda":{"Payload":"not base64!"}}})"));
   EXPECT_EQ(e.code, "SerializationException");
   EXPECT_EQ(e.status, 400);
-  const spec::Service& sm = service("secretsmanager");
+  const model::Service& sm = service("secretsmanager");
   v = parse_ok(json, sm, call("secretsmanager.CreateSecret", R"({"Name":"s","SecretBinary":""})"));
   EXPECT_EQ(v["SecretBinary"], blob(""));
 }
@@ -177,8 +177,8 @@ TEST_F(JsonTest, SerializesOutput) {
   EXPECT_DOUBLE_EQ(body["Parameter"]["LastModifiedDate"].get<double>(), 1795267073);
 
   // Operations without output answer {}.
-  const spec::Service& ddb = service("dynamodb");
-  const spec::Operation& op = operation(service("events"), "PutPermission");
+  const model::Service& ddb = service("dynamodb");
+  const model::Operation& op = operation(service("events"), "PutPermission");
   ASSERT_EQ(op.output.shape, nullptr);
   res = json.serialize(events, op, Output{}, "r");
   EXPECT_EQ(res.body, "{}");
@@ -188,14 +188,14 @@ TEST_F(JsonTest, SerializesOutput) {
 }
 
 TEST_F(JsonTest, SerializesBlobsAndSpecialFloats) {
-  const spec::Service& sm = service("secretsmanager");
+  const model::Service& sm = service("secretsmanager");
   Output out;
   out.value = {{"Name", "s"}, {"SecretBinary", blob(std::string("\x00\xffhi", 4))}, {"CreatedDate", 0}};
   Value body = Value::parse(json.serialize(sm, operation(sm, "GetSecretValue"), out, "r").body);
   EXPECT_EQ(body["SecretBinary"], "AP9oaQ==");
   EXPECT_EQ(body["CreatedDate"], 0);
 
-  const spec::Service& cw = service("cloudwatch");
+  const model::Service& cw = service("cloudwatch");
   out.value = {{"MetricDataResults", {{{"Id", "m"}, {"Values", {1.5, std::nan(""), HUGE_VAL, -HUGE_VAL}}}}}};
   body = Value::parse(json.serialize(cw, operation(cw, "GetMetricData"), out, "r").body);
   EXPECT_EQ(body["MetricDataResults"][0]["Values"], (Value{1.5, "NaN", "Infinity", "-Infinity"}));
@@ -214,13 +214,13 @@ TEST_F(JsonTest, SerializesErrors) {
   // Extra fields of the error shape sit beside __type and message.
   AwsError cancel{"TransactionCanceledException", "Transaction cancelled", 400,
                   Value{{"CancellationReasons", {{{"Code", "None"}}}}}};
-  const spec::Service& ddb = service("dynamodb");
+  const model::Service& ddb = service("dynamodb");
   body = Value::parse(json.serialize_error(ddb, cancel, "r").body);
   EXPECT_EQ(body["__type"], "TransactionCanceledException");
   EXPECT_EQ(body["CancellationReasons"][0]["Code"], "None");
 
   // awsQueryCompatible services also name the query error code.
-  const spec::Service& cw = service("cloudwatch");
+  const model::Service& cw = service("cloudwatch");
   res = json.serialize_error(cw, AwsError{"ResourceNotFound", "no", 404}, "r");
   EXPECT_EQ(res.status, 404);
   EXPECT_EQ(res.headers.get("x-amzn-query-error"), "ResourceNotFound;Sender");

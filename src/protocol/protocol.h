@@ -24,7 +24,7 @@
 
 #include "common/error.h"
 #include "http/message.h"
-#include "spec/model.h"
+#include "model/model.h"
 
 namespace nuage::protocol {
 
@@ -65,18 +65,18 @@ class Protocol {
 
   // Which operation of `service` the request calls. Errors: the protocol's
   // "unknown operation" error (InvalidAction, UnknownOperationException...).
-  virtual Result<const spec::Operation*> identify(const spec::Service& service,
+  virtual Result<const model::Operation*> identify(const model::Service& service,
                                                   const http::Request& request) const = 0;
 
   // The operation's input Value, checked against its shape (types, required
   // members). Bad input: the protocol's client error (400).
-  virtual Result<Value> parse(const spec::Service& service, const spec::Operation& operation,
+  virtual Result<Value> parse(const model::Service& service, const model::Operation& operation,
                               const http::Request& request) const = 0;
 
-  virtual http::Response serialize(const spec::Service& service, const spec::Operation& operation,
+  virtual http::Response serialize(const model::Service& service, const model::Operation& operation,
                                    const Output& output, const std::string& request_id) const = 0;
 
-  virtual http::Response serialize_error(const spec::Service& service, const AwsError& error,
+  virtual http::Response serialize_error(const model::Service& service, const AwsError& error,
                                          const std::string& request_id) const = 0;
 };
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "protocol/protocol.h"
-#include "spec/model.h"
+#include "model/model.h"
 
 namespace nuage::protocol::testing {
 
@@ -27,14 +27,14 @@ inline http::Request make_request(std::string method, std::string target, std::s
   return r;
 }
 
-inline const spec::Service& service(const char* name) {
-  const spec::Service* svc = spec::find_service(name);
+inline const model::Service& service(const char* name) {
+  const model::Service* svc = model::find_service(name);
   if (!svc) throw std::runtime_error(std::string("no model ") + name);
   return *svc;
 }
 
-inline const spec::Operation& operation(const spec::Service& svc, const char* name) {
-  const spec::Operation* op = svc.find_operation(name);
+inline const model::Operation& operation(const model::Service& svc, const char* name) {
+  const model::Operation* op = svc.find_operation(name);
   if (!op) throw std::runtime_error(std::string("no operation ") + name);
   return *op;
 }
@@ -46,13 +46,13 @@ inline const Protocol& protocol_of(const char* name) {
 }
 
 // The operation the protocol identifies, or "error:<code>".
-inline std::string identified(const Protocol& proto, const spec::Service& svc, const http::Request& r) {
+inline std::string identified(const Protocol& proto, const model::Service& svc, const http::Request& r) {
   auto op = proto.identify(svc, r);
   return op ? (*op)->name : "error:" + op.error().code;
 }
 
 // Identifies then parses; fails the test if either step fails.
-inline Value parse_ok(const Protocol& proto, const spec::Service& svc, const http::Request& r) {
+inline Value parse_ok(const Protocol& proto, const model::Service& svc, const http::Request& r) {
   auto op = proto.identify(svc, r);
   EXPECT_TRUE(op.ok()) << (op ? "" : op.error().code + ": " + op.error().message);
   if (!op) return Value();
@@ -62,7 +62,7 @@ inline Value parse_ok(const Protocol& proto, const spec::Service& svc, const htt
 }
 
 // Identifies then parses; the parse must fail. Returns its error.
-inline AwsError parse_error(const Protocol& proto, const spec::Service& svc, const http::Request& r) {
+inline AwsError parse_error(const Protocol& proto, const model::Service& svc, const http::Request& r) {
   auto op = proto.identify(svc, r);
   if (!op) return op.error();
   auto v = proto.parse(svc, **op, r);

@@ -14,7 +14,7 @@ namespace nuage::protocol {
 
 namespace {
 
-using spec::Type;
+using model::Type;
 using Params = std::map<std::string, std::string, std::less<>>;
 
 Result<Params> collect_params(const http::Request& request) {
@@ -48,20 +48,20 @@ class QueryProtocol : public Protocol {
 
   std::string_view name() const override { return ec2_ ? "ec2" : "query"; }
 
-  Result<const spec::Operation*> identify(const spec::Service& service,
+  Result<const model::Operation*> identify(const model::Service& service,
                                           const http::Request& request) const override {
     auto params = collect_params(request);
     if (!params) return params.take_error();
     auto it = params->find("Action");
     if (it == params->end() || it->second.empty())
       return AwsError{"MissingAction", "Missing Action", 400};
-    const spec::Operation* op = service.find_operation(it->second);
+    const model::Operation* op = service.find_operation(it->second);
     if (!op)
       return AwsError{"InvalidAction", "The action " + it->second + " is not valid for this web service.", 400};
     return op;
   }
 
-  Result<Value> parse(const spec::Service&, const spec::Operation& op,
+  Result<Value> parse(const model::Service&, const model::Operation& op,
                       const http::Request& request) const override {
     auto params = collect_params(request);
     if (!params) return params.take_error();
@@ -72,7 +72,7 @@ class QueryProtocol : public Protocol {
     return value;
   }
 
-  http::Response serialize(const spec::Service& service, const spec::Operation& op, const Output& output,
+  http::Response serialize(const model::Service& service, const model::Operation& op, const Output& output,
                            const std::string& request_id) const override {
     xml::Writer out(&output);
     out.open(op.name + "Response");
@@ -98,7 +98,7 @@ class QueryProtocol : public Protocol {
     return res;
   }
 
-  http::Response serialize_error(const spec::Service& service, const AwsError& error,
+  http::Response serialize_error(const model::Service& service, const AwsError& error,
                                  const std::string& request_id) const override {
     xml::Writer out;
     if (ec2_) {
@@ -130,7 +130,7 @@ class QueryProtocol : public Protocol {
   }
 
  private:
-  std::string input_name(const spec::Member& m, const std::string& fallback) const {
+  std::string input_name(const model::Member& m, const std::string& fallback) const {
     if (ec2_) {
       if (!m.query_name.empty()) return m.query_name;
       const std::string& loc = m.location_name.empty() && m.shape ? m.shape->location_name : m.location_name;
@@ -145,7 +145,7 @@ class QueryProtocol : public Protocol {
     return loc.empty() ? fallback : loc;
   }
 
-  Result<Value> read_structure(const Params& params, const spec::Shape& shape, const std::string& prefix) const {
+  Result<Value> read_structure(const Params& params, const model::Shape& shape, const std::string& prefix) const {
     Value out = Value::object();
     for (const auto& m : shape.members) {
       std::string key = input_name(m, m.name);
@@ -158,8 +158,8 @@ class QueryProtocol : public Protocol {
   }
 
   // Reads the member `m` whose parameters start at `key`; null if absent.
-  Result<Value> read_value(const Params& params, const spec::Member& m, const std::string& key) const {
-    const spec::Shape& shape = *m.shape;
+  Result<Value> read_value(const Params& params, const model::Member& m, const std::string& key) const {
+    const model::Shape& shape = *m.shape;
     switch (shape.type) {
       case Type::kStructure:
         if (!has_prefix(params, key)) return Value();

@@ -18,9 +18,9 @@ class QueryTest : public ::testing::Test {
  protected:
   const Protocol& query = protocol_of("query");
   const Protocol& ec2p = protocol_of("ec2");
-  const spec::Service& iam = service("iam");
-  const spec::Service& sts = service("sts");
-  const spec::Service& ec2 = service("ec2");
+  const model::Service& iam = service("iam");
+  const model::Service& sts = service("sts");
+  const model::Service& ec2 = service("ec2");
 };
 
 // --- identify ---------------------------------------------------------------
@@ -117,7 +117,7 @@ TEST_F(QueryTest, BadScalarsAreValidationErrors) {
 
 TEST_F(QueryTest, MapsWithEntryKeyValue) {
   // CloudWatch also speaks query; PutMetricData's entity attributes are maps.
-  const spec::Service& cw = service("cloudwatch");
+  const model::Service& cw = service("cloudwatch");
   Value v = parse_ok(query, cw,
                      form("Action=PutMetricData&Version=2010-08-01&Namespace=App"
                           "&EntityMetricData.member.1.Entity.KeyAttributes.entry.1.key=Type"
@@ -141,7 +141,7 @@ TEST_F(QueryTest, MapsWithEntryKeyValue) {
 // No query model nuage embeds has flattened input lists or maps (SQS and SNS
 // do); a small model checks botocore's rules for them.
 TEST_F(QueryTest, FlattenedListsAndMaps) {
-  auto svc = spec::parse_service("flat", R"({
+  auto svc = model::parse_service("flat", R"({
     "metadata": {"apiVersion": "2012-11-05", "protocol": "query", "endpointPrefix": "flat",
                  "xmlNamespace": "http://flat/doc/"},
     "operations": {"Send": {"name": "Send", "http": {"method": "POST", "requestUri": "/"},
@@ -226,7 +226,7 @@ TEST_F(QueryTest, SerializesResultWrapperAndResponseMetadata) {
 }
 
 TEST_F(QueryTest, SerializesOperationWithoutOutput) {
-  const spec::Operation& op = operation(iam, "DeleteRole");
+  const model::Operation& op = operation(iam, "DeleteRole");
   ASSERT_EQ(op.output.shape, nullptr);
   http::Response res = query.serialize(iam, op, Output{}, "r");
   auto doc = parse_xml(res.body);

@@ -17,11 +17,11 @@ namespace nuage::protocol {
 
 namespace {
 
-using spec::Type;
+using model::Type;
 using QueryParams = std::multimap<std::string, std::string, std::less<>>;
 
 struct Route {
-  const spec::Operation* op = nullptr;
+  const model::Operation* op = nullptr;
   std::vector<std::string> segments;  // template path segments
   std::vector<std::pair<std::string, std::optional<std::string>>> query;  // required literals
   int literals = 0;
@@ -39,7 +39,7 @@ std::vector<std::string> path_segments(std::string_view path) {
   return text::split(path, '/');
 }
 
-Route make_route(const spec::Operation& op) {
+Route make_route(const model::Operation& op) {
   Route r;
   r.op = &op;
   std::string_view uri = op.request_uri;
@@ -63,7 +63,7 @@ Route make_route(const spec::Operation& op) {
       else r.query.emplace_back(key, part.substr(eq + 1));
     }
   }
-  if (const spec::Shape* in = op.input.shape) {
+  if (const model::Shape* in = op.input.shape) {
     for (const auto& m : in->members) {
       if (!in->required.count(m.name)) continue;
       if (m.location == "header") r.located.emplace_back(true, text::lower(wire_name(m)));
@@ -130,9 +130,9 @@ struct Router {
   std::map<std::string, std::vector<Route>> by_method;
 };
 
-const Router& router_for(const spec::Service& service) {
+const Router& router_for(const model::Service& service) {
   static std::mutex mu;
-  static std::map<const spec::Service*, Router> routers;
+  static std::map<const model::Service*, Router> routers;
   std::lock_guard lock(mu);
   auto it = routers.find(&service);
   if (it != routers.end()) return it->second;
@@ -185,24 +185,24 @@ const std::map<std::string, std::string, std::less<>>& output_root_names() {
   return names;
 }
 
-std::string output_root_name(const spec::Shape& shape, const spec::Operation& op) {
+std::string output_root_name(const model::Shape& shape, const model::Operation& op) {
   auto it = output_root_names().find(shape.name);
   return it == output_root_names().end() ? op.name + "Result" : it->second;
 }
 
 class RestProtocol : public Protocol {
  public:
-  Result<const spec::Operation*> identify(const spec::Service& service,
+  Result<const model::Operation*> identify(const model::Service& service,
                                           const http::Request& request) const override {
     Match m;
     NUAGE_TRY(find(service, request, m));
     return m.route->op;
   }
 
-  Result<Value> parse(const spec::Service& service, const spec::Operation& op,
+  Result<Value> parse(const model::Service& service, const model::Operation& op,
                       const http::Request& request) const override {
     if (!op.input.shape) return Value::object();
-    const spec::Shape& shape = *op.input.shape;
+    const model::Shape& shape = *op.input.shape;
     Match m;
     NUAGE_TRY(find(service, request, m));
     auto query = query_params(request);
@@ -210,9 +210,9 @@ class RestProtocol : public Protocol {
 
     Value out = Value::object();
     // Body first: the located members below take precedence.
-    const spec::Member* payload = shape.payload.empty() ? nullptr : shape.find_member(shape.payload);
+    const model::Member* payload = shape.payload.empty() ? nullptr : shape.find_member(shape.payload);
     if (payload) {
-      const spec::Shape& ps = *payload->shape;
+      const model::Shape& ps = *payload->shape;
       if (ps.type == Type::kBlob && !payload->is_streaming()) {
         out[payload->name] = make_blob(request.body.read_all());
       } else if (ps.type == Type::kString) {
@@ -257,12 +257,12 @@ class RestProtocol : public Protocol {
     return out;
   }
 
-  http::Response serialize(const spec::Service& service, const spec::Operation& op, const Output& output,
+  http::Response serialize(const model::Service& service, const model::Operation& op, const Output& output,
                            const std::string& request_id) const override {
     http::Response res;
     res.status = output.status.value_or(op.response_code);
     add_request_id(res, request_id);
-    const spec::Shape* shape = op.output.shape;
+    const model::Shape* shape = op.output.shape;
     if (!shape) {
       finish_empty(res);
       return res;
@@ -281,9 +281,9 @@ class RestProtocol : public Protocol {
         res.status = it->get<int>();
       }
     }
-    const spec::Member* payload = shape->payload.empty() ? nullptr : shape->find_member(shape->payload);
+    const model::Member* payload = shape->payload.empty() ? nullptr : shape->find_member(shape->payload);
     if (payload) {
-      const spec::Shape& ps = *payload->shape;
+      const model::Shape& ps = *payload->shape;
       auto it = value.find(payload->name);
       if (ps.type == Type::kBlob || ps.type == Type::kString) {
         if (output.stream_file) {
@@ -300,13 +300,13 @@ class RestProtocol : public Protocol {
         finish_empty(res);
       }
     } else if (has_body_members(*shape)) {
-      spec::Member root;
+      model::Member root;
       root.name = op.name + "Result";
       root.shape = shape;
       root.location_name = shape->location_name.empty() ? output_root_name(*shape, op) : shape->location_name;
       // An output whose only body member is a scalar named like the root
       // is that bare element (S3's <LocationConstraint>eu-west-1</...>).
-      const spec::Member* only = nullptr;
+      const model::Member* only = nullptr;
       int body_members = 0;
       for (const auto& m : shape->members)
         if (m.location.empty()) ++body_members, only = &m;
@@ -325,8 +325,8 @@ class RestProtocol : public Protocol {
   }
 
  protected:
-  virtual Result<Value> parse_body(const std::string& body, const spec::Shape& shape) const = 0;
-  virtual void write_body(http::Response& res, const spec::Service& service, const spec::Member& root,
+  virtual Result<Value> parse_body(const std::string& body, const model::Shape& shape) const = 0;
+  virtual void write_body(http::Response& res, const model::Service& service, const model::Member& root,
                           const Value& value) const = 0;
   virtual void finish_empty(http::Response& res) const = 0;
   virtual void add_request_id(http::Response& res, const std::string& request_id) const = 0;
@@ -335,14 +335,14 @@ class RestProtocol : public Protocol {
   virtual std::string raw_content_type() const { return "application/octet-stream"; }
   virtual AwsError no_route(const http::Request& request) const = 0;
 
-  static bool has_body_members(const spec::Shape& shape) {
+  static bool has_body_members(const model::Shape& shape) {
     for (const auto& m : shape.members)
       if (m.location.empty()) return true;
     return false;
   }
 
  private:
-  Status find(const spec::Service& service, const http::Request& request, Match& out) const {
+  Status find(const model::Service& service, const http::Request& request, Match& out) const {
     auto query = query_params(request);
     if (!query) return query.take_error();
     const Router& router = router_for(service);
@@ -378,8 +378,8 @@ class RestProtocol : public Protocol {
     return a.segments.size() > b.segments.size();
   }
 
-  Result<Value> bind_query(const spec::Member& mem, const QueryParams& query, const spec::Shape& parent) const {
-    const spec::Shape& s = *mem.shape;
+  Result<Value> bind_query(const model::Member& mem, const QueryParams& query, const model::Shape& parent) const {
+    const model::Shape& s = *mem.shape;
     if (s.type == Type::kMap) {
       // All query parameters not bound to another member.
       Value map = Value::object();
@@ -407,8 +407,8 @@ class RestProtocol : public Protocol {
     return scalar_from_text(s, range.first->second, mem.name, client_error_code());
   }
 
-  Result<Value> bind_header(const spec::Member& mem, const std::string& raw) const {
-    const spec::Shape& s = *mem.shape;
+  Result<Value> bind_header(const model::Member& mem, const std::string& raw) const {
+    const model::Shape& s = *mem.shape;
     if (mem.json_value) {
       auto decoded = text::base64_decode(raw);
       Value v = decoded ? Value::parse(*decoded, nullptr, false) : Value(Value::value_t::discarded);
@@ -427,7 +427,7 @@ class RestProtocol : public Protocol {
     return scalar_from_text(s, raw, mem.name, client_error_code());
   }
 
-  static std::string header_text(const spec::Member& mem, const Value& v) {
+  static std::string header_text(const model::Member& mem, const Value& v) {
     if (mem.json_value) return text::base64_encode(v.dump());
     if (mem.shape->type == Type::kList && v.is_array()) {
       std::string out;
@@ -445,7 +445,7 @@ class RestJsonProtocol : public RestProtocol {
  public:
   std::string_view name() const override { return "rest-json"; }
 
-  http::Response serialize_error(const spec::Service&, const AwsError& error,
+  http::Response serialize_error(const model::Service&, const AwsError& error,
                                  const std::string& request_id) const override {
     http::Response res;
     res.status = error.status;
@@ -460,7 +460,7 @@ class RestJsonProtocol : public RestProtocol {
   }
 
  protected:
-  Result<Value> parse_body(const std::string& body, const spec::Shape& shape) const override {
+  Result<Value> parse_body(const std::string& body, const model::Shape& shape) const override {
     Value wire = Value::parse(body, nullptr, false);
     if (wire.is_discarded())
       return AwsError{"SerializationException", "Unable to parse the request body as JSON", 400};
@@ -468,7 +468,7 @@ class RestJsonProtocol : public RestProtocol {
     if (v && v->is_null()) return Value::object();
     return v;
   }
-  void write_body(http::Response& res, const spec::Service&, const spec::Member& root,
+  void write_body(http::Response& res, const model::Service&, const model::Member& root,
                   const Value& value) const override {
     res.headers.set("Content-Type", "application/json");
     res.body = json::to_wire(value, *root.shape).dump(-1, ' ', false, Value::error_handler_t::replace);
@@ -492,7 +492,7 @@ class RestXmlProtocol : public RestProtocol {
  public:
   std::string_view name() const override { return "rest-xml"; }
 
-  http::Response serialize_error(const spec::Service&, const AwsError& error,
+  http::Response serialize_error(const model::Service&, const AwsError& error,
                                  const std::string& request_id) const override {
     xml::Writer out;
     out.open("Error");
@@ -509,7 +509,7 @@ class RestXmlProtocol : public RestProtocol {
   }
 
  protected:
-  Result<Value> parse_body(const std::string& body, const spec::Shape& shape) const override {
+  Result<Value> parse_body(const std::string& body, const model::Shape& shape) const override {
     pugi::xml_document doc;
     if (!doc.load_buffer(body.data(), body.size()) || !doc.document_element())
       return AwsError{"MalformedXML",
@@ -517,7 +517,7 @@ class RestXmlProtocol : public RestProtocol {
                       400};
     return xml::read(doc.document_element(), shape, "MalformedXML");
   }
-  void write_body(http::Response& res, const spec::Service& service, const spec::Member& root,
+  void write_body(http::Response& res, const model::Service& service, const model::Member& root,
                   const Value& value) const override {
     xml::Writer out;
     out.open(wire_name(root));

@@ -12,13 +12,13 @@ using namespace nuage::protocol::testing;
 class RestJsonTest : public ::testing::Test {
  protected:
   const Protocol& rest = protocol_of("rest-json");
-  const spec::Service& lambda = service("lambda");
+  const model::Service& lambda = service("lambda");
 };
 
 class RestXmlTest : public ::testing::Test {
  protected:
   const Protocol& rest = protocol_of("rest-xml");
-  const spec::Service& s3 = service("s3");
+  const model::Service& s3 = service("s3");
   std::string op(const char* method, const char* target, const HeaderList& headers = {}) {
     return identified(rest, s3, make_request(method, target, "", headers));
   }
@@ -110,7 +110,7 @@ TEST_F(RestJsonTest, JsonBodyMembers) {
 }
 
 TEST_F(RestJsonTest, SerializesStatusCodeHeadersAndBlobPayload) {
-  const spec::Operation& invoke = operation(lambda, "Invoke");
+  const model::Operation& invoke = operation(lambda, "Invoke");
   Output out;
   out.value = {{"StatusCode", 202},
                {"FunctionError", "Unhandled"},

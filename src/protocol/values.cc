@@ -8,15 +8,15 @@
 
 namespace nuage::protocol {
 
-using spec::Type;
+using model::Type;
 
-const std::string& wire_name(const spec::Member& member) {
+const std::string& wire_name(const model::Member& member) {
   if (!member.location_name.empty()) return member.location_name;
   if (member.shape && !member.shape->location_name.empty()) return member.shape->location_name;
   return member.name;
 }
 
-bool is_flattened(const spec::Member& member) {
+bool is_flattened(const model::Member& member) {
   return member.flattened || (member.shape && member.shape->flattened);
 }
 
@@ -57,7 +57,7 @@ Value make_blob(std::string bytes) {
   return Value::binary(std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
-Result<Value> scalar_from_text(const spec::Shape& shape, std::string_view text, const std::string& field,
+Result<Value> scalar_from_text(const model::Shape& shape, std::string_view text, const std::string& field,
                                const std::string& error_code) {
   auto bad = [&](const char* what) {
     return AwsError{error_code, "Invalid value for parameter " + field + ": '" + std::string(text) +
@@ -107,7 +107,7 @@ Result<Value> scalar_from_text(const spec::Shape& shape, std::string_view text, 
   }
 }
 
-std::string scalar_to_text(const spec::Shape& shape, const Value& value,
+std::string scalar_to_text(const model::Shape& shape, const Value& value,
                            std::string_view timestamp_default) {
   switch (shape.type) {
     case Type::kBoolean:
@@ -143,7 +143,7 @@ static Status missing(const std::string& path, const std::string& name, std::str
   return AwsError{"ValidationException", msg, 400};
 }
 
-static Status check(const spec::Shape& shape, const Value& value, std::string_view style,
+static Status check(const model::Shape& shape, const Value& value, std::string_view style,
                     const std::string& path) {
   switch (shape.type) {
     case Type::kStructure: {
@@ -181,7 +181,7 @@ static Status check(const spec::Shape& shape, const Value& value, std::string_vi
   }
 }
 
-Status check_required(const spec::Shape& shape, const Value& value, std::string_view style) {
+Status check_required(const model::Shape& shape, const Value& value, std::string_view style) {
   return check(shape, value, style, "");
 }
 

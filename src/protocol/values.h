@@ -14,19 +14,19 @@ namespace nuage::protocol {
 
 // The name a member carries on the wire when no protocol rule overrides it:
 // the reference's locationName, else the shape's, else the member name.
-const std::string& wire_name(const spec::Member& member);
+const std::string& wire_name(const model::Member& member);
 // A list or map is flattened if its reference or its shape says so.
-bool is_flattened(const spec::Member& member);
+bool is_flattened(const model::Member& member);
 
 // Parses a scalar from text. `timestamp_default` is the protocol's format
 // for this location ("iso8601", "rfc822", "unixTimestamp"); any known format
 // is accepted. Fails with `error_code` naming `field`.
-Result<Value> scalar_from_text(const spec::Shape& shape, std::string_view text, const std::string& field,
+Result<Value> scalar_from_text(const model::Shape& shape, std::string_view text, const std::string& field,
                                const std::string& error_code);
 
 // Text form of a scalar Value. Timestamps use the shape's timestampFormat,
 // else `timestamp_default`.
-std::string scalar_to_text(const spec::Shape& shape, const Value& value,
+std::string scalar_to_text(const model::Shape& shape, const Value& value,
                            std::string_view timestamp_default);
 
 // A timestamp Value (epoch number or date string) as seconds since the epoch.
@@ -39,6 +39,6 @@ Value make_blob(std::string bytes);
 
 // Checks required members recursively. `style` picks AWS's wording:
 // "ec2" -> MissingParameter; "query" -> ValidationError; else ValidationException.
-Status check_required(const spec::Shape& shape, const Value& value, std::string_view style);
+Status check_required(const model::Shape& shape, const Value& value, std::string_view style);
 
 }  // namespace nuage::protocol

@@ -15,20 +15,20 @@ namespace {
 
 using namespace nuage::protocol::testing;
 
-spec::Shape scalar(spec::Type type, std::string timestamp_format = "") {
-  spec::Shape s;
+model::Shape scalar(model::Type type, std::string timestamp_format = "") {
+  model::Shape s;
   s.type = type;
   s.timestamp_format = std::move(timestamp_format);
   return s;
 }
 
-Value from_text(spec::Type type, std::string_view text) {
+Value from_text(model::Type type, std::string_view text) {
   auto v = scalar_from_text(scalar(type), text, "Field", "Bad");
   EXPECT_TRUE(v.ok()) << text;
   return v ? *v : Value();
 }
 
-bool rejected(spec::Type type, std::string_view text) {
+bool rejected(model::Type type, std::string_view text) {
   auto v = scalar_from_text(scalar(type), text, "Field", "Bad");
   if (v) return false;
   EXPECT_EQ(v.error().code, "Bad");
@@ -38,7 +38,7 @@ bool rejected(spec::Type type, std::string_view text) {
 }
 
 TEST(Values, ScalarsFromText) {
-  using spec::Type;
+  using model::Type;
   EXPECT_EQ(from_text(Type::kString, " keep spaces "), " keep spaces ");
   EXPECT_EQ(from_text(Type::kBoolean, "true"), true);
   EXPECT_EQ(from_text(Type::kBoolean, "False"), false);
@@ -54,7 +54,7 @@ TEST(Values, ScalarsFromText) {
 }
 
 TEST(Values, BadScalarsFromText) {
-  using spec::Type;
+  using model::Type;
   EXPECT_TRUE(rejected(Type::kBoolean, "yes"));
   EXPECT_TRUE(rejected(Type::kBoolean, ""));
   EXPECT_TRUE(rejected(Type::kInteger, ""));
@@ -70,7 +70,7 @@ TEST(Values, BadScalarsFromText) {
 }
 
 TEST(Values, ScalarsToText) {
-  using spec::Type;
+  using model::Type;
   EXPECT_EQ(scalar_to_text(scalar(Type::kBoolean), true, "iso8601"), "true");
   EXPECT_EQ(scalar_to_text(scalar(Type::kBoolean), false, "iso8601"), "false");
   EXPECT_EQ(scalar_to_text(scalar(Type::kInteger), 42, "iso8601"), "42");
@@ -82,7 +82,7 @@ TEST(Values, ScalarsToText) {
   EXPECT_EQ(scalar_to_text(scalar(Type::kBlob), blob("hi"), "iso8601"), "aGk=");
   EXPECT_EQ(scalar_to_text(scalar(Type::kBlob), "hi", "iso8601"), "aGk=");  // a string of bytes
   // Timestamps: the location's default format unless the shape names one.
-  spec::Shape ts = scalar(Type::kTimestamp);
+  model::Shape ts = scalar(Type::kTimestamp);
   EXPECT_EQ(scalar_to_text(ts, 1795267073, "iso8601"), "2026-11-21T13:17:53Z");
   EXPECT_EQ(scalar_to_text(ts, 1795267073.25, "iso8601"), "2026-11-21T13:17:53.250Z");
   EXPECT_EQ(scalar_to_text(ts, 1795267073, "rfc822"), "Sat, 21 Nov 2026 13:17:53 GMT");
@@ -107,21 +107,21 @@ TEST(Values, TimestampsAndBlobs) {
 }
 
 TEST(Values, WireNamesAndFlattening) {
-  const spec::Service& s3 = service("s3");
-  const spec::Shape* list_out = s3.find_shape("ListObjectsV2Output");
+  const model::Service& s3 = service("s3");
+  const model::Shape* list_out = s3.find_shape("ListObjectsV2Output");
   ASSERT_NE(list_out, nullptr);
-  const spec::Member* contents = list_out->find_member("Contents");
+  const model::Member* contents = list_out->find_member("Contents");
   EXPECT_EQ(wire_name(*contents), "Contents");
   EXPECT_TRUE(is_flattened(*contents));  // the shape is flattened
-  const spec::Member* delete_objects = s3.find_shape("Delete")->find_member("Objects");
+  const model::Member* delete_objects = s3.find_shape("Delete")->find_member("Objects");
   EXPECT_EQ(wire_name(*delete_objects), "Object");  // the reference's locationName
-  const spec::Shape* buckets = s3.find_shape("ListBucketsOutput");
+  const model::Shape* buckets = s3.find_shape("ListBucketsOutput");
   EXPECT_FALSE(is_flattened(*buckets->find_member("Buckets")));
 }
 
 TEST(Values, CheckRequiredWording) {
-  const spec::Service& ssm = service("ssm");
-  const spec::Shape& put = *ssm.find_operation("PutParameter")->input.shape;
+  const model::Service& ssm = service("ssm");
+  const model::Shape& put = *ssm.find_operation("PutParameter")->input.shape;
   EXPECT_TRUE(check_required(put, Value{{"Name", "n"}, {"Value", "v"}}, "json").ok());
   Status s = check_required(put, Value{{"Name", "n"}}, "json");
   ASSERT_FALSE(s.ok());
@@ -140,7 +140,7 @@ TEST(Values, CheckRequiredWording) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("'tags.1.Value'"), std::string::npos) << s.error().message;
   // Streaming payloads are not in the value and never missing.
-  const spec::Service& s3 = service("s3");
+  const model::Service& s3 = service("s3");
   EXPECT_TRUE(check_required(*s3.find_operation("PutObject")->input.shape, Value{{"Bucket", "b"}, {"Key", "k"}},
                              "rest-xml")
                   .ok());
@@ -150,8 +150,8 @@ TEST(Values, CheckRequiredWording) {
 
 TEST(XmlCodec, AttributesAndNamespaces) {
   // S3 ACL grantees carry xsi:type, an attribute in the XMLSchema-instance namespace.
-  const spec::Service& s3 = service("s3");
-  const spec::Shape& acl = *s3.find_operation("GetObjectAcl")->output.shape;
+  const model::Service& s3 = service("s3");
+  const model::Shape& acl = *s3.find_operation("GetObjectAcl")->output.shape;
   Value v = {{"Owner", {{"ID", "o"}}},
              {"Grants", {{{"Grantee", {{"Type", "CanonicalUser"}, {"ID", "o"}}}, {"Permission", "FULL_CONTROL"}}}}};
   xml::Writer out;
@@ -177,8 +177,8 @@ TEST(XmlCodec, AttributesAndNamespaces) {
 }
 
 TEST(XmlCodec, ReadIgnoresNamespacePrefixesAndUnknownElements) {
-  const spec::Service& s3 = service("s3");
-  const spec::Shape& cfg = *s3.find_shape("VersioningConfiguration");
+  const model::Service& s3 = service("s3");
+  const model::Shape& cfg = *s3.find_shape("VersioningConfiguration");
   pugi::xml_document doc;
   std::string body =
       "<s3:VersioningConfiguration xmlns:s3=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
@@ -190,8 +190,8 @@ TEST(XmlCodec, ReadIgnoresNamespacePrefixesAndUnknownElements) {
 }
 
 TEST(XmlCodec, EscapesText) {
-  const spec::Service& iam = service("iam");
-  const spec::Shape& role = *iam.find_shape("Role");
+  const model::Service& iam = service("iam");
+  const model::Shape& role = *iam.find_shape("Role");
   xml::Writer out;
   out.open("Role");
   xml::write_members(out, role, Value{{"Description", "a<b>&\"c\"]]>\r\n"}});
@@ -207,8 +207,8 @@ TEST(XmlCodec, EscapesText) {
 TEST(JsonCodec, RoundTripWithLocationNames) {
   // Lambda's JSON members use their member names; DynamoDB's attribute values
   // hold blobs and nested maps.
-  const spec::Service& ddb = service("dynamodb");
-  const spec::Shape& put = *ddb.find_operation("PutItem")->input.shape;
+  const model::Service& ddb = service("dynamodb");
+  const model::Shape& put = *ddb.find_operation("PutItem")->input.shape;
   Value wire = {{"TableName", "t"},
                 {"Item",
                  {{"pk", {{"S", "a"}}},
@@ -226,8 +226,8 @@ TEST(JsonCodec, RoundTripWithLocationNames) {
 }
 
 TEST(JsonCodec, TypeErrorsNameThePath) {
-  const spec::Service& ddb = service("dynamodb");
-  const spec::Shape& put = *ddb.find_operation("PutItem")->input.shape;
+  const model::Service& ddb = service("dynamodb");
+  const model::Shape& put = *ddb.find_operation("PutItem")->input.shape;
   auto v = json::from_wire(Value{{"TableName", "t"}, {"Item", {{"pk", {{"BOOL", "yes"}}}}}}, put, "SerializationException");
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.error().code, "SerializationException");
@@ -238,8 +238,8 @@ TEST(JsonCodec, TypeErrorsNameThePath) {
 }
 
 TEST(JsonCodec, SpecialFloatsAndTimestampFormats) {
-  const spec::Service& cw = service("cloudwatch");
-  const spec::Shape& datum = *cw.find_shape("MetricDatum");
+  const model::Service& cw = service("cloudwatch");
+  const model::Shape& datum = *cw.find_shape("MetricDatum");
   auto v = json::from_wire(Value{{"MetricName", "m"}, {"Value", "NaN"}, {"Values", {"Infinity", "-Infinity", 2}}},
                            datum, "SerializationException");
   ASSERT_TRUE(v.ok());
@@ -247,9 +247,9 @@ TEST(JsonCodec, SpecialFloatsAndTimestampFormats) {
   EXPECT_TRUE(std::isinf((*v)["Values"][0].get<double>()));
   EXPECT_FALSE(json::from_wire(Value{{"Value", "1.5"}}, datum, "X").ok());  // other strings are not numbers
 
-  spec::Shape iso = scalar(spec::Type::kTimestamp, "iso8601");
+  model::Shape iso = scalar(model::Type::kTimestamp, "iso8601");
   EXPECT_EQ(json::to_wire(1795267073, iso), "2026-11-21T13:17:53Z");
-  spec::Shape plain = scalar(spec::Type::kTimestamp);
+  model::Shape plain = scalar(model::Type::kTimestamp);
   EXPECT_EQ(json::to_wire(1795267073, plain), 1795267073.0);
 }
 

@@ -7,11 +7,11 @@
 
 namespace nuage::protocol::xml {
 
-using spec::Type;
+using model::Type;
 
 // Element name of a member inside its structure (botocore's
 // _member_key_name): a flattened list whose members are named uses that name.
-static const std::string& element_name(const spec::Member& member) {
+static const std::string& element_name(const model::Member& member) {
   if (member.shape->type == Type::kList && is_flattened(member) &&
       !member.shape->member.location_name.empty())
     return member.shape->member.location_name;
@@ -101,9 +101,9 @@ std::string Writer::finish() {
   return std::move(out_);
 }
 
-static void write_value(Writer& out, const spec::Shape& shape, const Value& value);
+static void write_value(Writer& out, const model::Shape& shape, const Value& value);
 
-static void write_list_items(Writer& out, const spec::Member& item, const std::string& item_name,
+static void write_list_items(Writer& out, const model::Member& item, const std::string& item_name,
                              const Value& value) {
   if (!value.is_array()) return;
   for (const auto& v : value) {
@@ -113,7 +113,7 @@ static void write_list_items(Writer& out, const spec::Member& item, const std::s
   }
 }
 
-static void write_map_entries(Writer& out, const spec::Shape& shape, const std::string& entry_name,
+static void write_map_entries(Writer& out, const model::Shape& shape, const std::string& entry_name,
                               const Value& value) {
   if (!value.is_object()) return;
   const std::string key_name = shape.key.location_name.empty() ? "key" : shape.key.location_name;
@@ -128,7 +128,7 @@ static void write_map_entries(Writer& out, const spec::Shape& shape, const std::
   }
 }
 
-static void write_value(Writer& out, const spec::Shape& shape, const Value& placed) {
+static void write_value(Writer& out, const model::Shape& shape, const Value& placed) {
   const Value& value = out.resolve(placed);
   switch (shape.type) {
     case Type::kStructure:
@@ -155,10 +155,10 @@ static void write_value(Writer& out, const spec::Shape& shape, const Value& plac
   }
 }
 
-void write_member(Writer& out, const spec::Member& member, const Value& placed) {
+void write_member(Writer& out, const model::Member& member, const Value& placed) {
   const Value& value = out.resolve(placed);
   if (value.is_null()) return;
-  const spec::Shape& shape = *member.shape;
+  const model::Shape& shape = *member.shape;
   if (member.xml_attribute) {
     out.attribute(wire_name(member), scalar_to_text(shape, value, "iso8601"));
     return;
@@ -183,7 +183,7 @@ void write_member(Writer& out, const spec::Member& member, const Value& placed) 
   out.close();
 }
 
-void write_members(Writer& out, const spec::Shape& shape, const Value& placed) {
+void write_members(Writer& out, const model::Shape& shape, const Value& placed) {
   const Value& value = out.resolve(placed);
   if (!value.is_object()) return;
   // Which members the object holds, by one merge of two name-ordered
@@ -210,11 +210,11 @@ void write_members(Writer& out, const spec::Shape& shape, const Value& placed) {
   }
   // Attributes first: they belong in the start tag, before any child.
   for (size_t i = 0; i < n; ++i) {
-    const spec::Member& member = shape.members[i];
+    const model::Member& member = shape.members[i];
     if (slots[i] && member.xml_attribute && member.location.empty()) write_member(out, member, *slots[i]);
   }
   for (size_t i = 0; i < n; ++i) {
-    const spec::Member& member = shape.members[i];
+    const model::Member& member = shape.members[i];
     if (slots[i] && !member.xml_attribute && member.location.empty()) write_member(out, member, *slots[i]);
   }
 }
@@ -225,12 +225,12 @@ static std::string_view local_name(const char* name) {
   return colon == std::string_view::npos ? n : n.substr(colon + 1);
 }
 
-static Result<Value> read_list_items(pugi::xml_node wrapper, const spec::Shape& list_shape,
+static Result<Value> read_list_items(pugi::xml_node wrapper, const model::Shape& list_shape,
                                      const std::string& error_code);
-static Result<Value> read_flattened_list(pugi::xml_node first, const spec::Shape& list_shape,
+static Result<Value> read_flattened_list(pugi::xml_node first, const model::Shape& list_shape,
                                          const std::string& error_code);
 
-Result<Value> read(pugi::xml_node node, const spec::Shape& shape, const std::string& error_code) {
+Result<Value> read(pugi::xml_node node, const model::Shape& shape, const std::string& error_code) {
   switch (shape.type) {
     case Type::kStructure: {
       Value out = Value::object();
@@ -309,7 +309,7 @@ Result<Value> read(pugi::xml_node node, const spec::Shape& shape, const std::str
   }
 }
 
-static Result<Value> read_list_items(pugi::xml_node wrapper, const spec::Shape& list_shape,
+static Result<Value> read_list_items(pugi::xml_node wrapper, const model::Shape& list_shape,
                                      const std::string& error_code) {
   Value out = Value::array();
   for (auto c : wrapper.children()) {
@@ -321,7 +321,7 @@ static Result<Value> read_list_items(pugi::xml_node wrapper, const spec::Shape& 
   return out;
 }
 
-static Result<Value> read_flattened_list(pugi::xml_node first, const spec::Shape& list_shape,
+static Result<Value> read_flattened_list(pugi::xml_node first, const model::Shape& list_shape,
                                          const std::string& error_code) {
   Value out = Value::array();
   std::string_view name = first.name();

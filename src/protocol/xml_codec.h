@@ -46,13 +46,13 @@ class Writer {
 
 // Writes the members of structure `shape` held in `value` into the element
 // open in `out` (members bound to HTTP locations are skipped).
-void write_members(Writer& out, const spec::Shape& shape, const Value& value);
+void write_members(Writer& out, const model::Shape& shape, const Value& value);
 // Writes one element for `member` with `value` into the open element.
-void write_member(Writer& out, const spec::Member& member, const Value& value);
+void write_member(Writer& out, const model::Member& member, const Value& value);
 
 // Reads `node` as a value of `shape`. Bad text for a scalar fails with
 // `error_code`.
-Result<Value> read(pugi::xml_node node, const spec::Shape& shape, const std::string& error_code);
+Result<Value> read(pugi::xml_node node, const model::Shape& shape, const std::string& error_code);
 
 
 }  // namespace nuage::protocol::xml

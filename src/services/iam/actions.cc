@@ -3,7 +3,7 @@
 #include <map>
 
 #include "common/text.h"
-#include "spec/model.h"
+#include "model/model.h"
 
 namespace nuage::services::iam {
 
@@ -252,7 +252,7 @@ OperationAuthorization authorization_for(const std::string& service, const std::
 }
 
 void add_request_keys(const std::string& service, const std::string& operation, const Value& in,
-                      nuage::iam::Context& context) {
+                      nuage::policy::Context& context) {
   if (!in.is_object()) return;
   // Tags in the request: a list of {Key, Value} (query/json services), a map
   // (Lambda, logs), or EC2's TagSpecifications.
@@ -305,7 +305,7 @@ void add_request_keys(const std::string& service, const std::string& operation, 
 
 std::string access_denied_code(const std::string& service) {
   if (service == "ec2") return "UnauthorizedOperation";
-  const spec::Service* svc = spec::find_service(service);
+  const model::Service* svc = model::find_service(service);
   if (svc && (svc->protocol == "json" || svc->protocol == "rest-json")) return "AccessDeniedException";
   return "AccessDenied";
 }

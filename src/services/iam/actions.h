@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "iam/conditions.h"
+#include "policy/conditions.h"
 #include "protocol/protocol.h"
 
 namespace nuage::services::iam {
@@ -37,7 +37,7 @@ OperationAuthorization authorization_for(const std::string& service, const std::
 // Adds the request's condition keys that come from the input
 // (aws:RequestTag/..., aws:TagKeys, s3:prefix, iam:PolicyARN, ...).
 void add_request_keys(const std::string& service, const std::string& operation, const protocol::Value& input,
-                      nuage::iam::Context& context);
+                      nuage::policy::Context& context);
 
 // The access-denied error code of a service (UnauthorizedOperation for EC2,
 // AccessDeniedException for JSON services, AccessDenied otherwise).

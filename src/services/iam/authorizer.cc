@@ -14,21 +14,21 @@ namespace {
 
 const char* kMessageMarker = "nuage-authz:";
 
-const char* decision_name(nuage::iam::Decision d) {
+const char* decision_name(nuage::policy::Decision d) {
   switch (d) {
-    case nuage::iam::Decision::kAllowed: return "allowed";
-    case nuage::iam::Decision::kExplicitDeny: return "explicitDeny";
-    case nuage::iam::Decision::kImplicitDeny: return "implicitDeny";
+    case nuage::policy::Decision::kAllowed: return "allowed";
+    case nuage::policy::Decision::kExplicitDeny: return "explicitDeny";
+    case nuage::policy::Decision::kImplicitDeny: return "implicitDeny";
   }
   return "";
 }
 
-const char* policy_kind(nuage::iam::PolicyType t) {
+const char* policy_kind(nuage::policy::PolicyType t) {
   switch (t) {
-    case nuage::iam::PolicyType::kIdentity: return "identity-based";
-    case nuage::iam::PolicyType::kResource: return "resource-based";
-    case nuage::iam::PolicyType::kBoundary: return "permissions-boundary";
-    case nuage::iam::PolicyType::kSession: return "session";
+    case nuage::policy::PolicyType::kIdentity: return "identity-based";
+    case nuage::policy::PolicyType::kResource: return "resource-based";
+    case nuage::policy::PolicyType::kBoundary: return "permissions-boundary";
+    case nuage::policy::PolicyType::kSession: return "session";
   }
   return "";
 }
@@ -47,7 +47,7 @@ std::optional<json> decode_authorization_message(const std::string& encoded) {
   return j;
 }
 
-void Authorizer::add_global_keys(const gateway::RequestContext& ctx, nuage::iam::Context& context) {
+void Authorizer::add_global_keys(const gateway::RequestContext& ctx, nuage::policy::Context& context) {
   auto now = ctx.clock ? ctx.clock->now() : std::chrono::system_clock::now();
   context.set("aws:CurrentTime", timefmt::iso8601(now));
   context.set("aws:EpochTime", std::to_string(static_cast<int64_t>(timefmt::epoch_seconds(now))));
@@ -57,7 +57,7 @@ void Authorizer::add_global_keys(const gateway::RequestContext& ctx, nuage::iam:
   context.set("aws:Region", ctx.region);
 }
 
-Status Authorizer::authorize(const gateway::RequestContext& ctx, const spec::Operation& operation,
+Status Authorizer::authorize(const gateway::RequestContext& ctx, const model::Operation& operation,
                              const protocol::Value& input) {
   // Service principals act on their own authority (what they may do is
   // decided where they act, e.g. a role's trust policy in AssumeRole).
@@ -69,24 +69,24 @@ Status Authorizer::authorize(const gateway::RequestContext& ctx, const spec::Ope
   auto view = iam_.caller_view(ctx.caller);
   if (!view) {
     // The user or role behind still-valid credentials is gone: nothing allows.
-    nuage::iam::Evaluation none;
+    nuage::policy::Evaluation none;
     const ActionTarget& t = auth.targets.front();
     return deny(ctx, t.action, t.resource, none);
   }
   add_global_keys(ctx, view->context);
   add_request_keys(ctx.service, operation.name, input, view->context);
-  nuage::iam::Request request{"", "", view->principal, std::move(view->context)};
+  nuage::policy::Request request{"", "", view->principal, std::move(view->context)};
   for (const auto& target : auth.targets) {
     request.action = target.action;
     request.resource = target.resource;
-    auto ev = nuage::iam::evaluate(request, view->policies);
+    auto ev = nuage::policy::evaluate(request, view->policies);
     if (!ev.allowed()) return deny(ctx, target.action, target.resource, ev);
   }
   return Status::Ok();
 }
 
 AwsError Authorizer::deny(const gateway::RequestContext& ctx, const std::string& action, const std::string& resource,
-                          const nuage::iam::Evaluation& ev, bool with_reason) {
+                          const nuage::policy::Evaluation& ev, bool with_reason) {
   // AWS says "User:" for every kind of principal, role sessions included.
   std::string message = "User: " + ctx.caller.arn + " is not authorized to perform: " + action +
                         " on resource: " + resource;
@@ -94,13 +94,13 @@ AwsError Authorizer::deny(const gateway::RequestContext& ctx, const std::string&
   json statements = json::array();
   for (const auto& m : ev.matched)
     statements.push_back({{"policy", m.policy_id}, {"policyType", m.policy_type}, {"statement", m.index},
-                          {"sid", m.sid}, {"effect", m.effect == nuage::iam::Effect::kAllow ? "Allow" : "Deny"}});
+                          {"sid", m.sid}, {"effect", m.effect == nuage::policy::Effect::kAllow ? "Allow" : "Deny"}});
   json decided = nullptr;
   if (ev.has_decider)
     decided = {{"policy", ev.decider.policy_id}, {"policyType", ev.decider.policy_type},
                {"statement", ev.decider.index}, {"sid", ev.decider.sid}};
   json decoded = {{"allowed", false},
-                  {"explicitDeny", ev.decision == nuage::iam::Decision::kExplicitDeny},
+                  {"explicitDeny", ev.decision == nuage::policy::Decision::kExplicitDeny},
                   {"matchedStatements", {{"items", statements}}},
                   {"failures", {{"items", json::array()}}},
                   {"context",

@@ -14,7 +14,7 @@
 
 #include "gateway/provider.h"
 #include "services/iam/provider.h"
-#include "spec/model.h"
+#include "model/model.h"
 
 namespace nuage::services::iam {
 
@@ -22,18 +22,18 @@ class Authorizer {
  public:
   Authorizer(Provider& iam, bool enforcement) : iam_(iam), enforcement_(enforcement) {}
 
-  Status authorize(const gateway::RequestContext& ctx, const spec::Operation& operation,
+  Status authorize(const gateway::RequestContext& ctx, const model::Operation& operation,
                    const protocol::Value& input);
   bool enforcing() const { return enforcement_; }
 
   // The request's global condition keys (aws:SourceIp, aws:CurrentTime, ...).
-  static void add_global_keys(const gateway::RequestContext& ctx, nuage::iam::Context& context);
+  static void add_global_keys(const gateway::RequestContext& ctx, nuage::policy::Context& context);
 
   // The service's access-denied error for a decision, recorded in the ring
   // and the log. `with_reason` false gives the short form AWS uses for
   // refused trust policies.
   AwsError deny(const gateway::RequestContext& ctx, const std::string& action, const std::string& resource,
-                const nuage::iam::Evaluation& evaluation, bool with_reason = true);
+                const nuage::policy::Evaluation& evaluation, bool with_reason = true);
 
   // The recent denials, newest last (JSON array).
   nlohmann::json decisions() const;

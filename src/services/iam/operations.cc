@@ -15,7 +15,7 @@ using services::merge_tags;
 using services::remove_tags;
 
 using nlohmann::json;
-using nuage::iam::PolicyKind;
+using nuage::policy::PolicyKind;
 using Output = gateway::Output;
 using Value = gateway::Value;
 using Context = gateway::RequestContext;
@@ -953,11 +953,11 @@ void Provider::register_operations(gateway::OperationTable& table) {
 // --- the policy simulator -------------------------------------------------------------
 
 Result<Output> Provider::simulate(Context& ctx, const Value& in, bool principal) {
-  nuage::iam::PolicySet set;
-  nuage::iam::Principal who;
-  nuage::iam::Context keys;
+  nuage::policy::PolicySet set;
+  nuage::policy::Principal who;
+  nuage::policy::Context keys;
   who.account = ctx.account_id;
-  auto add_inputs = [&](const char* member, std::vector<nuage::iam::PolicyRef>& into, const char* type) -> Status {
+  auto add_inputs = [&](const char* member, std::vector<nuage::policy::PolicyRef>& into, const char* type) -> Status {
     if (!in.contains(member)) return Status::Ok();
     size_t i = 0;
     for (const auto& text : in[member]) {
@@ -988,12 +988,12 @@ Result<Output> Provider::simulate(Context& ctx, const Value& in, bool principal)
       if (text::starts_with(tail, "role/")) {
         auto it = a.roles.find(name);
         if (it != a.roles.end()) e = &it->second;
-        who.type = nuage::iam::Principal::Type::kAssumedRole;
+        who.type = nuage::policy::Principal::Type::kAssumedRole;
         who.role_arn = source;
       } else if (text::starts_with(tail, "group/")) {
         auto it = a.groups.find(name);
         if (it != a.groups.end()) e = &it->second;
-        who.type = nuage::iam::Principal::Type::kUser;
+        who.type = nuage::policy::Principal::Type::kUser;
       }
       if (!e) return no_such("The entity " + source + " cannot be found.");
       collect_entity_policies(ctx.account_id, *e, set);
@@ -1001,7 +1001,7 @@ Result<Output> Provider::simulate(Context& ctx, const Value& in, bool principal)
     }
     NUAGE_TRY(add_inputs("PolicyInputList", set.identity, "IAM Policy"));
   } else {
-    who.type = nuage::iam::Principal::Type::kUser;
+    who.type = nuage::policy::Principal::Type::kUser;
     who.arn = str(in, "CallerArn", "arn:aws:iam::" + ctx.account_id + ":user/SimulatedUser");
     NUAGE_TRY(add_inputs("PolicyInputList", set.identity, "IAM Policy"));
   }
@@ -1027,39 +1027,39 @@ Result<Output> Provider::simulate(Context& ctx, const Value& in, bool principal)
   std::vector<std::string> resources = {"*"};
   if (in.contains("ResourceArns")) resources = in["ResourceArns"].get<std::vector<std::string>>();
   json results = json::array();
-  auto statement = [](const nuage::iam::MatchedStatement& m) {
+  auto statement = [](const nuage::policy::MatchedStatement& m) {
     return json{{"SourcePolicyId", m.policy_id},
                 {"SourcePolicyType", m.policy_type},
                 {"StartPosition", {{"Line", 1}, {"Column", static_cast<int>(m.index) + 1}}},
                 {"EndPosition", {{"Line", 1}, {"Column", static_cast<int>(m.index) + 1}}}};
   };
-  auto decision_name = [](const nuage::iam::Evaluation& ev) {
-    return ev.decision == nuage::iam::Decision::kAllowed        ? "allowed"
-           : ev.decision == nuage::iam::Decision::kExplicitDeny ? "explicitDeny"
+  auto decision_name = [](const nuage::policy::Evaluation& ev) {
+    return ev.decision == nuage::policy::Decision::kAllowed        ? "allowed"
+           : ev.decision == nuage::policy::Decision::kExplicitDeny ? "explicitDeny"
                                                                  : "implicitDeny";
   };
   for (const auto& action : in.at("ActionNames")) {
     json per_resource = json::array();
-    nuage::iam::Evaluation overall;
+    nuage::policy::Evaluation overall;
     bool first = true;
     for (const auto& resource : resources) {
-      nuage::iam::Request req{action, resource, who, keys};
-      auto ev = nuage::iam::evaluate(req, set);
+      nuage::policy::Request req{action, resource, who, keys};
+      auto ev = nuage::policy::evaluate(req, set);
       json matched = json::array();
       for (const auto& m : ev.matched)
-        if (m.effect == (ev.allowed() ? nuage::iam::Effect::kAllow : nuage::iam::Effect::kDeny)) matched.push_back(statement(m));
+        if (m.effect == (ev.allowed() ? nuage::policy::Effect::kAllow : nuage::policy::Effect::kDeny)) matched.push_back(statement(m));
       per_resource.push_back({{"EvalResourceName", resource},
                               {"EvalResourceDecision", decision_name(ev)},
                               {"MatchedStatements", matched},
                               {"MissingContextValues", json::array()}});
       // The overall decision: any deny wins, else the first result.
       if (first || (overall.allowed() && !ev.allowed()) ||
-          (ev.decision == nuage::iam::Decision::kExplicitDeny)) overall = ev;
+          (ev.decision == nuage::policy::Decision::kExplicitDeny)) overall = ev;
       first = false;
     }
     json matched = json::array();
     for (const auto& m : overall.matched)
-      if (m.effect == (overall.allowed() ? nuage::iam::Effect::kAllow : nuage::iam::Effect::kDeny)) matched.push_back(statement(m));
+      if (m.effect == (overall.allowed() ? nuage::policy::Effect::kAllow : nuage::policy::Effect::kDeny)) matched.push_back(statement(m));
     json result = {{"EvalActionName", action},
                    {"EvalResourceName", resources.size() == 1 ? resources[0] : std::string("*")},
                    {"EvalDecision", decision_name(overall)},
@@ -1068,7 +1068,7 @@ Result<Output> Provider::simulate(Context& ctx, const Value& in, bool principal)
     if (!set.boundary.empty())
       result["PermissionsBoundaryDecisionDetail"] = {
           {"AllowedByPermissionsBoundary",
-           !(overall.decided_by == nuage::iam::PolicyType::kBoundary && !overall.allowed())}};
+           !(overall.decided_by == nuage::policy::PolicyType::kBoundary && !overall.allowed())}};
     if (in.contains("ResourceArns")) result["ResourceSpecificResults"] = per_resource;
     results.push_back(result);
   }

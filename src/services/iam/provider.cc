@@ -13,7 +13,7 @@
 namespace nuage::services::iam {
 
 using nlohmann::json;
-using nuage::iam::PolicyKind;
+using nuage::policy::PolicyKind;
 using Output = gateway::Output;
 using Value = gateway::Value;
 using Context = gateway::RequestContext;
@@ -290,7 +290,7 @@ PolicyPtr Provider::managed_policy(const std::string& account, const std::string
 // --- what the engine needs --------------------------------------------------
 
 void Provider::collect_entity_policies(const std::string& account, const Entity& e,
-                                       nuage::iam::PolicySet& set) const {
+                                       nuage::policy::PolicySet& set) const {
   const Account& a = accounts_.at(account);
   for (const auto& [name, doc] : e.inline_policies)
     set.identity.push_back({name, kind_label(e.kind), doc.compiled});
@@ -337,7 +337,7 @@ std::optional<Provider::CallerView> Provider::caller_view(const auth::Credential
     std::string name = caller.arn.substr(caller.arn.rfind('/') + 1);
     auto u = a.users.find(name);
     if (u == a.users.end() || u->second.arn != caller.arn) return std::nullopt;
-    v.principal.type = nuage::iam::Principal::Type::kUser;
+    v.principal.type = nuage::policy::Principal::Type::kUser;
     v.name = name;
     v.context.set("aws:username", name);
     v.context.set("aws:PrincipalArn", caller.arn);
@@ -348,7 +348,7 @@ std::optional<Provider::CallerView> Provider::caller_view(const auth::Credential
     if (!session) return std::nullopt;
     auto r = a.roles.find(session->role_name);
     if (r == a.roles.end()) return std::nullopt;
-    v.principal.type = nuage::iam::Principal::Type::kAssumedRole;
+    v.principal.type = nuage::policy::Principal::Type::kAssumedRole;
     v.principal.role_arn = r->second.arn;
     v.name = session->session_name;
     v.context.set("aws:PrincipalArn", r->second.arn);
@@ -366,7 +366,7 @@ std::optional<Provider::CallerView> Provider::caller_view(const auth::Credential
           v.policies.session.push_back({arn, "session", p->versions.at(p->default_version).first.compiled});
     }
   } else {
-    v.principal.type = nuage::iam::Principal::Type::kRoot;
+    v.principal.type = nuage::policy::Principal::Type::kRoot;
     v.context.set("aws:PrincipalArn", caller.arn);
     v.context.set("aws:PrincipalType", "Account");
   }

@@ -25,12 +25,12 @@
 
 #include "auth/credentials.h"
 #include "gateway/provider.h"
-#include "iam/evaluator.h"
+#include "policy/evaluator.h"
 #include "storage/database.h"
 
 namespace nuage::services::iam {
 
-using nuage::iam::PolicyPtr;
+using nuage::policy::PolicyPtr;
 
 struct Doc {
   std::string text;  // as submitted (IAM returns it verbatim, URL-encoded)
@@ -105,9 +105,9 @@ class Provider : public gateway::Provider {
   // principal's context keys (aws:username, aws:PrincipalTag/..., ...).
   // nullopt when the caller's identity no longer exists.
   struct CallerView {
-    nuage::iam::Principal principal;
-    nuage::iam::PolicySet policies;
-    nuage::iam::Context context;
+    nuage::policy::Principal principal;
+    nuage::policy::PolicySet policies;
+    nuage::policy::Context context;
     std::string user_id;
     std::string name;  // user name, or role session name
   };
@@ -153,7 +153,7 @@ class Provider : public gateway::Provider {
   Account& account(const Context& ctx) { return accounts_[ctx.account_id]; }
   const ManagedPolicy* find_policy(const Account& a, const std::string& arn) const;
   ManagedPolicy* find_customer_policy(Account& a, const std::string& arn);  // writable ones only
-  void collect_entity_policies(const std::string& account, const Entity& e, nuage::iam::PolicySet& set) const;
+  void collect_entity_policies(const std::string& account, const Entity& e, nuage::policy::PolicySet& set) const;
 
   Result<Output> dispatch_entity(const std::string& op, Context& ctx, const Value& in);
   Result<Output> simulate(Context& ctx, const Value& in, bool principal);

@@ -32,8 +32,8 @@ inline std::string iam_arn(const std::string& account, const std::string& kind, 
 // IAM returns policy documents URL-encoded.
 inline std::string url_encoded(const std::string& doc) { return text::uri_encode(doc); }
 
-inline Result<Doc> compile_doc(const std::string& text, nuage::iam::PolicyKind kind) {
-  auto compiled = nuage::iam::compile_policy(text, kind);
+inline Result<Doc> compile_doc(const std::string& text, nuage::policy::PolicyKind kind) {
+  auto compiled = nuage::policy::compile_policy(text, kind);
   if (!compiled) return compiled.take_error();
   return Doc{text, *compiled};
 }

@@ -1,7 +1,7 @@
 #include "services/lambda/provider.h"
 
-#include "iam/evaluator.h"
-#include "iam/policy.h"
+#include "policy/evaluator.h"
+#include "policy/policy.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -1469,27 +1469,27 @@ Status Provider::check_service_invoke(const Context& ctx, const Ref& ref, const 
   std::string arn = function_arn(ref.region, ref.account, ref.name) + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
   std::string document =
       Value{{"Version", "2012-10-17"}, {"Statement", doc.value("policy", Value::array())}}.dump();
-  iam::Request request;
+  policy::Request request;
   request.action = "lambda:InvokeFunction";
   request.resource = arn;
-  request.principal.type = iam::Principal::Type::kService;
+  request.principal.type = policy::Principal::Type::kService;
   request.principal.service = ctx.caller.arn;
   request.principal.arn = ctx.caller.arn;
   request.principal.account = ctx.caller.account_id;
   if (!ctx.caller.source_arn.empty()) request.context.set("aws:SourceArn", ctx.caller.source_arn);
   request.context.set("aws:SourceAccount", ctx.caller.account_id);
-  iam::PolicySet policies;
+  policy::PolicySet policies;
   policies.resource_required = true;
   if (!doc.value("policy", Value::array()).empty()) {
-    auto compiled = iam::compile_policy(document, iam::PolicyKind::kResource);
+    auto compiled = policy::compile_policy(document, policy::PolicyKind::kResource);
     if (!compiled) return compiled.error();
     policies.resource.push_back({arn, "resource", *compiled});
   }
   // A policy naming the unqualified function also covers its qualified ARNs.
   if (!ref.qualifier.empty()) request.resource = function_arn(ref.region, ref.account, ref.name);
-  iam::Evaluation unqualified = iam::evaluate(request, policies);
+  policy::Evaluation unqualified = policy::evaluate(request, policies);
   request.resource = arn;
-  if (unqualified.allowed() || iam::evaluate(request, policies).allowed()) return Status::Ok();
+  if (unqualified.allowed() || policy::evaluate(request, policies).allowed()) return Status::Ok();
   return AwsError{"AccessDeniedException",
                   "User: " + ctx.caller.arn + " is not authorized to perform: lambda:InvokeFunction on resource: " +
                       arn + " because no resource-based policy allows the lambda:InvokeFunction action",

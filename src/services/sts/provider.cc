@@ -50,7 +50,7 @@ std::optional<json> jwt_claims(const std::string& token) {
 
 Status Provider::session_policies(const Context& ctx, const Value& in, iam::Session& session) {
   if (in.contains("Policy")) {
-    auto doc = iam::compile_doc(in["Policy"], nuage::iam::PolicyKind::kIdentity);
+    auto doc = iam::compile_doc(in["Policy"], nuage::policy::PolicyKind::kIdentity);
     if (!doc) return AwsError{"MalformedPolicyDocument", doc.error().message, 400};
     session.policy = *doc;
   }
@@ -84,20 +84,20 @@ Result<Output> Provider::assume_role(Context& ctx, const Value& in) {
   if (authorizer_.enforcing()) {
     // The trust policy is the resource-based policy of sts:AssumeRole; the
     // caller's identity policies count as for any request.
-    nuage::iam::PolicySet policies;
-    nuage::iam::Request request;
+    nuage::policy::PolicySet policies;
+    nuage::policy::Request request;
     request.action = "sts:AssumeRole";
     request.resource = role_arn;
-    static const nuage::iam::PolicyPtr kAll = *nuage::iam::compile_policy(
+    static const nuage::policy::PolicyPtr kAll = *nuage::policy::compile_policy(
         R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
-        nuage::iam::PolicyKind::kIdentity);
+        nuage::policy::PolicyKind::kIdentity);
     if (ctx.caller.type == auth::PrincipalType::kRoot) {
-      request.principal = {nuage::iam::Principal::Type::kRoot, ctx.caller.arn, ctx.account_id, "", ""};
+      request.principal = {nuage::policy::Principal::Type::kRoot, ctx.caller.arn, ctx.account_id, "", ""};
       policies.identity.push_back({"root", "root", kAll});
     } else if (ctx.caller.type == auth::PrincipalType::kService) {
       // An AWS service (lambda.amazonaws.com assuming an execution role):
       // no identity policies apply to it; the trust policy alone decides.
-      request.principal = {nuage::iam::Principal::Type::kService, "", ctx.account_id, "", ctx.caller.arn};
+      request.principal = {nuage::policy::Principal::Type::kService, "", ctx.account_id, "", ctx.caller.arn};
       policies.identity.push_back({"service", "service", kAll});
     } else if (auto view = iam_.caller_view(ctx.caller)) {
       request.principal = view->principal;
@@ -108,7 +108,7 @@ Result<Output> Provider::assume_role(Context& ctx, const Value& in) {
     iam::add_request_keys("sts", "AssumeRole", in, request.context);
     if (role) policies.resource.push_back({role_arn + " trust policy", "resource", role->trust});
     policies.resource_required = true;
-    auto ev = nuage::iam::evaluate(request, policies);
+    auto ev = nuage::policy::evaluate(request, policies);
     if (!role || !ev.allowed()) return authorizer_.deny(ctx, "sts:AssumeRole", role_arn, ev, false);
   }
   if (!role) return AwsError{"AccessDenied", "User: " + ctx.caller.arn + " is not authorized to perform: sts:AssumeRole on resource: " + role_arn, 403};
@@ -155,16 +155,16 @@ Result<Output> Provider::assume_role_with_web_identity(Context& ctx, const Value
   auto parts = text::split(role_arn, ':');
   if (parts.size() >= 5) ctx.account_id = parts[4];
   auto role = iam_.role_by_arn(ctx.account_id, role_arn);
-  nuage::iam::Evaluation ev;
+  nuage::policy::Evaluation ev;
   if (role) {
-    nuage::iam::Request request;
+    nuage::policy::Request request;
     request.action = "sts:AssumeRoleWithWebIdentity";
     request.resource = role_arn;
-    request.principal.type = nuage::iam::Principal::Type::kFederated;
+    request.principal.type = nuage::policy::Principal::Type::kFederated;
     request.principal.account = ctx.account_id;
     // The trust policy names the issuer (accounts.google.com) or the OIDC
     // provider's ARN; either form is accepted.
-    nuage::iam::PolicySet policies;
+    nuage::policy::PolicySet policies;
     policies.resource.push_back({role_arn + " trust policy", "resource", role->trust});
     policies.resource_required = true;
     iam::Authorizer::add_global_keys(ctx, request.context);
@@ -173,7 +173,7 @@ Result<Output> Provider::assume_role_with_web_identity(Context& ctx, const Value
     request.context.set(provider + ":oaud", audience);
     for (const std::string& who : {provider, "arn:aws:iam::" + ctx.account_id + ":oidc-provider/" + provider}) {
       request.principal.arn = who;
-      ev = nuage::iam::evaluate(request, policies);
+      ev = nuage::policy::evaluate(request, policies);
       if (ev.allowed()) break;
     }
   }

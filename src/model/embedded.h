@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nuage::spec {
+namespace nuage::model {
 
 struct EmbeddedSpec {
   std::string_view name;  // file name without .json: "ec2", "s3", ...
@@ -14,4 +14,4 @@ struct EmbeddedSpec {
 
 const std::vector<EmbeddedSpec>& embedded_specs();
 
-}  // namespace nuage::spec
+}  // namespace nuage::model

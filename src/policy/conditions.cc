@@ -1,4 +1,4 @@
-#include "iam/conditions.h"
+#include "policy/conditions.h"
 
 #include <arpa/inet.h>
 
@@ -8,7 +8,7 @@
 #include "common/text.h"
 #include "common/time.h"
 
-namespace nuage::iam {
+namespace nuage::policy {
 
 void Context::set(std::string_view key, std::string value) { keys_[text::lower(key)] = {std::move(value)}; }
 
@@ -230,4 +230,4 @@ bool condition_holds(const Condition& c, const Context& context, bool variables_
   return negated ? !matched : matched;
 }
 
-}  // namespace nuage::iam
+}  // namespace nuage::policy

@@ -1,4 +1,4 @@
-#include "spec/model.h"
+#include "model/model.h"
 
 #include <gtest/gtest.h>
 
@@ -7,9 +7,9 @@
 
 #include "gateway/gateway.h"
 #include "protocol/protocol.h"
-#include "spec/embedded.h"
+#include "model/embedded.h"
 
-namespace nuage::spec {
+namespace nuage::model {
 namespace {
 
 http::Request request_with(std::string target = "/", std::string x_amz_target = "") {
@@ -180,4 +180,4 @@ TEST(Model, ParseServiceFromText) {
 }
 
 }  // namespace
-}  // namespace nuage::spec
+}  // namespace nuage::model

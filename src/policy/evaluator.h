@@ -23,10 +23,10 @@
 #include <string>
 #include <vector>
 
-#include "iam/conditions.h"
-#include "iam/policy.h"
+#include "policy/conditions.h"
+#include "policy/policy.h"
 
-namespace nuage::iam {
+namespace nuage::policy {
 
 enum class PolicyType { kIdentity, kResource, kBoundary, kSession };
 
@@ -94,4 +94,4 @@ bool statement_applies(const Statement& statement, const Policy& policy, const R
 
 Evaluation evaluate(const Request& request, const PolicySet& policies);
 
-}  // namespace nuage::iam
+}  // namespace nuage::policy

@@ -1,8 +1,8 @@
-#include "iam/evaluator.h"
+#include "policy/evaluator.h"
 
 #include "common/text.h"
 
-namespace nuage::iam {
+namespace nuage::policy {
 
 namespace {
 
@@ -184,4 +184,4 @@ Evaluation evaluate(const Request& r, const PolicySet& set) {
   return decide(Decision::kAllowed, ev.matched[static_cast<size_t>(granted)].kind, granted);
 }
 
-}  // namespace nuage::iam
+}  // namespace nuage::policy

@@ -1,4 +1,4 @@
-#include "iam/policy.h"
+#include "policy/policy.h"
 
 #include <nlohmann/json.hpp>
 
@@ -6,7 +6,7 @@
 
 #include "common/text.h"
 
-namespace nuage::iam {
+namespace nuage::policy {
 
 using nlohmann::json;
 
@@ -276,4 +276,4 @@ Result<PolicyPtr> compile_policy(std::string_view document, PolicyKind kind) {
   }
 }
 
-}  // namespace nuage::iam
+}  // namespace nuage::policy

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <cstdio>
 
-#include "iam/evaluator.h"
+#include "policy/evaluator.h"
 
-namespace nuage::iam {
+namespace nuage::policy {
 namespace {
 
 TEST(PolicyEvaluationCost, FiftyPoliciesOfTwentyStatements) {
@@ -38,4 +38,4 @@ TEST(PolicyEvaluationCost, FiftyPoliciesOfTwentyStatements) {
 }
 
 }  // namespace
-}  // namespace nuage::iam
+}  // namespace nuage::policy

@@ -18,7 +18,7 @@
 
 #include "common/error.h"
 
-namespace nuage::iam {
+namespace nuage::policy {
 
 // `*` matches any run of characters (also empty), `?` exactly one. No regex:
 // a linear scan with one backtrack point, as fast as a strcmp in the common
@@ -85,4 +85,4 @@ Result<PolicyPtr> compile_policy(std::string_view document, PolicyKind kind);
 // The MalformedPolicyDocument error with `reason`.
 AwsError malformed_policy(const std::string& reason);
 
-}  // namespace nuage::iam
+}  // namespace nuage::policy

@@ -1,6 +1,6 @@
 // The evaluation table (tests/iam/evaluation_cases.json) through the engine,
 // plus the compiler's validation and the wildcard matcher.
-#include "iam/evaluator.h"
+#include "policy/evaluator.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -8,13 +8,13 @@
 #include <filesystem>
 #include <fstream>
 
-namespace nuage::iam {
+namespace nuage::policy {
 namespace {
 
 using nlohmann::json;
 
 json load_cases() {
-  auto path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "tests" / "iam" /
+  auto path = std::filesystem::path(NUAGE_SOURCE_DIR) / "tests" / "iam" /
               "evaluation_cases.json";
   std::ifstream in(path);
   return json::parse(in);
@@ -132,4 +132,4 @@ TEST(PolicyValidation, MalformedReasons) {
 }
 
 }  // namespace
-}  // namespace nuage::iam
+}  // namespace nuage::policy

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Pin AWS service models into spec/: copy botocore's service-2.json for each
+"""Pin AWS service models into models/: copy botocore's service-2.json for each
 service nuage serves, with documentation stripped (it is most of the bytes and
 none of the wire facts).
 
-Usage: tools/strip_spec.py [service ...]   (default: the list in spec/SERVICES)
+Usage: tools/pin_models.py [service ...]   (default: the list in models/SERVICES)
 """
 import gzip, json, os, sys
 import botocore
@@ -22,12 +22,12 @@ def strip(node):
 
 def main():
     data = os.path.join(os.path.dirname(botocore.__file__), "data")
-    services = sys.argv[1:] or open(os.path.join(ROOT, "spec", "SERVICES")).read().split()
+    services = sys.argv[1:] or open(os.path.join(ROOT, "models", "SERVICES")).read().split()
     for name in services:
         version = sorted(os.listdir(os.path.join(data, name)))[-1]
         path = os.path.join(data, name, version, "service-2.json.gz")
         model = strip(json.load(gzip.open(path)))
-        out = os.path.join(ROOT, "spec", name + ".json")
+        out = os.path.join(ROOT, "models", name + ".json")
         with open(out, "w") as f:
             json.dump(model, f, separators=(",", ":"), sort_keys=True)
             f.write("\n")

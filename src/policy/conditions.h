@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "iam/policy.h"
+#include "policy/policy.h"
 
-namespace nuage::iam {
+namespace nuage::policy {
 
 class Context {
  public:
@@ -40,4 +40,4 @@ std::optional<std::string> substitute_variables(std::string_view text, const Con
 // Whether the condition holds for the request context.
 bool condition_holds(const Condition& condition, const Context& context, bool variables_enabled);
 
-}  // namespace nuage::iam
+}  // namespace nuage::policy

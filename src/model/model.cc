@@ -1,13 +1,13 @@
-#include "spec/model.h"
+#include "model/model.h"
 
 #include <nlohmann/json.hpp>
 
 #include <mutex>
 #include <stdexcept>
 
-#include "spec/embedded.h"
+#include "model/embedded.h"
 
-namespace nuage::spec {
+namespace nuage::model {
 
 using nlohmann::json;
 
@@ -208,4 +208,4 @@ std::vector<std::string> service_names() {
   return out;
 }
 
-}  // namespace nuage::spec
+}  // namespace nuage::model

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nuage::spec {
+namespace nuage::model {
 
 enum class Type { kStructure, kList, kMap, kString, kInteger, kLong, kFloat, kDouble, kBoolean,
                   kTimestamp, kBlob };
@@ -123,4 +123,4 @@ std::vector<std::string> service_names();
 // Parses a model from its JSON text (used by find_service and by tests).
 std::unique_ptr<Service> parse_service(std::string_view name, std::string_view json_text);
 
-}  // namespace nuage::spec
+}  // namespace nuage::model
