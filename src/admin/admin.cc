@@ -95,7 +95,7 @@ http::Response Admin::health() const {
               {"persistence", info_.data_dir.empty() ? "ephemeral" : info_.data_dir},
               {"strict_credentials", info_.strict_credentials},
               {"services", services}};
-  out.update(extra_health_);
+  gateway_.add_provider_health(out);
   return json_response(200, out);
 }
 

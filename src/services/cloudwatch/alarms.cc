@@ -7,15 +7,14 @@
 
 #include "common/text.h"
 #include "common/time.h"
-#include "gateway/gateway.h"
 #include "services/cloudwatch/metric_math.h"
 #include "services/cloudwatch/provider.h"
 
 namespace nuage::services::cloudwatch {
 
-using gateway::Output;
-using gateway::Value;
-using Context = gateway::RequestContext;
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
@@ -476,7 +475,7 @@ void Provider::run_actions(const std::vector<Action>& actions) {
     root.user_id = a.account;
     Result<Output> result = AwsError{"NotImplemented", "unsupported action " + a.arn, 501};
     auto parts = text::split(a.arn, ':');
-    if (call_service_ && parts.size() >= 6 && parts[2] == "automate" && parts[4] == "ec2") {
+    if (parts.size() >= 6 && parts[2] == "automate" && parts[4] == "ec2") {
       std::string instance;
       for (const auto& d : a.alarm.value("Dimensions", Value::array()))
         if (d.value("Name", "") == "InstanceId") instance = d.value("Value", "");
@@ -486,8 +485,8 @@ void Provider::run_actions(const std::vector<Action>& actions) {
       if (instance.empty())
         result = AwsError{"ValidationError", "The alarm has no InstanceId dimension", 400};
       else if (op != kOps.end())
-        result = call_service_("ec2", op->second, Value{{"InstanceIds", {instance}}}, root, parts[3]);
-    } else if (call_service_ && parts.size() >= 7 && parts[2] == "lambda") {
+        result = env_.call("ec2", op->second, Value{{"InstanceIds", {instance}}}, root, parts[3]);
+    } else if (parts.size() >= 7 && parts[2] == "lambda") {
       Value payload = {
           {"source", "aws.cloudwatch"},
           {"alarmArn", a.alarm["AlarmArn"]},
@@ -513,7 +512,7 @@ void Provider::run_actions(const std::vector<Action>& actions) {
         payload["alarmData"]["configuration"]["metrics"][0]["metricStat"]["metric"]["dimensions"][d.value("Name", "")] =
             d.value("Value", "");
       std::string body = payload.dump();
-      result = call_service_("lambda", "Invoke",
+      result = env_.call("lambda", "Invoke",
                              Value{{"FunctionName", a.arn}, {"InvocationType", "Event"},
                                    {"Payload", Value::binary(std::vector<uint8_t>(body.begin(), body.end()))}},
                              root, parts[3]);

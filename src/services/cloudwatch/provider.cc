@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "common/text.h"
 #include "common/time.h"
@@ -11,9 +12,9 @@
 
 namespace nuage::services::cloudwatch {
 
-using gateway::Output;
-using gateway::Value;
-using Context = gateway::RequestContext;
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
@@ -115,8 +116,12 @@ static Value dims_value(const Provider::Dims& dims) {
   return out;
 }
 
-Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(db), clock_(clock), bus_(bus) {
-  Status s = db_.migrate("cloudwatch", {
+Provider::Provider(kit::Environment& env) : env_(env), db_(env.db), clock_(env.clock), bus_(env.bus) {
+  env.metrics = this;
+}
+
+Status Provider::open() {
+  NUAGE_TRY(db_.migrate("cloudwatch", {
       "CREATE TABLE cw_datapoints (id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
       "namespace TEXT NOT NULL, name TEXT NOT NULL, dims TEXT NOT NULL, ts REAL NOT NULL, unit TEXT NOT NULL, "
       "count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, vals TEXT NOT NULL)",
@@ -131,8 +136,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
       "PRIMARY KEY (account, region, name))",
       "CREATE TABLE cw_alarm_history (id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
       "alarm TEXT NOT NULL, ts REAL NOT NULL, doc TEXT NOT NULL)",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+  }));
   subscription_ = bus_.subscribe([this](const events::Event& e) { on_event(e); });
   // Alarms are evaluated every minute of the clock: from the new time when
   // it is set back.
@@ -144,6 +148,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
   });
   std::lock_guard lock(alarms_mutex_);
   schedule_evaluation();
+  return Status::Ok();
 }
 
 // The subscription is not removed: main.cc destroys the bus before the
@@ -237,7 +242,7 @@ Status Provider::store_datum(const std::string& account, const std::string& regi
       {account, region, ns, name, key, now});
 }
 
-Status Provider::record(const std::vector<MetricSample>& samples) {
+Status Provider::record(const std::vector<kit::MetricSample>& samples) {
   double now = now_of(clock_);
   return db_.transaction([&]() -> Status {
     for (const auto& s : samples) {
@@ -554,7 +559,19 @@ Result<Output> Provider::list_metrics(Context& ctx, const Value& in) {
   return out;
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+// The alarms a call names.
+static std::vector<std::string> alarm_arns(const kit::RequestContext& ctx, const Value& in) {
+  std::string prefix = "arn:aws:cloudwatch:" + ctx.region + ":" + ctx.account_id + ":alarm:";
+  std::vector<std::string> out;
+  if (auto it = in.find("AlarmName"); it != in.end() && it->is_string()) return {prefix + it->get<std::string>()};
+  if (auto it = in.find("AlarmNames"); it != in.end() && it->is_array())
+    for (const auto& a : *it)
+      if (a.is_string()) out.push_back(prefix + a.get<std::string>());
+  return out;
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(alarm_arns);
   table.add("PutMetricData", this, &Provider::put_metric_data);
   table.add("GetMetricStatistics", this, &Provider::get_metric_statistics);
   table.add("GetMetricData", this, &Provider::get_metric_data);

@@ -15,9 +15,11 @@
 
 namespace nuage::services::logs {
 
-using gateway::Output;
-using gateway::Value;
-using Context = gateway::RequestContext;
+using kit::LogEvent;
+
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
@@ -111,8 +113,10 @@ Status check_limit(const Value& in, int64_t max) {
 
 }  // namespace
 
-Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock) {
-  Status s = db_.migrate("logs", {
+Provider::Provider(kit::Environment& env) : db_(env.db), clock_(env.clock) { env.logs = this; }
+
+Status Provider::open() {
+  NUAGE_TRY(db_.migrate("logs", {
       "CREATE TABLE logs_groups (id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
       "name TEXT NOT NULL, created_ms INTEGER NOT NULL, retention_days INTEGER NOT NULL DEFAULT 0, "
       "kms_key TEXT NOT NULL DEFAULT '', log_class TEXT NOT NULL DEFAULT 'STANDARD', "
@@ -124,9 +128,9 @@ Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock)
       "ts INTEGER NOT NULL, ingest INTEGER NOT NULL, message TEXT NOT NULL)",
       "CREATE INDEX logs_events_by_stream ON logs_events (stream_id, ts, seq)",
       "CREATE INDEX logs_events_by_group ON logs_events (group_id, ts, seq)",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+  }));
   schedule_purge();
+  return Status::Ok();
 }
 
 Provider::~Provider() {
@@ -739,7 +743,18 @@ Result<Output> Provider::list_tags_for_resource(Context& ctx, const Value& in) {
   return out;
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+// The log group or stream a call names.
+static std::vector<std::string> log_resources(const kit::RequestContext& ctx, const Value& in) {
+  auto group = in.find("logGroupName");
+  if (group == in.end() || !group->is_string()) return {"*"};
+  std::string arn = "arn:aws:logs:" + ctx.region + ":" + ctx.account_id + ":log-group:" + group->get<std::string>();
+  auto stream = in.find("logStreamName");
+  if (stream == in.end() || !stream->is_string()) return {arn + ":*"};
+  return {arn + ":log-stream:" + stream->get<std::string>()};
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(log_resources);
   table.add("CreateLogGroup", this, &Provider::create_log_group);
   table.add("DeleteLogGroup", this, &Provider::delete_log_group);
   table.add("DescribeLogGroups", this, &Provider::describe_log_groups);

@@ -15,7 +15,7 @@
 
 namespace nuage::services::s3::detail {
 
-using Value = gateway::Value;
+using Value = kit::Value;
 
 inline AwsError no_such_bucket(const std::string& bucket) {
   return AwsError{"NoSuchBucket", "The specified bucket does not exist", 404, Value{{"BucketName", bucket}}};
@@ -123,7 +123,7 @@ inline std::string new_id(size_t bytes) {
 }
 
 // S3 keeps whole seconds (listings show .000Z, headers have no fraction).
-inline double now_seconds(const gateway::RequestContext& ctx) {
+inline double now_seconds(const kit::RequestContext& ctx) {
   return std::floor(timefmt::epoch_seconds(ctx.clock->now()));
 }
 

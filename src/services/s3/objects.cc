@@ -4,7 +4,7 @@
 #include <fstream>
 #include <set>
 
-#include "protocol/values.h"
+#include "kit/value.h"
 #include "services/s3/internal.h"
 
 namespace nuage::services::s3 {
@@ -78,14 +78,14 @@ Status check_conditions(const Value& in, const Object& o, const std::string& pre
   if (if_match && !etag_matches(if_match->get<std::string>())) return precondition_failed(copy_source ? hdr + "If-Match" : "If-Match");
   if (!if_match) {
     if (const Value* t = get("IfUnmodifiedSince"))
-      if (auto s = protocol::timestamp_seconds(*t); s && o.modified > *s)
+      if (auto s = kit::timestamp_seconds(*t); s && o.modified > *s)
         return precondition_failed(copy_source ? hdr + "If-Unmodified-Since" : "If-Unmodified-Since");
   }
   if (if_none && etag_matches(if_none->get<std::string>()))
     return copy_source ? precondition_failed(hdr + "If-None-Match") : Status(not_modified());
   if (!if_none) {
     if (const Value* t = get("IfModifiedSince"))
-      if (auto s = protocol::timestamp_seconds(*t); s && o.modified <= *s)
+      if (auto s = kit::timestamp_seconds(*t); s && o.modified <= *s)
         return copy_source ? precondition_failed(hdr + "If-Modified-Since") : Status(not_modified());
   }
   return Status::Ok();

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <set>
 
-#include "auth/chunked.h"
+#include "services/s3/authorization.h"
 #include "services/s3/internal.h"
 
 namespace nuage::services::s3 {
@@ -16,11 +16,14 @@ using namespace detail;
 namespace fs = std::filesystem;
 using Output = Provider::Output;
 
-Provider::Provider(storage::Database& db, const fs::path& blob_root) : db_(db), blobs_(blob_root) {
+Provider::Provider(kit::Environment& env) : db_(env.db), blobs_(env.work_dir / "blobs") {}
+
+Status Provider::open() {
+  NUAGE_TRY(blobs_.open());
   // Keys compare with SQLite's BINARY collation, i.e. memcmp: S3's byte
   // order. One s3_objects row per object version or delete marker; the
   // partial index over current versions serves the listings.
-  Status s = db_.migrate(
+  NUAGE_TRY(db_.migrate(
       "s3", {
                 "CREATE TABLE s3_buckets (name TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
                 "created REAL NOT NULL, versioning TEXT NOT NULL DEFAULT '', config TEXT NOT NULL DEFAULT '{}')",
@@ -37,9 +40,9 @@ Provider::Provider(storage::Database& db, const fs::path& blob_root) : db_(db), 
                 "CREATE TABLE s3_parts (upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL, "
                 "size INTEGER NOT NULL, etag TEXT NOT NULL, modified REAL NOT NULL, checksum TEXT NOT NULL, "
                 "PRIMARY KEY (upload_id, part_number))",
-            });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+            }));
   collect_garbage();
+  return Status::Ok();
 }
 
 void Provider::collect_garbage() {
@@ -65,7 +68,9 @@ void Provider::reset() {
   collect_garbage();
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_targets(authorization_targets);
+  table.set_condition_keys(add_condition_keys);
   // Without bucket policies (IAM lands later) only signed requests get in;
   // presigned URLs are signed requests.
   auto add = [&](const std::string& op, std::function<Result<Output>(Context&, const Value&)> fn) {
@@ -195,7 +200,7 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
   }
   std::vector<Checksum> sums;
   if (algorithm) sums.emplace_back(*algorithm);
-  else if (ctx.chunked)  // the trailer may name any algorithm
+  else if (ctx.payload.chunked())  // the trailer may name any algorithm
     for (auto a : kAllChecksums) sums.emplace_back(a);
 
   crypto::Hasher md5(crypto::Algorithm::kMd5);
@@ -206,60 +211,48 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
     size += d.size();
   };
 
-  http::Body& body = *ctx.body;
+  kit::Payload& payload = ctx.payload;
   fs::path file;       // bytes on disk, not yet in the store
-  std::string memory;  // or in memory
+  std::string memory;  // or in memory (decoded aws-chunked)
   bool in_memory = false;
   auto drop = [&] {
     std::error_code ec;
     if (!file.empty()) fs::remove(file, ec);
   };
-  if (ctx.chunked) {
-    std::map<std::string, std::string> trailers;
+  if (payload.adoptable_file()) {
+    (void)payload.for_each_chunk(consume);
+    file = payload.release_file();
+  } else if (payload.in_memory()) {
+    in_memory = true;
+    consume(payload.memory());
+  } else {
+    // aws-chunked: decoded into a file of the store (large bodies) or memory.
     Status st;
-    if (body.in_file()) {
+    if (payload.spooled()) {
       file = blobs_.temp_path();
       FileSink sink(file);
       if (!sink.ok()) return internal_error("cannot create " + file.string());
-      auth::ChunkedDecoder dec(*ctx.chunked, [&](std::string_view d) {
+      st = payload.for_each_chunk([&](std::string_view d) {
         consume(d);
         sink.write(d);
       });
-      body.for_each_chunk([&](std::string_view c) {
-        st = dec.feed(c);
-        return st.ok();
-      });
-      if (st.ok()) st = dec.finish();
       if (!sink.close() && st.ok()) st = internal_error("cannot write " + file.string());
-      trailers = dec.trailers();
     } else {
       in_memory = true;
-      auth::ChunkedDecoder dec(*ctx.chunked, [&](std::string_view d) {
+      st = payload.for_each_chunk([&](std::string_view d) {
         consume(d);
         memory.append(d);
       });
-      st = dec.feed(body.memory());
-      if (st.ok()) st = dec.finish();
-      trailers = dec.trailers();
     }
     if (!st.ok()) {
       drop();
       return st.error();
     }
     for (auto a : kAllChecksums)
-      if (auto it = trailers.find(checksum_header(a)); it != trailers.end()) {
+      if (auto it = payload.trailers().find(checksum_header(a)); it != payload.trailers().end()) {
         algorithm = a;
         claimed = it->second;
       }
-  } else if (body.in_file()) {
-    body.for_each_chunk([&](std::string_view d) {
-      consume(d);
-      return true;
-    });
-    file = body.release_file();
-  } else {
-    in_memory = true;
-    consume(body.memory());
   }
 
   Stored out;
@@ -292,7 +285,7 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
     out.algorithm = algorithm;
     out.checksum = computed;
   }
-  auto id = in_memory ? blobs_.put(ctx.chunked ? std::string_view(memory) : std::string_view(body.memory()))
+  auto id = in_memory ? blobs_.put(payload.chunked() ? std::string_view(memory) : std::string_view(payload.memory()))
                       : blobs_.adopt(file);
   if (!id) {
     drop();
