@@ -56,13 +56,13 @@ struct Environment {
   // Where providers keep files (blobs, extracted code, sandboxes): the data
   // folder, or a temporary one when ephemeral. Empty: nothing is kept on
   // disk and nothing runs (`nuage operations`).
-  std::filesystem::path work_dir;
+  std::filesystem::path work_dir = {};
   // Folders sandboxed code must never see (nuage's data folder).
-  std::vector<std::filesystem::path> hidden;
+  std::vector<std::filesystem::path> hidden = {};
   // nuage's port once it listens (for AWS_ENDPOINT_URL in sandboxes and
   // download URLs); 0 before.
   std::function<uint16_t()> port = [] { return uint16_t{0}; };
-  Settings settings;
+  Settings settings = {};
 
   // The access keys the gateway verifies signatures with; IAM and STS
   // register the keys they issue.

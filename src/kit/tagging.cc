@@ -57,9 +57,9 @@ Result<storage::Tags> merged(const TaggingSpec& spec, const Errors& errors, stor
 
 // Declares the three operations' IAM resource: the ARN they name.
 void declare(OperationTable& table, const TaggingSpec& spec, Handler tag, Handler untag, Handler list) {
-  Resources resource = [spec](const RequestContext&, const Value& in) {
-    return std::vector<std::string>{arn_of(spec, in)};
-  };
+  Resources resource;
+  if (spec.names_arn)
+    resource = [spec](const RequestContext&, const Value& in) { return std::vector<std::string>{arn_of(spec, in)}; };
   table.add(spec.tag_operation, std::move(tag)).iam_resources(resource);
   table.add(spec.untag_operation, std::move(untag)).iam_resources(resource);
   table.add(spec.list_operation, std::move(list)).iam_resources(resource);

@@ -30,6 +30,10 @@ struct TaggingSpec {
   std::string untag_operation = "UntagResource";
   std::string list_operation = "ListTagsForResource";
   std::string arn_member = "ResourceARN";  // the input member naming the resource
+  // The member holds the resource's ARN, which IAM authorizes the call
+  // against; false (Logs' TagLogGroup names a group): the table's default
+  // resources apply.
+  bool names_arn = true;
   std::string tags_member = "Tags";        // Tag's input and List's output
   bool tags_as_map = false;                // {"k": "v"} instead of [{"Key", "Value"}]
   std::string keys_member = "TagKeys";     // Untag's input

@@ -1,4 +1,5 @@
 #include "services/cloudwatch/provider.h"
+#include "services/cloudwatch/errors.h"
 
 #include <spdlog/spdlog.h>
 
@@ -22,9 +23,9 @@ constexpr double kTwoWeeks = 14 * 86400.0;
 constexpr double kTwoHours = 2 * 3600.0;
 constexpr double kEc2Interval = 300;  // basic monitoring
 
-AwsError invalid_value(const std::string& message) { return AwsError{"InvalidParameterValue", message, 400}; }
+AwsError invalid_value(const std::string& message) { return errors("InvalidParameterValue", message); }
 AwsError invalid_combination(const std::string& message) {
-  return AwsError{"InvalidParameterCombination", message, 400};
+  return errors("InvalidParameterCombination", message);
 }
 
 double now_of(const Clock& clock) { return timefmt::epoch_seconds(clock.now()); }
@@ -299,7 +300,7 @@ Result<Output> Provider::put_metric_data(Context& ctx, const Value& in) {
   if (text::starts_with(ns, "AWS/"))
     return invalid_value("The value AWS/ for parameter Namespace is invalid.");
   const Value data = in.value("MetricData", Value::array());
-  if (data.empty()) return AwsError{"MissingParameter", "The parameter MetricData is required.", 400};
+  if (data.empty()) return errors("MissingParameter", "The parameter MetricData is required.");
   if (data.size() > 1000)
     return invalid_value("The collection MetricData must not have a size greater than 1000.");
   double now = now_of(clock_);
@@ -349,8 +350,8 @@ Result<Output> Provider::put_metric_data(Context& ctx, const Value& in) {
     if (has_set) {
       const Value& s = d["StatisticValues"];
       for (const char* f : {"SampleCount", "Sum", "Minimum", "Maximum"})
-        if (!s.contains(f)) return AwsError{"MissingParameter", "The parameter " + where + ".StatisticValues." + f +
-                                                                    " is required.", 400};
+        if (!s.contains(f)) return errors("MissingParameter", "The parameter " + where + ".StatisticValues." + f +
+                                                                    " is required.");
       item.raw.count = s["SampleCount"];
       item.raw.sum = s["Sum"];
       item.raw.min = s["Minimum"];
@@ -406,7 +407,7 @@ Result<Output> Provider::get_metric_statistics(Context& ctx, const Value& in) {
   Value stats = in.value("Statistics", Value::array());
   Value extended = in.value("ExtendedStatistics", Value::array());
   if (stats.empty() && extended.empty())
-    return AwsError{"MissingParameter", "Must specify either Statistics or ExtendedStatistics.", 400};
+    return errors("MissingParameter", "Must specify either Statistics or ExtendedStatistics.");
   if (!stats.empty() && !extended.empty())
     return invalid_combination("The parameters Statistics and ExtendedStatistics are mutually exclusive and you "
                                "have specified both.");
@@ -458,14 +459,14 @@ Result<Output> Provider::get_metric_data(Context& ctx, const Value& in) {
   for (size_t i = 0; i < queries.size(); ++i) {
     const Value& q = queries[i];
     std::string id = q.at("Id");
-    if (!ids.insert(id).second) return AwsError{"ValidationError", "The values for parameter id in "
-                                                                    "MetricDataQueries are not unique.", 400};
+    if (!ids.insert(id).second) return errors("ValidationError", "The values for parameter id in "
+                                                                    "MetricDataQueries are not unique.");
     if (id.empty() || !std::islower(static_cast<unsigned char>(id[0])))
-      return AwsError{"ValidationError", "The value " + id + " for parameter MetricDataQueries.member." +
-                                             std::to_string(i + 1) + ".Id is invalid.", 400};
+      return errors("ValidationError", "The value " + id + " for parameter MetricDataQueries.member." +
+                                             std::to_string(i + 1) + ".Id is invalid.");
     if (q.contains("MetricStat") == q.contains("Expression"))
-      return AwsError{"ValidationError", "The parameter MetricDataQueries.member." + std::to_string(i + 1) +
-                                             " must specify either MetricStat or Expression, but not both.", 400};
+      return errors("ValidationError", "The parameter MetricDataQueries.member." + std::to_string(i + 1) +
+                                             " must specify either MetricStat or Expression, but not both.");
   }
   // Metric queries first, then expressions in order (they may use each other).
   for (const auto& q : queries) {

@@ -263,13 +263,11 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
     auto given = text::base64_decode(it->get<std::string>());
     if (!given || given->size() != 16) {
       drop();
-      return AwsError{"InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
-                      Value{{"Content-MD5", it->get<std::string>()}}};
+      return errors("InvalidDigest", "The Content-MD5 you specified was invalid.", Value{{"Content-MD5", it->get<std::string>()}});
     }
     if (*given != digest) {
       drop();
-      return AwsError{"BadDigest", "The Content-MD5 you specified did not match what we received.", 400,
-                      Value{{"ExpectedDigest", it->get<std::string>()}, {"CalculatedDigest", text::base64_encode(digest)}}};
+      return errors("BadDigest", "The Content-MD5 you specified did not match what we received.", Value{{"ExpectedDigest", it->get<std::string>()}, {"CalculatedDigest", text::base64_encode(digest)}});
     }
   }
   if (algorithm) {
@@ -278,9 +276,7 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
       if (s.algorithm() == *algorithm) computed = text::base64_encode(s.finish());
     if (!claimed.empty() && claimed != computed) {
       drop();
-      return AwsError{"BadDigest",
-                      "The " + checksum_name(*algorithm) + " you specified did not match the calculated checksum.",
-                      400};
+      return errors("BadDigest", "The " + checksum_name(*algorithm) + " you specified did not match the calculated checksum.");
     }
     out.algorithm = algorithm;
     out.checksum = computed;
@@ -408,19 +404,16 @@ bool valid_bucket_name(const std::string& n) {
 Result<Output> Provider::create_bucket(Context& ctx, const Value& in) {
   std::string name = in.at("Bucket");
   if (!valid_bucket_name(name))
-    return AwsError{"InvalidBucketName", "The specified bucket is not valid.", 400, Value{{"BucketName", name}}};
+    return errors("InvalidBucketName", "The specified bucket is not valid.", Value{{"BucketName", name}});
   std::string region = "us-east-1";
   if (auto cfg = in.find("CreateBucketConfiguration"); cfg != in.end() && cfg->contains("LocationConstraint")) {
     region = (*cfg)["LocationConstraint"].get<std::string>();
     if (region == "us-east-1" || region.empty())
-      return AwsError{"InvalidLocationConstraint", "The specified location-constraint is not valid", 400,
-                      Value{{"LocationConstraint", region}}};
+      return errors("InvalidLocationConstraint", "The specified location-constraint is not valid", Value{{"LocationConstraint", region}});
     if (region == "EU") region = "eu-west-1";
   } else if (ctx.region != "us-east-1") {
-    return AwsError{"IllegalLocationConstraintException",
-                    "The unspecified location constraint is incompatible for the region specific endpoint this "
-                    "request was sent to.",
-                    400};
+    return errors("IllegalLocationConstraintException", "The unspecified location constraint is incompatible for the region specific endpoint this "
+                    "request was sent to.");
   }
   Status s = db_.transaction([&]() -> Status {
     std::optional<std::pair<std::string, std::string>> existing;  // account, region
@@ -428,15 +421,11 @@ Result<Output> Provider::create_bucket(Context& ctx, const Value& in) {
                        [&](const storage::Row& r) { existing = {r.text(0), r.text(1)}; }));
     if (existing) {
       if (existing->first != ctx.account_id)
-        return AwsError{"BucketAlreadyExists",
-                        "The requested bucket name is not available. The bucket namespace is shared by all users "
-                        "of the system. Please select a different name and try again.",
-                        409, Value{{"BucketName", name}}};
+        return errors("BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users "
+                        "of the system. Please select a different name and try again.", Value{{"BucketName", name}});
       // us-east-1 answers a repeated create of one's own bucket with success.
       if (existing->second == "us-east-1" && region == "us-east-1") return Status::Ok();
-      return AwsError{"BucketAlreadyOwnedByYou",
-                      "Your previous request to create the named bucket succeeded and you already own it.", 409,
-                      Value{{"BucketName", name}}};
+      return errors("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", Value{{"BucketName", name}});
     }
     return db_.exec("INSERT INTO s3_buckets (name, account, region, created) VALUES (?, ?, ?, ?)",
                     {name, ctx.account_id, region, now_seconds(ctx)});
@@ -457,8 +446,7 @@ Result<Output> Provider::delete_bucket(Context& ctx, const Value& in) {
     NUAGE_TRY(db_.exec("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1", {name},
                        [&](const storage::Row&) { has_objects = true; }));
     if (has_objects)
-      return AwsError{"BucketNotEmpty", "The bucket you tried to delete is not empty", 409,
-                      Value{{"BucketName", name}}};
+      return errors("BucketNotEmpty", "The bucket you tried to delete is not empty", Value{{"BucketName", name}});
     NUAGE_TRY(db_.exec("SELECT blob FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)",
                        {name}, [&](const storage::Row& r) { garbage.push_back(r.text(0)); }));
     NUAGE_TRY(db_.exec("DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)",
@@ -553,7 +541,7 @@ Result<Output> Provider::put_bucket_config(Context& ctx, const Value& in, const 
   if (field == "Policy") {
     Value parsed = Value::parse(doc.get<std::string>(), nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object())
-      return AwsError{"MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400};
+      return errors("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'");
   }
   if (field == "Tagging") {
     std::set<std::string> keys;
@@ -581,7 +569,7 @@ Result<Output> Provider::get_bucket_config(Context& ctx, const Value& in, const 
   if (!b) return b.error();
   ConfigKind kind = config_kind(field);
   auto it = b->config.find(kind.stored);
-  if (it == b->config.end()) return AwsError{kind.missing_code, kind.missing_message, 404, Value{{"BucketName", name}}};
+  if (it == b->config.end()) return errors(kind.missing_code, kind.missing_message, Value{{"BucketName", name}});
   Output out;
   if (field == "Policy") out.value["Policy"] = *it;
   else out.value = *it;
