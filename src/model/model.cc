@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 
@@ -77,6 +78,28 @@ static void parse_ref(Service& svc, const json& ref, Member& m) {
   }
 }
 
+// Sets Shape::constrained: a shape with constraints of its own, then (to a
+// fixed point, since shapes may be recursive) every shape holding one.
+static void mark_constrained(Service& svc) {
+  for (auto& [name, s] : svc.shapes) {
+    s.enum_sorted = s.enum_values;
+    std::sort(s.enum_sorted.begin(), s.enum_sorted.end());
+    s.constrained = !s.required.empty() || s.min >= 0 || s.max >= 0 || !s.pattern.empty() || !s.enum_values.empty();
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto& [name, s] : svc.shapes) {
+      if (s.constrained || s.document) continue;
+      bool holds = false;
+      for (const auto& m : s.members) holds = holds || m.shape->constrained;
+      if (s.type == Type::kList) holds = s.member.shape && s.member.shape->constrained;
+      if (s.type == Type::kMap)
+        holds = (s.key.shape && s.key.shape->constrained) || (s.value.shape && s.value.shape->constrained);
+      if (holds) s.constrained = changed = true;
+    }
+  }
+}
+
 std::unique_ptr<Service> parse_service(std::string_view name, std::string_view json_text) {
   json doc = json::parse(json_text);
   auto svc = std::make_unique<Service>();
@@ -147,6 +170,8 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
     if (auto k = j.find("key"); k != j.end()) parse_ref(*svc, *k, s.key);
     if (auto v = j.find("value"); v != j.end()) parse_ref(*svc, *v, s.value);
   }
+
+  mark_constrained(*svc);
 
   for (const auto& [op_name, j] : doc.at("operations").items()) {
     Operation op;

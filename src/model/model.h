@@ -70,9 +70,13 @@ struct Shape {
   bool document = false;
   bool sensitive = false;
   ErrorTraits error;
-  std::vector<std::string> enum_values;
+  std::vector<std::string> enum_values;   // in the model's order (AWS's messages list them so)
+  std::vector<std::string> enum_sorted;   // the same, sorted, to look a value up
   double min = -1, max = -1;              // -1: unset
   std::string pattern;
+  // This shape, or one it holds, constrains input (required members, min,
+  // max, pattern, enum): the validator walks only into constrained shapes.
+  bool constrained = false;
   std::string xml_namespace;
   std::string xml_namespace_prefix;       // S3's Grantee: "xsi"
 

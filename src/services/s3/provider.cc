@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <set>
 
+#include "common/documents.h"
 #include "auth/chunked.h"
 #include "services/s3/internal.h"
 
@@ -558,9 +559,10 @@ Result<Output> Provider::put_bucket_config(Context& ctx, const Value& in, const 
   Value doc = in.value(kind.input_member, Value());
   if (doc.is_null()) return malformed_xml();
   if (field == "Policy") {
-    Value parsed = Value::parse(doc.get<std::string>(), nullptr, false);
+    Value parsed = documents::parse_json_or_discarded(doc.get<std::string>());
     if (parsed.is_discarded() || !parsed.is_object())
       return AwsError{"MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400};
+    if (!parsed.contains("Statement")) return AwsError{"MalformedPolicy", "Missing required field Statement", 400};
   }
   if (field == "Tagging") {
     std::set<std::string> keys;
