@@ -182,7 +182,7 @@ Result<Output> Gateway::call(const std::string& service, const std::string& oper
   auto entry = services_.find(service);
   const Handler* handler = entry == services_.end() ? nullptr : entry->second.table.find(operation);
   if (!op || !handler) return not_implemented(service, operation);
-  if (op->input.shape) NUAGE_TRY(protocol::validate_input(*op->input.shape, input, "json"));
+  if (op->input.shape) NUAGE_TRY(protocol::validate_input(*svc, *op->input.shape, input, "json"));
   RequestContext ctx;
   ctx.request_id = new_request_id();
   ctx.service = service;

@@ -218,7 +218,7 @@ class CborProtocol : public Protocol {
     return op;
   }
 
-  Result<Value> parse(const model::Service&, const model::Operation& op,
+  Result<Value> parse(const model::Service& service, const model::Operation& op,
                       const http::Request& request) const override {
     std::string body = request.body.read_all();
     if (!op.input.shape) return Value::object();
@@ -235,7 +235,7 @@ class CborProtocol : public Protocol {
     auto value = from_wire(wire, *op.input.shape, "");
     if (!value) return value;
     if (value->is_null()) *value = Value::object();
-    NUAGE_TRY(validate_input(*op.input.shape, *value, "smithy-rpc-v2-cbor"));
+    NUAGE_TRY(validate_input(service, *op.input.shape, *value, "smithy-rpc-v2-cbor"));
     return value;
   }
 

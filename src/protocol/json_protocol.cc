@@ -28,7 +28,7 @@ class JsonProtocol : public Protocol {
     return op;
   }
 
-  Result<Value> parse(const model::Service&, const model::Operation& op,
+  Result<Value> parse(const model::Service& service, const model::Operation& op,
                       const http::Request& request) const override {
     std::string body = request.body.read_all();
     if (!op.input.shape) return Value::object();
@@ -43,7 +43,7 @@ class JsonProtocol : public Protocol {
     auto value = json::from_wire(wire, *op.input.shape, "SerializationException");
     if (!value) return value;
     if (value->is_null()) *value = Value::object();
-    NUAGE_TRY(validate_input(*op.input.shape, *value, "json"));
+    NUAGE_TRY(validate_input(service, *op.input.shape, *value, "json"));
     return value;
   }
 

@@ -148,7 +148,7 @@ TEST_F(JsonTest, MissingRequiredIsValidationException) {
   e = parse_error(json, logs,
                   call("Logs_20140328.PutLogEvents",
                        R"({"logGroupName":"g","logStreamName":"s","logEvents":[{"timestamp":1}]})"));
-  EXPECT_EQ(e.code, "ValidationException");
+  EXPECT_EQ(e.code, "InvalidParameterException");  // CloudWatch Logs' code for validation errors
   EXPECT_NE(e.message.find("message"), std::string::npos) << e.message;
 }
 

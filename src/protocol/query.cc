@@ -66,14 +66,14 @@ class QueryProtocol : public Protocol {
     return op;
   }
 
-  Result<Value> parse(const model::Service&, const model::Operation& op,
+  Result<Value> parse(const model::Service& service, const model::Operation& op,
                       const http::Request& request) const override {
     auto params = collect_params(request);
     if (!params) return params.take_error();
     if (!op.input.shape) return Value::object();
     auto value = read_structure(*params, *op.input.shape, "");
     if (!value) return value;
-    NUAGE_TRY(validate_input(*op.input.shape, *value, ec2_ ? "ec2" : "query"));
+    NUAGE_TRY(validate_input(service, *op.input.shape, *value, ec2_ ? "ec2" : "query"));
     return value;
   }
 

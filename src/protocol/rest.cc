@@ -259,7 +259,7 @@ class RestProtocol : public Protocol {
         if (!map.empty()) out[mem.name] = std::move(map);
       }
     }
-    NUAGE_TRY(validate_input(shape, out, style()));
+    NUAGE_TRY(validate_input(service, shape, out, style()));
     return out;
   }
 

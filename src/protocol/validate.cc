@@ -265,7 +265,15 @@ class Validator {
   Wording wording_;
 };
 
-AwsError coral_error(const std::vector<Failure>& failures, std::string_view style) {
+// The code of a Coral validation error: ValidationError over query,
+// ValidationException otherwise, but for the services that answer these
+// with an error of their own model.
+std::string coral_code(const model::Service& service, std::string_view style) {
+  if (service.name == "logs") return "InvalidParameterException";
+  return style == "query" ? "ValidationError" : "ValidationException";
+}
+
+AwsError coral_error(const std::vector<Failure>& failures, const std::string& code) {
   std::string message = std::to_string(failures.size()) +
                         (failures.size() == 1 ? " validation error detected: " : " validation errors detected: ");
   for (size_t i = 0; i < failures.size(); ++i) {
@@ -284,7 +292,7 @@ AwsError coral_error(const std::vector<Failure>& failures, std::string_view styl
     }
     message += f.path + "' failed to satisfy constraint: " + f.constraint;
   }
-  return AwsError{style == "query" ? "ValidationError" : "ValidationException", std::move(message), 400};
+  return AwsError{code, std::move(message), 400};
 }
 
 AwsError ec2_error(const Failure& f) {
@@ -311,7 +319,8 @@ AwsError s3_error(const Failure& f) {
 
 }  // namespace
 
-Status validate_input(const model::Shape& shape, const Value& value, std::string_view style) {
+Status validate_input(const model::Service& service, const model::Shape& shape, const Value& value,
+                      std::string_view style) {
   if (!shape.constrained) return Status::Ok();
   Wording wording = style == "ec2" ? Wording::kEc2 : style == "rest-xml" ? Wording::kS3 : Wording::kCoral;
   Validator v(wording);
@@ -319,7 +328,7 @@ Status validate_input(const model::Shape& shape, const Value& value, std::string
   if (v.failures.empty()) return Status::Ok();
   if (wording == Wording::kEc2) return ec2_error(v.failures.front());
   if (wording == Wording::kS3) return s3_error(v.failures.front());
-  return coral_error(v.failures, style);
+  return coral_error(v.failures, coral_code(service, style));
 }
 
 }  // namespace nuage::protocol

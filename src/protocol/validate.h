@@ -24,6 +24,9 @@ namespace nuage::protocol {
 
 // `style` is the protocol's name ("query", "ec2", "json", "rest-json",
 // "rest-xml", "smithy-rpc-v2-cbor").
-Status validate_input(const model::Shape& shape, const Value& value, std::string_view style);
+// `service` picks the few services whose validation errors carry another
+// code (CloudWatch Logs: InvalidParameterException).
+Status validate_input(const model::Service& service, const model::Shape& shape, const Value& value,
+                      std::string_view style);
 
 }  // namespace nuage::protocol
