@@ -4,6 +4,7 @@
 #include <pcre2.h>
 #include <spdlog/spdlog.h>
 
+#include <bitset>
 #include <cstdio>
 #include <mutex>
 #include <shared_mutex>
@@ -151,8 +152,37 @@ std::optional<std::string> translate_java(std::string_view p) {
 struct Regex::Code {
   pcre2_code* code = nullptr;
   bool jit = false;
+  // Most model patterns are one character class repeated ("[\\w+=,.@-]+"):
+  // for those, which ASCII characters the class admits, so an ASCII value
+  // is decided by a table walk instead of a PCRE2 call (non-ASCII values
+  // still go to PCRE2).
+  bool ascii_table = false;
+  bool allow_empty = false;
+  std::bitset<128> ascii;
   ~Code() { pcre2_code_free(code); }
 };
+
+namespace {
+
+// "[class]+" or "[class]*", optionally between ^ and $: the class text and
+// whether the value may be empty.
+std::optional<std::pair<std::string, bool>> single_class(std::string_view p) {
+  if (!p.empty() && p.front() == '^') p.remove_prefix(1);
+  if (!p.empty() && p.back() == '$' && (p.size() < 2 || p[p.size() - 2] != '\\')) p.remove_suffix(1);
+  if (p.size() < 4 || p.front() != '[') return std::nullopt;
+  char quantifier = p.back();
+  if (quantifier != '+' && quantifier != '*') return std::nullopt;
+  std::string_view cls = p.substr(0, p.size() - 1);
+  if (cls.back() != ']') return std::nullopt;
+  // The class must end where the pattern does: no other ']' outside escapes.
+  for (size_t i = 1; i + 1 < cls.size(); ++i) {
+    if (cls[i] == '\\') ++i;
+    else if (cls[i] == '[' || cls[i] == ']') return std::nullopt;
+  }
+  return std::make_pair(std::string(cls), quantifier == '*');
+}
+
+}  // namespace
 
 std::shared_ptr<const Regex> Regex::compile(std::string_view java_pattern, Mode mode, std::string* error) {
   auto translated = translate_java(java_pattern);
@@ -180,12 +210,36 @@ std::shared_ptr<const Regex> Regex::compile(std::string_view java_pattern, Mode 
   auto* c = new Code;
   c->code = compiled;
   c->jit = pcre2_jit_compile(compiled, PCRE2_JIT_COMPLETE) == 0;
-  return std::shared_ptr<const Regex>(new Regex(c));
+  std::shared_ptr<const Regex> regex(new Regex(c));
+  if (auto single = mode == Mode::kWholeValue ? single_class(*translated) : std::nullopt) {
+    // The class's ASCII members, asked of PCRE2 itself once per character:
+    // "[class]+" and "[class]*" match one character iff the class has it.
+    std::bitset<128> ascii;
+    for (int ch = 0; ch < 128; ++ch) {
+      char one = static_cast<char>(ch);
+      ascii[ch] = regex->match(std::string_view(&one, 1)) == Match::kYes;
+    }
+    c->ascii = ascii;
+    c->allow_empty = single->second;
+    c->ascii_table = true;
+  }
+  return regex;
 }
 
 Regex::~Regex() { delete code_; }
 
 Regex::Match Regex::match(std::string_view subject) const {
+  if (code_->ascii_table) {
+    bool ascii = true;
+    for (unsigned char ch : subject) {
+      if (ch >= 128) {
+        ascii = false;
+        break;
+      }
+      if (!code_->ascii[ch]) return Match::kNo;
+    }
+    if (ascii) return subject.empty() && !code_->allow_empty ? Match::kNo : Match::kYes;
+  }
   thread_local ThreadMatchData data;
   int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
                        PCRE2_NO_UTF_CHECK, data.data, match_context().ctx);

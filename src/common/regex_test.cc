@@ -43,6 +43,22 @@ TEST(Regex, JavaConstructsTranslate) {
                     "arn:aws:iam::000000000000:role/r"));
 }
 
+TEST(Regex, OneClassPatternsDecideAsciiByTable) {
+  // "[class]+" / "[class]*": ASCII values by the class's table, others by PCRE2.
+  EXPECT_TRUE(whole("[\\w+=,.@-]+", "alice.smith@example.com"));
+  EXPECT_FALSE(whole("[\\w+=,.@-]+", "a b"));
+  EXPECT_FALSE(whole("[\\w+=,.@-]+", ""));
+  EXPECT_TRUE(whole("[\\w-]*", ""));
+  EXPECT_TRUE(whole("^[a-z]+$", "abc"));
+  EXPECT_FALSE(whole("^[a-z]+$", "abC"));
+  EXPECT_FALSE(whole("[^:*]*", "a:b"));
+  EXPECT_TRUE(whole("[\\s\\S]*", "line\nnext"));
+  const char* tag = "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*";
+  EXPECT_FALSE(whole(tag, "a&b"));
+  EXPECT_TRUE(whole(tag, "caf\xC3\xA9 2"));
+  EXPECT_FALSE(whole(tag, "caf\xC3\xA9&"));
+}
+
 TEST(Regex, LookaroundsAndBackreferences) {
   EXPECT_TRUE(whole("^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$", "my-bucket"));
   EXPECT_FALSE(whole("^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$", "my--bucket"));

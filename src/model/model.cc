@@ -17,6 +17,12 @@ const Member* Shape::find_member(std::string_view member_name) const {
   return it == member_index.end() ? nullptr : &members[it->second];
 }
 
+bool Shape::has_enum_value(std::string_view v) const {
+  auto it = std::lower_bound(enum_order.begin(), enum_order.end(), v,
+                             [this](uint32_t i, std::string_view x) { return enum_values[i] < x; });
+  return it != enum_order.end() && enum_values[*it] == v;
+}
+
 bool Member::is_streaming() const { return streaming || (shape && shape->streaming); }
 
 const Operation* Service::find_operation(std::string_view op) const {
@@ -82,8 +88,10 @@ static void parse_ref(Service& svc, const json& ref, Member& m) {
 // fixed point, since shapes may be recursive) every shape holding one.
 static void mark_constrained(Service& svc) {
   for (auto& [name, s] : svc.shapes) {
-    s.enum_sorted = s.enum_values;
-    std::sort(s.enum_sorted.begin(), s.enum_sorted.end());
+    s.enum_order.resize(s.enum_values.size());
+    for (uint32_t i = 0; i < s.enum_order.size(); ++i) s.enum_order[i] = i;
+    std::sort(s.enum_order.begin(), s.enum_order.end(),
+              [&s](uint32_t a, uint32_t b) { return s.enum_values[a] < s.enum_values[b]; });
     s.constrained = !s.required.empty() || s.min >= 0 || s.max >= 0 || !s.pattern.empty() || !s.enum_values.empty();
   }
   for (bool changed = true; changed;) {

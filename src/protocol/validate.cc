@@ -113,8 +113,19 @@ std::string all_constraints(const Shape& s) {
   return out + "]";
 }
 
-bool pattern_matches(const Shape& s, const std::string& text) {
+// The shape's compiled pattern, looked up once per shape (the slot keeps it).
+const Regex* shape_pattern(const Shape& s) {
+  static const char kUncompilable = 0;
+  const void* cached = s.validator_cache.load(std::memory_order_acquire);
+  if (cached == &kUncompilable) return nullptr;
+  if (cached) return static_cast<const Regex*>(cached);
   const Regex* re = model_pattern(s.pattern);
+  s.validator_cache.store(re ? static_cast<const void*>(re) : &kUncompilable, std::memory_order_release);
+  return re;
+}
+
+bool pattern_matches(const Shape& s, const std::string& text) {
+  const Regex* re = shape_pattern(s);
   if (!re) return true;  // PCRE2 cannot compile it: not checked (logged once)
   if (!text::is_valid_utf8(text)) return false;
   return re->match(text) != Regex::Match::kNo;  // at the match limit: not refused
@@ -127,7 +138,7 @@ std::vector<std::string> scalar_failures(const Shape& s, const Value& v, bool* i
   if (s.type == Type::kString && v.is_string()) {
     const std::string& text = v.get_ref<const std::string&>();
     if (!s.pattern.empty() && !pattern_matches(s, text)) out.push_back(pattern_text(s));
-    if (!s.enum_values.empty() && !std::binary_search(s.enum_sorted.begin(), s.enum_sorted.end(), text)) {
+    if (!s.enum_values.empty() && !s.has_enum_value(text)) {
       out.push_back(enum_text(s));
       if (is_enum) *is_enum = true;
     }
@@ -148,6 +159,34 @@ std::vector<std::string> scalar_failures(const Shape& s, const Value& v, bool* i
   return out;
 }
 
+// Where a value sits, as a chain of frames on the walk's stack: the strings
+// AWS prints are built only for a value that fails.
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view name;  // a member name, or a map key
+  size_t index = 0;       // a list element (1-based), when name is empty
+  bool map_entry = false;
+
+  // Coral's form: "tags.1.member.key" (member names lowercased).
+  std::string coral() const {
+    std::string out = parent ? parent->coral() : "";
+    if (!parent && name.empty() && !index) return out;
+    if (!out.empty()) out += '.';
+    if (index) out += std::to_string(index) + ".member";
+    else if (map_entry) out += std::string(name) + ".member";
+    else out += lower_first(std::string(name));
+    return out;
+  }
+  // EC2's: "TagSpecification.1.Tag" (names as the model spells them).
+  std::string ec2() const {
+    std::string out = parent ? parent->ec2() : "";
+    if (!parent && name.empty() && !index) return out;
+    if (!out.empty()) out += '.';
+    out += index ? std::to_string(index) : std::string(name);
+    return out;
+  }
+};
+
 bool is_aggregate(const Shape& s) {
   return s.type == Type::kStructure || s.type == Type::kList || s.type == Type::kMap;
 }
@@ -157,33 +196,32 @@ class Validator {
   explicit Validator(Wording wording) : wording_(wording) {}
   std::vector<Failure> failures;
 
-  void structure(const Shape& shape, const Value& value, const std::string& path, const std::string& ec2_path) {
+  void structure(const Shape& shape, const Value& value, const Path& path) {
     if (!value.is_object() || shape.document) return;
     for (const auto& m : shape.members) {
-      std::string child = path.empty() ? lower_first(m.name) : path + "." + lower_first(m.name);
-      std::string ec2_child = ec2_path.empty() ? m.name : ec2_path + "." + m.name;
+      Path child{&path, m.name};
       auto it = value.find(m.name);
       if (it == value.end() || it->is_null()) {
         // Streaming payloads come from the body, never in the Value.
         if (shape.required.count(m.name) && !m.is_streaming()) {
           Failure f;
-          f.path = std::move(child);
-          f.ec2_path = std::move(ec2_child);
+          f.path = child.coral();
+          f.ec2_path = child.ec2();
           f.member = &m;
           failures.push_back(std::move(f));
         }
         continue;
       }
-      if (m.shape->constrained) member(m, *m.shape, *it, child, ec2_child);
+      if (m.shape->constrained) member(m, *m.shape, *it, child);
     }
   }
 
  private:
-  void fail(const model::Member& m, const Shape& shape, const Value& v, const std::string& path,
-            const std::string& ec2_path, std::string constraint, bool is_enum = false) {
+  void fail(const model::Member& m, const Shape& shape, const Value& v, const Path& path, std::string constraint,
+            bool is_enum = false) {
     Failure f;
-    f.path = path;
-    f.ec2_path = ec2_path;
+    f.path = path.coral();
+    f.ec2_path = path.ec2();
     f.member = &m;
     f.value = &v;
     f.sensitive = shape.sensitive || (shape.type == Type::kList && shape.member.shape->sensitive) ||
@@ -194,33 +232,29 @@ class Validator {
   }
 
   // `m` holds `v` of `shape` (the member itself, or its list element or map value).
-  void member(const model::Member& m, const Shape& shape, const Value& v, const std::string& path,
-              const std::string& ec2_path) {
+  void member(const model::Member& m, const Shape& shape, const Value& v, const Path& path) {
     switch (shape.type) {
       case Type::kStructure:
-        structure(shape, v, path, ec2_path);
+        structure(shape, v, path);
         return;
       case Type::kList: {
         if (!v.is_array()) return;
         size_t n = v.size();
-        if (shape.max >= 0 && static_cast<double>(n) > shape.max) fail(m, shape, v, path, ec2_path, length_max(shape.max));
-        if (shape.min >= 0 && static_cast<double>(n) < shape.min) fail(m, shape, v, path, ec2_path, length_min(shape.min));
+        if (shape.max >= 0 && static_cast<double>(n) > shape.max) fail(m, shape, v, path, length_max(shape.max));
+        if (shape.min >= 0 && static_cast<double>(n) < shape.min) fail(m, shape, v, path, length_min(shape.min));
         const Shape& item = *shape.member.shape;
         if (!item.constrained) return;
         if (is_aggregate(item)) {
-          for (size_t i = 0; i < n; ++i) {
-            std::string index = std::to_string(i + 1);
-            member(m, item, v[i], path + "." + index + ".member", ec2_path + "." + index);
-          }
+          for (size_t i = 0; i < n; ++i) member(m, item, v[i], Path{&path, {}, i + 1});
           return;
         }
         for (const auto& element : v) {
           bool is_enum = false;
           if (!scalar_failures(item, element, &is_enum).empty()) {
             if (wording_ == Wording::kCoral)
-              fail(m, shape, v, path, ec2_path, "Member must satisfy constraint: " + all_constraints(item));
+              fail(m, shape, v, path, "Member must satisfy constraint: " + all_constraints(item));
             else  // EC2 and S3 name the element that fails
-              fail(m, item, element, path, ec2_path, scalar_failures(item, element).front(), is_enum);
+              fail(m, item, element, path, scalar_failures(item, element).front(), is_enum);
             return;
           }
         }
@@ -229,14 +263,14 @@ class Validator {
       case Type::kMap: {
         if (!v.is_object()) return;
         double n = static_cast<double>(v.size());
-        if (shape.max >= 0 && n > shape.max) fail(m, shape, v, path, ec2_path, length_max(shape.max));
-        if (shape.min >= 0 && n < shape.min) fail(m, shape, v, path, ec2_path, length_min(shape.min));
+        if (shape.max >= 0 && n > shape.max) fail(m, shape, v, path, length_max(shape.max));
+        if (shape.min >= 0 && n < shape.min) fail(m, shape, v, path, length_min(shape.min));
         const Shape& key = *shape.key.shape;
         const Shape& value = *shape.value.shape;
         if (key.constrained) {
           for (const auto& [k, item] : v.items()) {
             if (!scalar_failures(key, Value(k)).empty()) {
-              fail(m, shape, v, path, ec2_path, "Map keys must satisfy constraint: " + all_constraints(key));
+              fail(m, shape, v, path, "Map keys must satisfy constraint: " + all_constraints(key));
               break;
             }
           }
@@ -244,9 +278,9 @@ class Validator {
         if (!value.constrained) return;
         for (const auto& [k, item] : v.items()) {
           if (is_aggregate(value)) {
-            member(m, value, item, path + "." + k + ".member", ec2_path + "." + k);
+            member(m, value, item, Path{&path, k, 0, true});
           } else if (!scalar_failures(value, item).empty()) {
-            fail(m, shape, v, path, ec2_path, "Map value must satisfy constraint: " + all_constraints(value));
+            fail(m, shape, v, path, "Map value must satisfy constraint: " + all_constraints(value));
             return;
           }
         }
@@ -256,7 +290,7 @@ class Validator {
         bool is_enum = false;
         for (auto& c : scalar_failures(shape, v, &is_enum)) {
           bool this_is_enum = is_enum && c.rfind("Member must satisfy enum", 0) == 0;
-          fail(m, shape, v, path, ec2_path, std::move(c), this_is_enum);
+          fail(m, shape, v, path, std::move(c), this_is_enum);
         }
       }
     }
@@ -324,7 +358,7 @@ Status validate_input(const model::Service& service, const model::Shape& shape, 
   if (!shape.constrained) return Status::Ok();
   Wording wording = style == "ec2" ? Wording::kEc2 : style == "rest-xml" ? Wording::kS3 : Wording::kCoral;
   Validator v(wording);
-  v.structure(shape, value, "", "");
+  v.structure(shape, value, Path{});
   if (v.failures.empty()) return Status::Ok();
   if (wording == Wording::kEc2) return ec2_error(v.failures.front());
   if (wording == Wording::kS3) return s3_error(v.failures.front());
