@@ -87,7 +87,8 @@ static void parse_ref(Service& svc, const json& ref, Member& m) {
 // Sets Shape::constrained: a shape with constraints of its own, then (to a
 // fixed point, since shapes may be recursive) every shape holding one.
 static void mark_constrained(Service& svc) {
-  for (auto& [name, s] : svc.shapes) {
+  for (auto& entry : svc.shapes) {
+    Shape& s = entry.second;
     s.enum_order.resize(s.enum_values.size());
     for (uint32_t i = 0; i < s.enum_order.size(); ++i) s.enum_order[i] = i;
     std::sort(s.enum_order.begin(), s.enum_order.end(),
