@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/crypto.h"
+#include "common/documents.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "services/eventbridge/pattern.h"
@@ -235,7 +236,7 @@ Result<Output> Provider::put_rule(Context& ctx, const Value& in) {
     rule.schedule = *sch;
   }
   if (in.contains("EventPattern")) {
-    Value pattern = Value::parse(in["EventPattern"].get<std::string>(), nullptr, false);
+    Value pattern = documents::parse_json_or_discarded(in["EventPattern"].get<std::string>());
     if (pattern.is_discarded())
       return AwsError{"InvalidEventPatternException", "Event pattern is not valid. Reason: Filter is not an object", 400};
     NUAGE_TRY(validate_pattern(pattern));
@@ -358,7 +359,7 @@ Result<Output> Provider::put_targets(Context& ctx, const Value& in) {
     };
     int given = (t.contains("Input") ? 1 : 0) + (t.contains("InputPath") ? 1 : 0) + (t.contains("InputTransformer") ? 1 : 0);
     if (given > 1) return AwsError{"ValidationException", "Only one of Input, InputPath, or InputTransformer must be provided.", 400};
-    if (t.contains("Input") && Value::parse(t["Input"].get<std::string>(), nullptr, false).is_discarded())
+    if (t.contains("Input") && documents::parse_json_or_discarded(t["Input"].get<std::string>()).is_discarded())
       return AwsError{"ValidationException", "Parameter Input is not valid.", 400};
     if (!text::starts_with(arn, "arn:")) {
       fail("ValidationException", "Parameter " + arn + " is not valid. Reason: Provided Arn is not in correct format.");
@@ -443,7 +444,7 @@ Result<Output> Provider::put_events(Context& ctx, const Value& in) {
     if (!e.contains("Source")) { reject("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument."); continue; }
     if (!e.contains("DetailType")) { reject("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument."); continue; }
     if (!e.contains("Detail")) { reject("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument."); continue; }
-    Value detail = Value::parse(e["Detail"].get<std::string>(), nullptr, false);
+    Value detail = documents::parse_json_or_discarded(e["Detail"].get<std::string>());
     if (detail.is_discarded() || !detail.is_object()) { reject("MalformedDetail", "Detail is malformed."); continue; }
     std::string bus = bus_name(e);
     if (!ensure_bus(ctx, bus).ok()) { reject("InvalidArgument", "Event bus " + bus + " does not exist."); continue; }
@@ -465,11 +466,11 @@ Result<Output> Provider::put_events(Context& ctx, const Value& in) {
 }
 
 Result<Output> Provider::test_event_pattern(Context&, const Value& in) {
-  Value pattern = Value::parse(in.at("EventPattern").get<std::string>(), nullptr, false);
+  Value pattern = documents::parse_json_or_discarded(in.at("EventPattern").get<std::string>());
   if (pattern.is_discarded())
     return AwsError{"InvalidEventPatternException", "Event pattern is not valid. Reason: Filter is not an object", 400};
   NUAGE_TRY(validate_pattern(pattern));
-  Value event = Value::parse(in.at("Event").get<std::string>(), nullptr, false);
+  Value event = documents::parse_json_or_discarded(in.at("Event").get<std::string>());
   if (event.is_discarded() || !event.is_object())
     return AwsError{"ValidationException", "Parameter Event is not valid.", 400};
   for (const char* field : {"id", "account", "source", "time", "region", "detail-type"})

@@ -6,6 +6,7 @@
 #include "common/text.h"
 #include "common/time.h"
 #include "services/iam/provider.h"
+#include "services/iam/limits.h"
 #include "services/iam/util.h"
 #include "services/tag_list.h"
 
@@ -186,6 +187,8 @@ void Provider::register_operations(kit::OperationTable& table) {
       e.created = now(ctx);
       if (in.contains("Tags")) e.tags = merge_tags(json::array(), in["Tags"]);
       if (k.kind == std::string("role")) {
+        if (limits::policy_size(in.at("AssumeRolePolicyDocument").get_ref<const std::string&>()) > limits::kTrustPolicySize)
+          return limits::quota_exceeded("ACLSizePerRole", limits::kTrustPolicySize);
         auto trust = compile_doc(in.at("AssumeRolePolicyDocument"), PolicyKind::kTrust);
         if (!trust) return trust.take_error();
         e.trust = *trust;
@@ -270,6 +273,10 @@ void Provider::register_operations(kit::OperationTable& table) {
       std::unique_lock lock(mu_);
       Entity* e = find(account(ctx), k, in.at(k.name_key));
       if (!e) return no_such(not_found_text(k, in.at(k.name_key)));
+      size_t total = limits::policy_size(doc->text);
+      for (const auto& [n, d] : e->inline_policies)
+        if (n != in.at("PolicyName")) total += limits::policy_size(d.text);
+      if (total > limits::inline_policy_budget(k.kind)) return limits::inline_policies_too_large(k.kind, e->name);
       e->inline_policies[in.at("PolicyName")] = *doc;
       NUAGE_TRY(save_entity(ctx.account_id, *e));
       return Output{};
@@ -351,7 +358,10 @@ void Provider::register_operations(kit::OperationTable& table) {
       std::unique_lock lock(mu_);
       Entity* e = find(account(ctx), k, in.at(k.name_key));
       if (!e) return no_such(not_found_text(k, in.at(k.name_key)));
-      e->tags = merge_tags(e->tags, in.at("Tags"));
+      json tags = merge_tags(e->tags, in.at("Tags"));
+      if (tags.size() > limits::kTagsPerEntity)
+        return limits::quota_exceeded(std::string("TagsPer") + k.noun, limits::kTagsPerEntity);
+      e->tags = std::move(tags);
       NUAGE_TRY(save_entity(ctx.account_id, *e));
       return Output{};
     });
@@ -435,6 +445,8 @@ void Provider::register_operations(kit::OperationTable& table) {
     return out;
   });
   add("UpdateAssumeRolePolicy", [this](Context& ctx, const Value& in) -> Result<Output> {
+    if (limits::policy_size(in.at("PolicyDocument").get_ref<const std::string&>()) > limits::kTrustPolicySize)
+      return limits::quota_exceeded("ACLSizePerRole", limits::kTrustPolicySize);
     auto trust = compile_doc(in.at("PolicyDocument"), PolicyKind::kTrust);
     if (!trust) return trust.take_error();
     std::unique_lock lock(mu_);
@@ -496,6 +508,8 @@ void Provider::register_operations(kit::OperationTable& table) {
       }
   };
   add("CreatePolicy", [this, usage](Context& ctx, const Value& in) -> Result<Output> {
+    if (limits::policy_size(in.at("PolicyDocument").get_ref<const std::string&>()) > limits::kManagedPolicySize)
+      return limits::quota_exceeded("PolicySize", limits::kManagedPolicySize);
     auto doc = compile_doc(in.at("PolicyDocument"), PolicyKind::kIdentity);
     if (!doc) return doc.take_error();
     std::unique_lock lock(mu_);
@@ -567,6 +581,8 @@ void Provider::register_operations(kit::OperationTable& table) {
     return Output{};
   });
   add("CreatePolicyVersion", [this](Context& ctx, const Value& in) -> Result<Output> {
+    if (limits::policy_size(in.at("PolicyDocument").get_ref<const std::string&>()) > limits::kManagedPolicySize)
+      return limits::quota_exceeded("PolicySize", limits::kManagedPolicySize);
     auto doc = compile_doc(in.at("PolicyDocument"), PolicyKind::kIdentity);
     if (!doc) return doc.take_error();
     std::unique_lock lock(mu_);
@@ -638,7 +654,9 @@ void Provider::register_operations(kit::OperationTable& table) {
     std::unique_lock lock(mu_);
     ManagedPolicy* p = find_customer_policy(account(ctx), in.at("PolicyArn"));
     if (!p) return no_such("Policy " + in.at("PolicyArn").get<std::string>() + " was not found.");
-    p->tags = merge_tags(p->tags, in.at("Tags"));
+    json tags = merge_tags(p->tags, in.at("Tags"));
+    if (tags.size() > limits::kTagsPerEntity) return limits::quota_exceeded("TagsPerPolicy", limits::kTagsPerEntity);
+    p->tags = std::move(tags);
     NUAGE_TRY(save_policy(ctx.account_id, *p));
     return Output{};
   });

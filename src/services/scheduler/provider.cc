@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "common/documents.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "services/tag_list.h"
@@ -263,7 +264,7 @@ Result<Provider::Entry> Provider::build(const Context& ctx, const Value& in, con
   if (!text::starts_with(target.value("RoleArn", ""), "arn:"))
     return validation("Invalid RoleArn " + target.value("RoleArn", "") + ".");
   if (target.contains("Input") && text::starts_with(arn, "arn:aws:scheduler:::aws-sdk:") &&
-      Value::parse(target["Input"].get<std::string>(), nullptr, false).is_discarded())
+      documents::parse_json_or_discarded(target["Input"].get<std::string>()).is_discarded())
     return validation("Input must be a valid JSON for the universal target " + arn + ".");
   if (target.contains("RetryPolicy")) {
     const Value& r = target["RetryPolicy"];

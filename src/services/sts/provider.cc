@@ -1,5 +1,6 @@
 #include "services/sts/provider.h"
 
+#include "common/documents.h"
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
@@ -41,7 +42,7 @@ std::optional<json> jwt_claims(const std::string& token) {
   while (payload.size() % 4) payload.push_back('=');
   auto raw = text::base64_decode(payload);
   if (!raw) return std::nullopt;
-  json claims = json::parse(*raw, nullptr, false);
+  json claims = documents::parse_json_or_discarded(*raw);
   if (claims.is_discarded() || !claims.is_object()) return std::nullopt;
   return claims;
 }
