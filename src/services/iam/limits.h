@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "services/iam/internal.h"
 
 namespace nuage::services::iam::limits {
 
@@ -29,7 +30,7 @@ inline size_t policy_size(std::string_view document) {
 }
 
 inline AwsError quota_exceeded(const std::string& quota, size_t limit) {
-  return AwsError{"LimitExceeded", "Cannot exceed quota for " + quota + ": " + std::to_string(limit), 409};
+  return errors("LimitExceededException", "Cannot exceed quota for " + quota + ": " + std::to_string(limit));
 }
 
 // The inline-policy budget of a "user", "group" or "role".
@@ -38,9 +39,8 @@ inline size_t inline_policy_budget(std::string_view kind) {
 }
 
 inline AwsError inline_policies_too_large(std::string_view kind, const std::string& name) {
-  return AwsError{"LimitExceeded", "Maximum policy size of " + std::to_string(inline_policy_budget(kind)) +
-                                       " bytes exceeded for " + std::string(kind) + " " + name,
-                  409};
+  return errors("LimitExceededException", "Maximum policy size of " + std::to_string(inline_policy_budget(kind)) +
+                                             " bytes exceeded for " + std::string(kind) + " " + name);
 }
 
 }  // namespace nuage::services::iam::limits

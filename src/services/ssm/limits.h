@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "kit/errors.h"
 #include "common/text.h"
 
 namespace nuage::services::ssm::limits {
@@ -19,18 +20,17 @@ inline constexpr size_t kAdvancedValueChars = 8192;
 inline Status check_value(const std::string& value, const std::string& tier) {
   size_t chars = text::utf8_length(value);
   if (chars > kAdvancedValueChars)
-    return AwsError{"ValidationException",
-                    "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have "
-                    "length less than or equal to " + std::to_string(kAdvancedValueChars),
-                    400};
+    return kit::Errors("ssm")("ValidationException",
+                              "1 validation error detected: Value at 'value' failed to satisfy constraint: Member "
+                              "must have length less than or equal to " + std::to_string(kAdvancedValueChars));
   if (tier == "Standard" && chars > kStandardValueChars)
-    return AwsError{"ValidationException",
-                    "Standard tier parameters support a maximum parameter value of " +
-                        std::to_string(kStandardValueChars) +
-                        " characters. To create a larger parameter value, upgrade the parameter to use the "
-                        "advanced-parameter tier. For more information, see "
-                        "https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html",
-                    400};
+    return kit::Errors("ssm")("ValidationException",
+                              "Standard tier parameters support a maximum parameter value of " +
+                                  std::to_string(kStandardValueChars) +
+                                  " characters. To create a larger parameter value, upgrade the parameter to use the "
+                                  "advanced-parameter tier. For more information, see "
+                                  "https://docs.aws.amazon.com/systems-manager/latest/userguide/"
+                                  "parameter-store-advanced-parameters.html");
   return Status::Ok();
 }
 

@@ -1,4 +1,4 @@
-#include "services/eventbridge/targets.h"
+#include "events/targets.h"
 
 #include <spdlog/spdlog.h>
 
@@ -7,7 +7,7 @@
 #include "common/time.h"
 #include "kit/value.h"
 
-namespace nuage::services::eventbridge {
+namespace nuage::events {
 
 using kit::Value;
 
@@ -171,4 +171,4 @@ Status Targets::deliver(const Delivery& given) const {
   return AwsError{"UnsupportedTarget", "nuage cannot deliver to " + d.target_arn, 400};
 }
 
-}  // namespace nuage::services::eventbridge
+}  // namespace nuage::events
