@@ -46,6 +46,7 @@ struct ServeOptions {
   bool ephemeral = false;
   std::string log_level = "info";
   bool strict_credentials = false;
+  std::string default_account = auth::kDefaultAccount;
   bool sync_full = false;
   int ec2_transition_seconds = 0;
   std::string iam_enforcement = "on";
@@ -158,7 +159,7 @@ int serve(const ServeOptions& o) {
   std::atomic<uint16_t> bound_port{o.port};  // outlives the providers (Lambda reads it)
   Clock clock;
   admin::restore_clock(**db, clock);
-  auth::CredentialStore credentials(o.strict_credentials);
+  auth::CredentialStore credentials(o.strict_credentials, o.default_account);
   events::Bus bus;  // before the gateway: its providers unsubscribe when destroyed
   gateway::Gateway gateway({}, credentials, clock);
   ProviderOptions provider_options;
@@ -171,7 +172,7 @@ int serve(const ServeOptions& o) {
   auto authorizer = add_providers(gateway, **db, clock, bus, credentials, work_dir, std::move(provider_options));
   admin::Admin admin(gateway, clock, **db,
                      {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
-                      [authorizer] { return authorizer->decisions(); }});
+                      [authorizer] { return authorizer->decisions(); }, &credentials});
   admin.add_route("/_nuage/lambda/code/", [lambda](http::Request& r) { return lambda->serve_code(r); });
   admin.add_health("lambda_sandbox", lambda->sandbox());
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
@@ -304,6 +305,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   serve_cmd->add_flag("--strict-credentials", serve_options.strict_credentials,
                       "Refuse access keys nuage does not know (InvalidClientTokenId)");
+  serve_cmd->add_option("--default-account", serve_options.default_account,
+                        "Account id of the root that test/test and unknown access keys answer as")
+      ->capture_default_str()
+      ->check([](const std::string& id) {
+        bool digits = id.size() == 12 && id.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string() : std::string("an account id is 12 digits");
+      });
   serve_cmd->add_option("--ec2-transition-seconds", serve_options.ec2_transition_seconds,
                         "Clock seconds an EC2 instance spends pending/stopping/shutting-down (0: until the next read)")
       ->capture_default_str()
