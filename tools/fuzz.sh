@@ -13,6 +13,7 @@ fi
 cmake --build build-fuzz -j "$(nproc)" >/dev/null
 [ "$runs" = "--build" ] && exit 0
 for fuzzer in build-fuzz/*_fuzz; do
+  [ -f "$fuzzer" ] && [ -x "$fuzzer" ] || continue
   name=$(basename "$fuzzer")
   corpus=fuzz/corpus/${name%_fuzz}
   mkdir -p "build-fuzz/corpus-$name" "build-fuzz/artifacts/$name"

@@ -16,7 +16,9 @@ shift || true
 tools/fuzz.sh --build || exit 1
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for fuzzer in build-fuzz/*_fuzz; do targets+=("$(basename "$fuzzer" _fuzz)"); done
+  for fuzzer in build-fuzz/*_fuzz; do
+    [ -f "$fuzzer" ] && [ -x "$fuzzer" ] && targets+=("$(basename "$fuzzer" _fuzz)")
+  done
 fi
 failed=0
 printf '%-16s %12s %9s %7s %7s %7s  %s\n' target executions exec/s cov ft corpus result
