@@ -1,11 +1,12 @@
 #include "services/logs/filter_pattern.h"
 
+#include "services/logs/filter_regex.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <cstdlib>
 #include <optional>
-#include <regex>
 #include <vector>
 
 namespace nuage::services::logs {
@@ -48,9 +49,9 @@ std::optional<double> as_number(std::string_view s) {
 
 struct Term {
   std::string text;
-  std::shared_ptr<std::regex> re;  // %regex% terms
+  std::shared_ptr<const FilterRegex> re;  // %regex% terms
   bool found_in(std::string_view message) const {
-    if (re) return std::regex_search(message.begin(), message.end(), *re);
+    if (re) return re->search(message);
     return message.find(text) != std::string_view::npos;
   }
 };
@@ -377,11 +378,9 @@ Result<FilterPattern> FilterPattern::parse(std::string_view pattern) {
         if (j == std::string_view::npos || j == i + 1) return invalid(pattern);
         term.text = std::string(p.substr(i, j + 1 - i));
         i = j + 1;
-        try {
-          term.re = std::make_shared<std::regex>(term.text.substr(1, term.text.size() - 2));
-        } catch (const std::regex_error&) {
-          return invalid(pattern);
-        }
+        auto re = FilterRegex::compile(std::string_view(term.text).substr(1, term.text.size() - 2));
+        if (!re) return invalid(pattern);
+        term.re = std::make_shared<const FilterRegex>(std::move(*re));
       } else {
         size_t j = i;
         while (j < p.size() && !std::isspace(static_cast<unsigned char>(p[j]))) ++j;
