@@ -4,7 +4,8 @@ every acknowledged write is there byte for byte and that nothing partial is
 visible.
 
 Each service is a plug-in: a module in tests/soak/services/ whose `Plugin`
-class has `setup(clients)` (once, before the first round), `write(clients,
+class has a `name`, optionally a `weight` (how often workers pick it, 1 by
+default), `setup(clients)` (once, before the first round), `write(clients,
 worker, rng)` (one write; called concurrently by the workers) and
 `verify(clients, check)` (after each restart). A service added to nuage joins
 the soak with one file there.
@@ -59,6 +60,11 @@ class Interrupted(Exception):
     """The server went away under a worker (it was killed)."""
 
 
+def _short(value, limit=300):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
 class Cell:
     def __init__(self, name):
         self.name = name
@@ -71,8 +77,8 @@ class Cell:
         if observed == self.acked or (self.pending is not NOTHING and observed == self.pending):
             self.acked, self.pending = observed, NOTHING
             return
-        raise SoakFailure(f"{self.name}: server shows {observed!r}, expected the acknowledged {self.acked!r}"
-                          + (f" or the interrupted {self.pending!r}" if self.pending is not NOTHING else ""))
+        raise SoakFailure(f"{self.name}: server shows {_short(observed)}, expected the acknowledged {_short(self.acked)}"
+                          + (f" or the interrupted {_short(self.pending)}" if self.pending is not NOTHING else ""))
 
     def _begin(self, value):
         self.pending = value
@@ -94,9 +100,13 @@ class Sequence(Cell):
         if observed == self.acked or (self.pending is not NOTHING and observed == self.acked + [self.pending]):
             self.acked, self.pending = observed, NOTHING
             return
-        raise SoakFailure(f"{self.name}: server shows {len(observed)} items {observed[-3:]!r}..., expected the "
-                          f"{len(self.acked)} acknowledged ({self.acked[-3:]!r}...)"
-                          + (f" plus perhaps {self.pending!r}" if self.pending is not NOTHING else ""))
+        first_difference = next((i for i, (a, b) in enumerate(zip(observed, self.acked)) if a != b),
+                                min(len(observed), len(self.acked)))
+        raise SoakFailure(f"{self.name}: server shows {len(observed)} items, expected the {len(self.acked)} "
+                          f"acknowledged" + (" plus perhaps one interrupted" if self.pending is not NOTHING else "")
+                          + f"; first difference at item {first_difference}: server "
+                          f"{_short(observed[first_difference:first_difference + 1])}, expected "
+                          f"{_short(self.acked[first_difference:first_difference + 1])}")
 
     def _ack(self):
         self.acked, self.pending = self.acked + [self.pending], NOTHING
@@ -237,14 +247,14 @@ class Soak:
                 raise SoakFailure(f"round {self.round + 1}, {plugin.name}: {type(e).__name__}: {e}") from e
         self.stats["verify_seconds"].append(time.monotonic() - started)
 
-    def load_until_killed(self, server, clients):
-        self.killed.clear()
+    def start_workers(self, clients, stop, seconds):
+        """Starts the writers; each stops at `stop`, after `seconds`, or when the server goes away."""
 
         def work(worker):
             rng = random.Random(f"{self.seed}/{self.round}/{worker}")
-            deadline = time.monotonic() + 120  # bounded even if the kill never came
-            while not self.killed.is_set() and time.monotonic() < deadline:
-                plugin = rng.choice(self.plugins)
+            deadline = time.monotonic() + seconds
+            while not stop.is_set() and time.monotonic() < deadline:
+                plugin = rng.choices(self.plugins, weights=[getattr(p, "weight", 1.0) for p in self.plugins])[0]
                 try:
                     plugin.write(clients, worker, rng)
                 except Interrupted:
@@ -253,6 +263,11 @@ class Soak:
         threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(self.workers)]
         for t in threads:
             t.start()
+        return threads
+
+    def load_until_killed(self, server, clients):
+        self.killed.clear()
+        threads = self.start_workers(clients, self.killed, seconds=120)  # bounded even if the kill never came
         time.sleep(self.rng.uniform(*self.kill_after))
         self.killed.set()
         server.proc.send_signal(signal.SIGKILL)
