@@ -14,6 +14,7 @@ a long mixed load. Binds only to 127.0.0.1; every loop is bounded.
 """
 import argparse
 import os
+import signal
 import shutil
 import statistics
 import sys
@@ -41,6 +42,12 @@ def folder_mb(path):
             except OSError:
                 pass
     return total / (1 << 20)
+
+
+def data_breakdown(path):
+    db = sum(os.path.getsize(os.path.join(path, f)) for f in os.listdir(path) if f.startswith("nuage.db")) / (1 << 20)
+    total = folder_mb(path)
+    return f"{total:.0f} MB ({db:.0f} MB database, {total - db:.0f} MB blobs and Lambda code)"
 
 
 def slope_per_hour(samples):
@@ -73,7 +80,9 @@ def crash(args, harness):
         print(f"| restart to ready on the soaked data (median, max) | {statistics.median(restarts) * 1000:.0f} ms, "
               f"{max(restarts) * 1000:.0f} ms |")
         print(f"| final full check | {stats['verify_seconds'][-1]:.1f} s |")
-        print(f"| data folder at the end | {folder_mb(data):.0f} MB |")
+        by_service = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(stats["verify_by_service"].items(), key=lambda kv: -kv[1]))
+        print(f"| time spent checking, by service | {by_service} |")
+        print(f"| data folder at the end | {data_breakdown(data)} |")
         print(f"| wall time | {elapsed / 60:.1f} min (seed {soak.seed}) |")
     finally:
         shutil.rmtree(data, ignore_errors=True)
@@ -122,7 +131,7 @@ def rss(args, harness):
               f"{first:.1f} MB, {last:.1f} MB, {max(m for _, m in samples):.1f} MB |")
         print(f"| growth after warm-up | {last - first:+.1f} MB ({slope_per_hour(warm):+.1f} MB/hour, least squares over "
               f"{len(warm)} samples every {args.sample_seconds} s) |")
-        print(f"| data folder at the end | {folder_mb(data):.0f} MB |")
+        print(f"| data folder at the end | {data_breakdown(data)} |")
         print(f"| clean restart + full check of every acknowledged write | passed ({check:.1f} s) |")
         if args.samples_csv:
             with open(args.samples_csv, "w") as f:
@@ -132,6 +141,8 @@ def rss(args, harness):
 
 
 def main():
+    # A SIGTERM (e.g. from `timeout`) must still run the `finally` blocks that stop nuage.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=["crash", "rss"])
     ap.add_argument("--nuage", default=os.environ.get("NUAGE_BIN", os.path.join(ROOT, "build", "nuage")))

@@ -33,9 +33,14 @@ import sys
 import threading
 import time
 
+import urllib.request
+
 import boto3
 import botocore.exceptions
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # tests/: conftest.Nuage
@@ -90,14 +95,25 @@ class Cell:
         self.pending = NOTHING
 
 
+class DropFirst:
+    """A Sequence write that removes the oldest item (deleting an old version)."""
+
+    def __repr__(self):
+        return "<drop the first item>"
+
+
 class Sequence(Cell):
     def __init__(self, name):
         super().__init__(name)
         self.acked = []
 
+    def _landed(self):
+        """The history if the write in flight lands."""
+        return self.acked[1:] if isinstance(self.pending, DropFirst) else self.acked + [self.pending]
+
     def settle(self, observed):
         observed = list(observed)
-        if observed == self.acked or (self.pending is not NOTHING and observed == self.acked + [self.pending]):
+        if observed == self.acked or (self.pending is not NOTHING and observed == self._landed()):
             self.acked, self.pending = observed, NOTHING
             return
         first_difference = next((i for i, (a, b) in enumerate(zip(observed, self.acked)) if a != b),
@@ -109,7 +125,7 @@ class Sequence(Cell):
                           f"{_short(self.acked[first_difference:first_difference + 1])}")
 
     def _ack(self):
-        self.acked, self.pending = self.acked + [self.pending], NOTHING
+        self.acked, self.pending = self._landed(), NOTHING
 
 
 class Clients:
@@ -141,10 +157,19 @@ class Clients:
                 self._clients[service] = self._make(service)
             return self._clients[service]
 
-    def with_key(self, service, key, secret):
-        return boto3.session.Session().client(service, endpoint_url=self.endpoint, region_name=REGION,
-                                              aws_access_key_id=key, aws_secret_access_key=secret,
-                                              config=Config(retries={"max_attempts": 1}))
+    def caller_arn(self, key, secret):
+        """The ARN STS GetCallerIdentity answers for a key pair: one request
+        signed with botocore's SigV4, without making a client per key."""
+        request = AWSRequest(method="POST", url=self.endpoint + "/",
+                             data="Action=GetCallerIdentity&Version=2011-06-15",
+                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        SigV4Auth(Credentials(key, secret), "sts", REGION).add_auth(request)
+        prepared = request.prepare()
+        http_request = urllib.request.Request(prepared.url, data=prepared.body.encode(), method="POST",
+                                              headers=dict(prepared.headers))
+        with urllib.request.urlopen(http_request, timeout=30) as res:
+            body = res.read().decode()
+        return body.split("<Arn>", 1)[1].split("</Arn>", 1)[0]
 
 
 def load_plugins(names=None):
@@ -176,7 +201,7 @@ class Soak:
         self.killed = threading.Event()
         self.errors = []
         self.stats = {"acknowledged": 0, "interrupted": 0, "rounds": 0, "checked": 0,
-                      "restart_seconds": [], "verify_seconds": []}
+                      "restart_seconds": [], "verify_seconds": [], "verify_by_service": {}}
         self._stats_lock = threading.Lock()
         for plugin in self.plugins:
             plugin.soak = self
@@ -214,16 +239,17 @@ class Soak:
             return rng.choice(sorted(own))
         return None
 
-    def to_check(self, cells, full):
+    def to_check(self, cells, full, sample=None):
         """The cells to verify this round: all (full), else those written in the
-        last round plus a random sample of the others."""
+        round just ended plus a random sample of the others (`sample`, or the
+        soak's)."""
         cells = list(cells)
         if full:
             chosen = cells
         else:
-            recent = [c for c in cells if c.written_round >= self.round - 1]
-            older = [c for c in cells if c.written_round < self.round - 1]
-            chosen = recent + self.rng.sample(older, min(self.sample, len(older)))
+            recent = [c for c in cells if c.written_round >= self.round]
+            older = [c for c in cells if c.written_round < self.round]
+            chosen = recent + self.rng.sample(older, min(self.sample if sample is None else sample, len(older)))
         with self._stats_lock:
             self.stats["checked"] += len(chosen)
         return chosen
@@ -239,11 +265,14 @@ class Soak:
     def verify(self, clients, full):
         started = time.monotonic()
         for plugin in self.plugins:
+            plugin_started = time.monotonic()
             try:
                 plugin.verify(clients, full)
+                spent = self.stats["verify_by_service"]
+                spent[plugin.name] = spent.get(plugin.name, 0.0) + time.monotonic() - plugin_started
             except SoakFailure:
                 raise
-            except (AssertionError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            except (AssertionError, OSError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
                 raise SoakFailure(f"round {self.round + 1}, {plugin.name}: {type(e).__name__}: {e}") from e
         self.stats["verify_seconds"].append(time.monotonic() - started)
 

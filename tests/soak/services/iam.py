@@ -84,5 +84,5 @@ class Plugin:
                 continue
             key_id, secret = cell.acked
             assert listed == [key_id], f"{cell.name}: listed {listed}, acknowledged {key_id}"
-            arn = c.with_key("sts", key_id, secret).get_caller_identity()["Arn"]
+            arn = c.caller_arn(key_id, secret)
             assert arn.endswith(f":user/{user}"), f"{cell.name}: signs as {arn}"

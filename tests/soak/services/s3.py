@@ -3,7 +3,7 @@ key is there after the restart, body, content type and metadata byte for
 byte, in order, and no other version (a half-written one) is visible."""
 import threading
 
-from harness import Sequence, payload
+from harness import DropFirst, Sequence, payload
 
 BUCKET = "soak-objects"
 
@@ -13,6 +13,7 @@ class Plugin:
 
     def __init__(self):
         self.keys = {}  # key -> Sequence of (seed, size, content type, metadata)
+        self.version_ids = {}  # key -> the acknowledged versions' ids, oldest first
         self.lock = threading.Lock()
         self.counter = 0
 
@@ -29,6 +30,15 @@ class Plugin:
                 key = f"w{worker}/{self.counter:06d}/é %+&.bin"
                 self.keys[key] = Sequence(f"s3://{BUCKET}/{key}")
             versions = self.keys[key]
+        if self.soak.max_per_worker and len(versions.acked) >= 3:
+            # Bounded state (the RSS soak): the oldest version goes.
+            with self.lock:
+                version_id = self.version_ids[key][0]
+            with self.soak.writing(versions, DropFirst()):
+                c.s3.delete_object(Bucket=BUCKET, Key=key, VersionId=version_id)
+            with self.lock:
+                self.version_ids[key].pop(0)
+            return
         roll = rng.random()
         size = rng.randrange(0, 16 << 10) if roll < 0.7 else \
             rng.randrange(16 << 10, 300 << 10) if roll < 0.95 else rng.randrange(1 << 20, 5 << 19)
@@ -36,7 +46,10 @@ class Plugin:
         ctype = rng.choice(["application/octet-stream", "text/plain; charset=utf-8", "image/png"])
         metadata = {"seed": str(seed), "writer": str(worker), "note": rng.choice(["a", "b c", ""])}
         with self.soak.writing(versions, (seed, size, ctype, tuple(sorted(metadata.items())))):
-            c.s3.put_object(Bucket=BUCKET, Key=key, Body=payload(seed, size), ContentType=ctype, Metadata=metadata)
+            version_id = c.s3.put_object(Bucket=BUCKET, Key=key, Body=payload(seed, size), ContentType=ctype,
+                                         Metadata=metadata)["VersionId"]
+        with self.lock:
+            self.version_ids.setdefault(key, []).append(version_id)
 
     def verify(self, c, full):
         with self.lock:
@@ -62,6 +75,8 @@ class Plugin:
                 assert v["Size"] == len(body) == obj["ContentLength"], f"{versions.name}: sizes differ"
                 observed.append((seed, len(body), obj["ContentType"], tuple(sorted(metadata.items()))))
             versions.settle(observed)
+            with self.lock:
+                self.version_ids[key] = [v["VersionId"] for v in reversed(listed.get(key, []))]
             if observed:
                 latest = c.s3.head_object(Bucket=BUCKET, Key=key)
                 assert latest["Metadata"]["seed"] == str(observed[-1][0]), f"{versions.name}: latest is not the newest"

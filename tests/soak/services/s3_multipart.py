@@ -65,7 +65,7 @@ class Plugin:
         present = set()
         for page in c.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
             present |= {o["Key"] for o in page.get("Contents", [])}
-        for obj in self.soak.to_check(objects.values(), full):
+        for obj in self.soak.to_check(objects.values(), full, sample=5):  # 5 MiB each
             key = obj.name.split("/", 3)[3]
             if key not in present:
                 obj.settle(NOTHING)
