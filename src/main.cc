@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/text.h"
 #include "gateway/gateway.h"
+#include "kit/environment.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "events/bus.h"
@@ -52,66 +53,25 @@ struct ServeOptions {
   std::string iam_enforcement = "on";
 };
 
-struct ProviderOptions {
-  int ec2_transition_seconds = 0;
-  bool iam_enforcement = true;
-  services::lambda::Options lambda;
-  services::lambda::Provider** lambda_out = nullptr;  // where to tell the Lambda provider
-};
-
-// Every provider nuage serves. The one place a new service is wired in.
-// Returns the IAM authorizer (also installed in the gateway). `work_dir`: the
-// data folder (or the ephemeral temp folder), on the same file system as the
-// HTTP spool folder.
-std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gateway, storage::Database& db,
-                                                         Clock& clock, events::Bus& bus,
-                                                         auth::CredentialStore& credentials,
-                                                         const fs::path& work_dir, ProviderOptions options = {}) {
-  auto iam = std::make_unique<services::iam::Provider>(db, credentials);
-  auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, options.iam_enforcement);
-  gateway.set_authorizer([authorizer](const gateway::RequestContext& ctx, const model::Operation& op,
-                                      const protocol::Value& input) { return authorizer->authorize(ctx, op, input); });
-  gateway.add_provider(std::make_unique<services::sts::Provider>(*iam, *authorizer, credentials));
+// Every provider nuage serves, in the order they open: the one place a new
+// service is listed. Returns the IAM authorizer (also installed in the
+// gateway, which becomes the environment's service calls).
+std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gateway, kit::Environment& env) {
+  env.calls = &gateway;
+  auto iam = std::make_unique<services::iam::Provider>(env);
+  auto authorizer = std::make_shared<services::iam::Authorizer>(*iam, env.settings.iam_enforcement);
+  gateway.set_authorizer([authorizer](const kit::RequestContext& ctx, const kit::OperationTable& table,
+                                      const kit::Value& input) { return authorizer->authorize(ctx, table, input); });
+  gateway.add_provider(std::make_unique<services::sts::Provider>(env, *iam, *authorizer));
   gateway.add_provider(std::move(iam));
-  services::ec2::Options ec2_options;
-  ec2_options.transition_seconds = options.ec2_transition_seconds;
-  gateway.add_provider(std::make_unique<services::ec2::Provider>(db, clock, bus, ec2_options));
-  // The Logs provider is also the logs::Sink other services write through.
-  auto logs = std::make_unique<services::logs::Provider>(db, clock);
-  services::logs::Sink* log_sink = logs.get();
-  options.lambda.logs = log_sink;
-  gateway.add_provider(std::move(logs));
-  auto eventbridge = std::make_unique<services::eventbridge::Provider>(db, clock, bus);
-  eventbridge->targets().set_logs(log_sink);
-  eventbridge->targets().set_caller([&gateway](const std::string& service, const std::string& operation,
-                                               const protocol::Value& input, const auth::Credential& caller,
-                                               const std::string& region) {
-    return gateway.call(service, operation, input, caller, region);
-  });
-  gateway.add_provider(std::move(eventbridge));
-  auto scheduler = std::make_unique<services::scheduler::Provider>(db, clock);
-  scheduler->targets().set_logs(log_sink);
-  scheduler->targets().set_caller([&gateway](const std::string& service, const std::string& operation,
-                                             const protocol::Value& input, const auth::Credential& caller,
-                                             const std::string& region) {
-    return gateway.call(service, operation, input, caller, region);
-  });
-  gateway.add_provider(std::move(scheduler));
-  gateway.add_provider(std::make_unique<services::ssm::Provider>(db));
-  gateway.add_provider(std::make_unique<services::s3::Provider>(db, work_dir / "blobs"));
-  // CloudWatch is also the MetricsSink for AWS/Lambda metrics; its alarm
-  // actions call EC2 and Lambda through the gateway.
-  auto cloudwatch = std::make_unique<services::cloudwatch::Provider>(db, clock, bus);
-  cloudwatch->set_service_caller([&gateway](const std::string& service, const std::string& operation,
-                                            const protocol::Value& input, const auth::Credential& caller,
-                                            const std::string& region) {
-    return gateway.call(service, operation, input, caller, region);
-  });
-  gateway.add_provider(std::move(cloudwatch));
-  options.lambda.work_dir = work_dir;
-  auto lambda_provider = std::make_unique<services::lambda::Provider>(db, clock, gateway, std::move(options.lambda));
-  if (options.lambda_out) *options.lambda_out = lambda_provider.get();
-  gateway.add_provider(std::move(lambda_provider));
+  gateway.add_provider(std::make_unique<services::ec2::Provider>(env));
+  gateway.add_provider(std::make_unique<services::logs::Provider>(env));
+  gateway.add_provider(std::make_unique<services::eventbridge::Provider>(env));
+  gateway.add_provider(std::make_unique<services::scheduler::Provider>(env));
+  gateway.add_provider(std::make_unique<services::ssm::Provider>(env));
+  gateway.add_provider(std::make_unique<services::s3::Provider>(env));
+  gateway.add_provider(std::make_unique<services::cloudwatch::Provider>(env));
+  gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
   return authorizer;
 }
 
@@ -156,25 +116,30 @@ int serve(const ServeOptions& o) {
     std::cerr << "nuage: " << db.error().message << "\n";
     return 1;
   }
-  std::atomic<uint16_t> bound_port{o.port};  // outlives the providers (Lambda reads it)
+  std::atomic<uint16_t> bound_port{0};  // outlives the providers (Lambda reads it)
   Clock clock;
   admin::restore_clock(**db, clock);
   auth::CredentialStore credentials(o.strict_credentials, o.default_account);
-  events::Bus bus;  // before the gateway: its providers unsubscribe when destroyed
+  // Before the gateway: providers unsubscribe when destroyed, and change
+  // deliveries stop before the bus goes.
+  events::Bus bus(&clock);
+  kit::Environment env{**db, clock, bus};
+  env.work_dir = work_dir;
+  env.hidden = {work_dir};
+  env.port = [&bound_port] { return bound_port.load(); };
+  env.credentials = &credentials;
+  env.settings.ec2_transition_seconds = o.ec2_transition_seconds;
+  env.settings.iam_enforcement = o.iam_enforcement == "on";
   gateway::Gateway gateway({}, credentials, clock);
-  ProviderOptions provider_options;
-  provider_options.ec2_transition_seconds = o.ec2_transition_seconds;
-  provider_options.iam_enforcement = o.iam_enforcement == "on";
-  provider_options.lambda.hidden = {work_dir};
-  provider_options.lambda.port = [&bound_port] { return bound_port.load(); };
-  services::lambda::Provider* lambda = nullptr;
-  provider_options.lambda_out = &lambda;
-  auto authorizer = add_providers(gateway, **db, clock, bus, credentials, work_dir, std::move(provider_options));
+  auto authorizer = add_providers(gateway, env);
+  if (Status opened = gateway.open_providers(); !opened.ok()) {
+    std::cerr << "nuage: " << opened.error().message << "\n";
+    return 1;
+  }
   admin::Admin admin(gateway, clock, **db,
                      {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
                       [authorizer] { return authorizer->decisions(); }, &credentials});
-  admin.add_route("/_nuage/lambda/code/", [lambda](http::Request& r) { return lambda->serve_code(r); });
-  admin.add_health("lambda_sandbox", lambda->sandbox());
+  for (auto& [prefix, handler] : gateway.provider_routes()) admin.add_route(prefix, handler);
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
   http::ServerOptions so;
@@ -215,16 +180,16 @@ int serve(const ServeOptions& o) {
 
 // The supported operations, from the dispatch tables, as Markdown.
 int list_operations() {
+  // Only the dispatch tables: no provider is opened, nothing touches a disk.
   auto db = storage::Database::open({});
   if (!db) return 1;
   Clock clock;
   auth::CredentialStore credentials;
   events::Bus bus;
+  kit::Environment env{**db, clock, bus};
+  env.credentials = &credentials;
   gateway::Gateway gateway({}, credentials, clock);
-  fs::path scratch = fs::temp_directory_path() / ("nuage-operations-" + std::to_string(::getpid()));
-  add_providers(gateway, **db, clock, bus, credentials, scratch);
-  std::error_code ec;
-  fs::remove_all(scratch, ec);
+  add_providers(gateway, env);
   std::cout << "| service | protocol | implemented | operations |\n|---|---|---|---|\n";
   for (const auto& c : gateway.coverage()) {
     if (c.implemented.empty()) continue;

@@ -10,7 +10,7 @@ runs=${1:-2000}
 if [ ! -f build-fuzz/build.ninja ]; then
   CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNUAGE_FUZZ=ON -DNUAGE_TESTS=OFF >/dev/null
 fi
-cmake --build build-fuzz -j "$(nproc)" >/dev/null
+cmake --build build-fuzz -j "$(nproc)" >build-fuzz/build.log 2>&1 || { tail -30 build-fuzz/build.log; exit 1; }
 [ "$runs" = "--build" ] && exit 0
 for fuzzer in build-fuzz/*_fuzz; do
   [ -f "$fuzzer" ] && [ -x "$fuzzer" ] || continue

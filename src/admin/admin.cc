@@ -114,7 +114,7 @@ http::Response Admin::health() const {
               {"strict_credentials", info_.strict_credentials},
               {"default_account", info_.credentials ? info_.credentials->default_account() : auth::kDefaultAccount},
               {"services", services}};
-  out.update(extra_health_);
+  gateway_.add_provider_health(out);
   return json_response(200, out);
 }
 

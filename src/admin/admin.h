@@ -43,10 +43,8 @@ class Admin {
   Admin(gateway::Gateway& gateway, Clock& clock, storage::Database& db, AdminInfo info);
   http::Response handle(http::Request& request);
   // Before the server starts: an endpoint of a service (GET/HEAD requests
-  // whose path starts with `prefix`, e.g. Lambda's code downloads), and
-  // extra members of GET /_nuage/health.
+  // whose path starts with `prefix`, e.g. Lambda's code downloads).
   void add_route(std::string prefix, http::Handler handler) { routes_.emplace_back(std::move(prefix), std::move(handler)); }
-  void add_health(std::string key, nlohmann::json value) { extra_health_[key] = std::move(value); }
 
  private:
   http::Response health() const;
@@ -57,7 +55,6 @@ class Admin {
   storage::Database& db_;
   AdminInfo info_;
   std::vector<std::pair<std::string, http::Handler>> routes_;
-  nlohmann::json extra_health_ = nlohmann::json::object();
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

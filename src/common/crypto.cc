@@ -1,5 +1,7 @@
 #include "common/crypto.h"
 
+#include "common/text.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -71,6 +73,14 @@ std::string random_bytes(size_t n) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
     throw std::runtime_error("RAND_bytes failed");
   return out;
+}
+
+std::string random_uuid() {
+  std::string b = random_bytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
+  std::string h = text::hex_encode(b);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
 }
 
 }  // namespace nuage::crypto

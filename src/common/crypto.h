@@ -16,6 +16,8 @@ std::string md5(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha1(std::string_view key, std::string_view data);  // S3 SigV2 presigned URLs
 std::string random_bytes(size_t n);
+// A random (version 4) UUID in its usual text form: request ids, event ids.
+std::string random_uuid();
 
 // Incremental digest, for bodies too large to hold in memory.
 class Hasher {

@@ -16,13 +16,20 @@
 namespace nuage {
 
 struct AwsError {
-  std::string code;     // AWS error code, e.g. "InvalidInstanceID.NotFound"
+  std::string code;     // the code clients read, e.g. "InvalidInstanceID.NotFound"
   std::string message;  // human-readable, worded as AWS words it
   int status = 400;     // HTTP status
   // Extra members of the operation's error shape (e.g. S3's <BucketName>),
   // serialized by the protocol layer beside Code and Message.
   nlohmann::json fields = nlohmann::json::object();
+  // The model's error shape when it differs from `code` (IAM's
+  // NoSuchEntityException has code NoSuchEntity): json protocols write the
+  // shape as __type and, for awsQueryCompatible services, `code` in
+  // x-amzn-query-error. Empty: the shape is named `code`.
+  std::string type = {};
 
+  // What json protocols write as __type.
+  const std::string& shape_name() const { return type.empty() ? code : type; }
   bool sender_fault() const { return status < 500; }
 };
 

@@ -10,6 +10,15 @@ nlohmann::json Event::envelope() const {
           {"resources", resources}, {"detail", detail}};
 }
 
+Bus::~Bus() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  changes_cv_.notify_all();
+  if (changes_thread_.joinable()) changes_thread_.join();
+}
+
 Bus::SubscriptionId Bus::subscribe(Subscriber subscriber) {
   std::lock_guard lock(mu_);
   SubscriptionId id = next_++;
@@ -29,6 +38,63 @@ void Bus::publish(const Event& event) {
     for (const auto& [id, s] : subscribers_) targets.push_back(s);
   }
   for (const auto& s : targets) s(event);
+}
+
+Bus::SubscriptionId Bus::subscribe_changes(ChangeSubscriber subscriber) {
+  std::lock_guard lock(mu_);
+  SubscriptionId id = next_++;
+  change_subscribers_.emplace(id, std::move(subscriber));
+  if (!changes_thread_.joinable()) changes_thread_ = std::thread([this] { deliver_changes(); });
+  return id;
+}
+
+void Bus::unsubscribe_changes(SubscriptionId id) {
+  std::unique_lock lock(mu_);
+  change_subscribers_.erase(id);
+  // A delivery in progress may still hold the subscriber: wait it out, unless
+  // this is the delivery thread itself.
+  if (std::this_thread::get_id() != changes_thread_.get_id())
+    drained_cv_.wait(lock, [&] { return !delivering_ || stopping_; });
+}
+
+bool Bus::has_change_subscribers() const {
+  std::lock_guard lock(mu_);
+  return !change_subscribers_.empty();
+}
+
+void Bus::publish_change(ResourceChange change) {
+  if (!has_change_subscribers()) return;
+  std::unique_ptr<Clock::Work> work = clock_ ? std::make_unique<Clock::Work>(clock_->begin_work()) : nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    changes_.push_back({std::move(change), std::move(work)});
+  }
+  changes_cv_.notify_one();
+}
+
+void Bus::drain_changes() {
+  std::unique_lock lock(mu_);
+  drained_cv_.wait(lock, [&] { return (changes_.empty() && !delivering_) || stopping_; });
+}
+
+void Bus::deliver_changes() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    changes_cv_.wait(lock, [&] { return stopping_ || !changes_.empty(); });
+    if (stopping_) return;
+    Queued q = std::move(changes_.front());
+    changes_.pop_front();
+    std::vector<ChangeSubscriber> targets;
+    for (const auto& [id, s] : change_subscribers_) targets.push_back(s);
+    delivering_ = true;
+    lock.unlock();
+    for (const auto& s : targets) s(q.change);
+    q.work.reset();  // settled: a clock advance may return
+    lock.lock();
+    delivering_ = false;
+    drained_cv_.notify_all();
+  }
 }
 
 }  // namespace nuage::events

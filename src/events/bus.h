@@ -1,22 +1,38 @@
-// The in-process event bus between services: EC2 publishes its instance
-// state changes here, and EventBridge (rules) and Config (recorders) consume
-// them, without any service touching another's tables.
+// The in-process event bus between services. Two channels:
 //
-// Events have EventBridge's envelope. Delivery is synchronous, in the
-// publisher's thread, in subscription order: a subscriber that does slow work
-// (invoking a Lambda) queues it and returns. Publishers publish after
-// releasing their own locks, so a subscriber may call back into them.
+// Events, with EventBridge's envelope: EC2 publishes its instance state
+// changes here and EventBridge matches them against rules. Delivery is
+// synchronous, in the publisher's thread, in subscription order: a
+// subscriber that does slow work (invoking a Lambda) queues it and returns.
+// Publishers publish after releasing their own locks, so a subscriber may
+// call back into them.
+//
+// Resource changes: every create, change and delete of a document in a
+// storage::ResourceStore, published once committed. AWS Config records its
+// configuration items from them, never by polling. Delivery is asynchronous
+// and ordered, on the bus's own thread (started by the first change
+// subscriber), because changes are announced under the publisher's locks; each
+// queued change holds a Clock::Work, so a clock advance returns once the
+// changes it caused were delivered. Without change subscribers a change costs
+// nothing.
+//
 // Thread-safety: all members are safe from any thread.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "common/clock.h"
 
 namespace nuage::events {
 
@@ -34,19 +50,59 @@ struct Event {
   nlohmann::json envelope() const;
 };
 
+struct ResourceChange {
+  std::string service;  // model name: "ec2"
+  std::string kind;     // the store's kind: "security-group"
+  std::string account, region;
+  std::string id;
+  // The document as stored after the change (shared, never changed again);
+  // null when the resource was deleted, and then `deleted` holds its last form.
+  std::shared_ptr<const nlohmann::json> document;
+  std::shared_ptr<const nlohmann::json> deleted;
+  Clock::TimePoint time;  // nuage clock, when it was committed
+};
+
 class Bus {
  public:
   using Subscriber = std::function<void(const Event&)>;
+  using ChangeSubscriber = std::function<void(const ResourceChange&)>;
   using SubscriptionId = uint64_t;
+
+  explicit Bus(Clock* clock = nullptr) : clock_(clock) {}
+  ~Bus();
+  Bus(const Bus&) = delete;
+  Bus& operator=(const Bus&) = delete;
 
   SubscriptionId subscribe(Subscriber subscriber);
   void unsubscribe(SubscriptionId id);
   void publish(const Event& event);
 
+  SubscriptionId subscribe_changes(ChangeSubscriber subscriber);
+  void unsubscribe_changes(SubscriptionId id);
+  // Queues the change for the change subscribers (none: dropped).
+  void publish_change(ResourceChange change);
+  bool has_change_subscribers() const;
+  // Blocks until every change queued so far was delivered (tests, shutdown).
+  void drain_changes();
+
  private:
-  std::mutex mu_;
+  void deliver_changes();
+
+  Clock* clock_;
+  mutable std::mutex mu_;
   std::map<SubscriptionId, Subscriber> subscribers_;
+  std::map<SubscriptionId, ChangeSubscriber> change_subscribers_;
   SubscriptionId next_ = 1;
+
+  struct Queued {
+    ResourceChange change;
+    std::unique_ptr<Clock::Work> work;
+  };
+  std::condition_variable changes_cv_, drained_cv_;
+  std::deque<Queued> changes_;
+  bool delivering_ = false;
+  bool stopping_ = false;
+  std::thread changes_thread_;
 };
 
 }  // namespace nuage::events

@@ -77,14 +77,6 @@ std::string virtual_host_bucket(const http::Request& request, const std::vector<
 
 }  // namespace
 
-std::string new_request_id() {
-  std::string b = crypto::random_bytes(16);
-  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
-  std::string h = text::hex_encode(b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
-}
-
 const protocol::Protocol* choose_protocol(const model::Service& svc, const http::Request& request) {
   if (svc.protocols.size() > 1) {
     if (text::lower(request.headers.get("smithy-protocol")) == "rpc-v2-cbor" && svc.speaks("smithy-rpc-v2-cbor"))
@@ -149,11 +141,30 @@ std::string detect_service(const http::Request& request, const std::string& scop
 Gateway::Gateway(GatewayOptions options, auth::CredentialStore& credentials, const Clock& clock)
     : options_(std::move(options)), credentials_(credentials), clock_(clock) {}
 
-void Gateway::add_provider(std::unique_ptr<Provider> provider) {
+void Gateway::add_provider(std::unique_ptr<kit::Provider> provider) {
   std::string name(provider->service());
   ServiceEntry& entry = services_[name];
   entry.provider = std::move(provider);
   entry.provider->register_operations(entry.table);
+  order_.push_back(entry.provider.get());
+}
+
+Status Gateway::open_providers() {
+  for (kit::Provider* p : order_) {
+    Status s = p->open();
+    if (!s.ok()) return AwsError{s.error().code, std::string(p->service()) + ": " + s.error().message, s.error().status};
+  }
+  return Status::Ok();
+}
+
+kit::Routes Gateway::provider_routes() const {
+  kit::Routes routes;
+  for (kit::Provider* p : order_) p->register_routes(routes);
+  return routes;
+}
+
+void Gateway::add_provider_health(Value& health) const {
+  for (kit::Provider* p : order_) p->add_health(health);
 }
 
 std::vector<Gateway::Coverage> Gateway::coverage() const {
@@ -163,8 +174,8 @@ std::vector<Gateway::Coverage> Gateway::coverage() const {
     c.service = name;
     auto it = services_.find(name);
     if (it != services_.end())
-      for (const auto& [op, handler] : it->second.table.all()) c.implemented.push_back(op);
-    if (const model::Service* svc = model::find_service(name)) c.total = svc->operations.size();
+      for (const auto& [op, entry] : it->second.table.all()) c.implemented.push_back(op);
+    c.total = model::operation_count(name);
     out.push_back(std::move(c));
   }
   return out;
@@ -179,19 +190,20 @@ Result<Output> Gateway::call(const std::string& service, const std::string& oper
   const model::Service* svc = model::find_service(service);
   const model::Operation* op = svc ? svc->find_operation(operation) : nullptr;
   auto entry = services_.find(service);
-  const Handler* handler = entry == services_.end() ? nullptr : entry->second.table.find(operation);
+  const kit::OperationTable::Entry* handler =
+      entry == services_.end() ? nullptr : entry->second.table.find(operation);
   if (!op || !handler) return not_implemented(service, operation);
   if (op->input.shape) NUAGE_TRY(protocol::check_required(*op->input.shape, input, "json"));
   RequestContext ctx;
-  ctx.request_id = new_request_id();
+  ctx.request_id = crypto::random_uuid();
   ctx.service = service;
   ctx.operation = operation;
   ctx.region = region.empty() ? options_.default_region : region;
   ctx.account_id = caller.account_id;
   ctx.caller = caller;
   ctx.clock = &clock_;
-  if (authorizer_) NUAGE_TRY(authorizer_(ctx, *op, input));
-  auto output = (*handler)(ctx, input);
+  if (authorizer_) NUAGE_TRY(authorizer_(ctx, entry->second.table, input));
+  auto output = handler->handler(ctx, input);
   // Callers read the value: no placeholders.
   if (output && !output->shared.empty()) {
     output->value = output->materialized();
@@ -204,7 +216,7 @@ http::Response Gateway::handle(http::Request& request) {
   std::string_view path = request.path();
   if ((text::starts_with(path, "/_nuage/") || path == "/moto-api/reset" || path == "/moto-api/reset-auth") && admin_)
     return admin_(request);
-  std::string request_id = new_request_id();
+  std::string request_id = crypto::random_uuid();
   try {
     http::Response res = dispatch(request, request_id);
     if (request.method == "HEAD") {
@@ -262,9 +274,10 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
   ctx.operation = op.value()->name;
   ctx.region = options_.default_region;
   ctx.source_ip = request.remote_address;
-  ctx.body = &request.body;
+  ctx.secure_transport = request.secure;
   ctx.clock = &clock_;
   bool strict = credentials_.admit_request();  // counts toward moto's reset-auth allowance
+  std::optional<auth::ChunkSigning> chunked;
   if (signature && !signature->ok()) return fail(signature->error());
   if (signature) {
     const auth::SignatureInfo& info = signature->value();
@@ -297,7 +310,7 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
       cs.amz_date = info.amz_date;
       cs.scope = info.scope();
       cs.seed_signature = info.signature;
-      ctx.chunked = std::move(cs);
+      chunked = std::move(cs);
     }
   } else if (op.value()->unsigned_allowed || is_s3(service_name)) {
     ctx.anonymous = true;
@@ -306,18 +319,21 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
     return fail(AwsError{"MissingAuthenticationToken", "Request is missing Authentication Token", 403});
   }
 
+  ctx.payload = kit::Payload(&request.body, std::move(chunked));
+
   // 5. Provider.
   auto entry = services_.find(service_name);
-  const Handler* handler = entry == services_.end() ? nullptr : entry->second.table.find(ctx.operation);
+  const kit::OperationTable::Entry* handler =
+      entry == services_.end() ? nullptr : entry->second.table.find(ctx.operation);
   if (!handler) return fail(not_implemented(service_name, ctx.operation));
 
   auto input = proto->parse(*svc, *op.value(), request);
   if (!input) return fail(input.error());
   if (authorizer_) {
-    Status allowed = authorizer_(ctx, *op.value(), *input);
+    Status allowed = authorizer_(ctx, entry->second.table, *input);
     if (!allowed.ok()) return fail(allowed.error());
   }
-  auto output = (*handler)(ctx, *input);
+  auto output = handler->handler(ctx, *input);
   if (!output) {
     if (output.error().status >= 500)
       spdlog::error("{} {}.{}: {} {}", request_id, service_name, ctx.operation, output.error().code,

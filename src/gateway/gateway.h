@@ -18,9 +18,11 @@
 
 #include "auth/credentials.h"
 #include "common/clock.h"
-#include "gateway/provider.h"
 #include "http/message.h"
+#include "kit/environment.h"
+#include "kit/provider.h"
 #include "model/model.h"
+#include "protocol/protocol.h"
 
 namespace nuage::gateway {
 
@@ -29,16 +31,24 @@ struct GatewayOptions {
   std::vector<std::string> s3_hosts = {"s3.localhost", "localhost"};  // virtual-hosted bases
 };
 
-class Gateway {
+using kit::Output;
+using kit::RequestContext;
+using kit::Value;
+
+class Gateway : public kit::ServiceCalls {
  public:
   Gateway(GatewayOptions options, auth::CredentialStore& credentials, const Clock& clock);
 
-  void add_provider(std::unique_ptr<Provider> provider);
-  // Decides whether the caller may perform the operation (IAM enforcement).
-  // Called after the input is parsed and before the provider runs; a failed
-  // Status is answered as the operation's error. Unset: everything is allowed.
-  using Authorizer = std::function<Status(const RequestContext& ctx, const model::Operation& operation,
-                                          const protocol::Value& input)>;
+  void add_provider(std::unique_ptr<kit::Provider> provider);
+  // Opens every provider's state, in the order they were added; the first
+  // failure is returned (nuage does not start).
+  Status open_providers();
+  // Decides whether the caller may perform the operation (IAM enforcement),
+  // from what the provider's table declares for it. Called after the input is
+  // parsed and before the provider runs; a failed Status is answered as the
+  // operation's error. Unset: everything is allowed.
+  using Authorizer = std::function<Status(const RequestContext& ctx, const kit::OperationTable& table,
+                                          const Value& input)>;
   void set_authorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
   // Admin requests (paths under /_nuage/ and /moto-api/) go here.
   void set_admin_handler(http::Handler handler) { admin_ = std::move(handler); }
@@ -51,9 +61,14 @@ class Gateway {
   // without HTTP. `caller` is who acts (a role session, or the account root
   // for AWS-managed actions); region and account come from it.
   Result<Output> call(const std::string& service, const std::string& operation, const Value& input,
-                      const auth::Credential& caller, const std::string& region);
+                      const auth::Credential& caller, const std::string& region) override;
 
-  // Per model: implemented operations (from the dispatch tables).
+  // Admin routes and health members the providers declare.
+  kit::Routes provider_routes() const;
+  void add_provider_health(Value& health) const;
+
+  // Per model: implemented operations (from the dispatch tables; no model
+  // is parsed for it).
   struct Coverage {
     std::string service;
     std::vector<std::string> implemented;
@@ -64,8 +79,8 @@ class Gateway {
 
  private:
   struct ServiceEntry {
-    std::unique_ptr<Provider> provider;
-    OperationTable table;
+    std::unique_ptr<kit::Provider> provider;
+    kit::OperationTable table;
   };
 
   http::Response dispatch(http::Request& request, const std::string& request_id);
@@ -74,6 +89,7 @@ class Gateway {
   auth::CredentialStore& credentials_;
   const Clock& clock_;
   std::map<std::string, ServiceEntry, std::less<>> services_;
+  std::vector<kit::Provider*> order_;  // as added
   http::Handler admin_;
   Authorizer authorizer_;
 };
@@ -81,8 +97,6 @@ class Gateway {
 // Which service model a request is for, from what it carries (exposed for tests).
 // Returns "" when nothing identifies it.
 std::string detect_service(const http::Request& request, const std::string& scope_service);
-
-std::string new_request_id();
 
 // The service named by the request's SigV4 credential scope, or "".
 std::string scope_service_hint(const http::Request& request);

@@ -1,4 +1,4 @@
-// The service models of spec/, embedded in the binary at build time
+// The service models of models/, embedded in the binary at build time
 // (see CMakeLists.txt). Thread-safety: immutable after static init.
 #pragma once
 
@@ -10,6 +10,7 @@ namespace nuage::model {
 struct EmbeddedSpec {
   std::string_view name;  // file name without .json: "ec2", "s3", ...
   std::string_view json;  // the stripped service-2.json text
+  size_t operations = 0;  // how many operations it defines (counted at build time)
 };
 
 const std::vector<EmbeddedSpec>& embedded_specs();

@@ -130,6 +130,8 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
       if (auto st = e->find("httpStatusCode"); st != e->end()) s.error.http_status = st->get<int>();
       if (auto sf = e->find("senderFault"); sf != e->end()) s.error.sender_fault = sf->get<bool>();
     }
+    // "fault": true marks a server-side error (5xx unless a status is given).
+    if (auto f = j.find("fault"); f != j.end() && f->is_boolean() && f->get<bool>()) s.error.sender_fault = false;
     if (auto r = j.find("required"); r != j.end())
       for (const auto& v : *r) s.required.insert(v.get<std::string>());
     if (auto m = j.find("members"); m != j.end()) {
@@ -200,6 +202,12 @@ const Service* find_service(std::string_view name) {
     }
   }
   return nullptr;
+}
+
+size_t operation_count(std::string_view name) {
+  for (const auto& e : embedded_specs())
+    if (e.name == name) return e.operations;
+  return 0;
 }
 
 std::vector<std::string> service_names() {

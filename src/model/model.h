@@ -120,6 +120,9 @@ struct Service {
 const Service* find_service(std::string_view name);
 // Names of all embedded models.
 std::vector<std::string> service_names();
+// How many operations the model `name` defines, without parsing it (0 if
+// nuage has no such model).
+size_t operation_count(std::string_view name);
 // Parses a model from its JSON text (used by find_service and by tests).
 std::unique_ptr<Service> parse_service(std::string_view name, std::string_view json_text);
 

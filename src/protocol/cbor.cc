@@ -254,7 +254,7 @@ class CborProtocol : public Protocol {
     if (service.aws_query_compatible)
       res.headers.set("x-amzn-query-error", error.code + ";" + (error.sender_fault() ? "Sender" : "Receiver"));
     Value body = error.fields.is_object() ? error.fields : Value::object();
-    body["__type"] = error.code;
+    body["__type"] = error.shape_name();
     body["message"] = error.message;
     std::string out;
     write_plain(out, body);

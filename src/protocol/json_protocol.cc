@@ -64,7 +64,7 @@ class JsonProtocol : public Protocol {
     if (service.aws_query_compatible)
       res.headers.set("x-amzn-query-error", error.code + ";" + (error.sender_fault() ? "Sender" : "Receiver"));
     Value body = error.fields.is_object() ? error.fields : Value::object();
-    body["__type"] = error.code;
+    body["__type"] = error.shape_name();
     body["message"] = error.message;
     res.body = body.dump(-1, ' ', false, Value::error_handler_t::replace);
     return res;

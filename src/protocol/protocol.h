@@ -3,60 +3,27 @@
 // service model's shapes. Providers never see a wire format: they receive
 // the operation's input as a Value and return the output as a Value.
 //
-// Value conventions (both directions, shaped by the operation's shapes):
-//   structure -> object keyed by member name; list -> array; map -> object;
-//   string -> string; integer/long -> integer; float/double -> number;
-//   boolean -> bool; timestamp -> number of seconds since the epoch (outputs
-//   may also give an ISO 8601 string); blob -> binary (outputs may give a
-//   string of bytes). A streaming blob payload is not in the Value: the
-//   provider reads the request Body, and returns a file range to stream.
+// The values exchanged with providers, and their conventions, are the
+// provider kit's (kit/value.h).
 //
 // Thread-safety: protocols are stateless singletons, safe from any thread.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
-#include <memory>
-#include <optional>
-#include <vector>
 #include <string>
 #include <string_view>
 
 #include "common/error.h"
 #include "http/message.h"
+#include "kit/value.h"
 #include "model/model.h"
 
 namespace nuage::protocol {
 
-using Value = nlohmann::json;
-
-// What a provider returns: the output value and, for operations whose output
-// payload is a streaming blob, the bytes to stream.
-struct Output {
-  Value value = Value::object();
-  // Documents `value` refers to instead of holding copies: share(doc)
-  // returns a placeholder to put anywhere in `value`, and serializers write
-  // the document in its place. A provider answers from its stored documents
-  // this way without a deep copy; it must never change a shared document
-  // again (ec2::Store copies on write).
-  std::vector<std::shared_ptr<const Value>> shared;
-  Value share(std::shared_ptr<const Value> doc);
-  // `v` itself, or the document `v` stands for.
-  const Value& resolve(const Value& v) const;
-  // `value` with every placeholder replaced by a copy of its document.
-  Value materialized() const;
-  // `value` itself when nothing is shared, else materialized() kept in
-  // `scratch`: for serializers that do not resolve placeholders.
-  const Value& inlined_value(Value& scratch) const {
-    return shared.empty() ? value : (scratch = materialized());
-  }
-
-  std::optional<http::FileRange> stream_file;  // streamed from disk
-  std::optional<std::string> stream_bytes;     // or sent from memory
-  // Overrides the operation's HTTP status when the model has no statusCode
-  // member for it (S3's 206 Partial Content for a Range GET).
-  std::optional<int> status;
-};
+using kit::Output;
+using kit::Value;
+using kit::blob_bytes;
+using kit::make_blob;
+using kit::timestamp_seconds;
 
 class Protocol {
  public:

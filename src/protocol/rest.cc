@@ -450,7 +450,7 @@ class RestJsonProtocol : public RestProtocol {
     http::Response res;
     res.status = error.status;
     add_request_id(res, request_id);
-    res.headers.set("x-amzn-ErrorType", error.code);
+    res.headers.set("x-amzn-ErrorType", error.shape_name());
     res.headers.set("Content-Type", "application/json");
     Value body = error.fields.is_object() ? error.fields : Value::object();
     body["Type"] = error.sender_fault() ? "User" : "Service";

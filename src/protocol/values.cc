@@ -20,14 +20,6 @@ bool is_flattened(const model::Member& member) {
   return member.flattened || (member.shape && member.shape->flattened);
 }
 
-std::optional<double> timestamp_seconds(const Value& value) {
-  if (value.is_number()) return value.get<double>();
-  if (value.is_string()) {
-    if (auto t = timefmt::parse(value.get<std::string>())) return timefmt::epoch_seconds(*t);
-  }
-  return std::nullopt;
-}
-
 std::string format_timestamp(double seconds, std::string_view format) {
   auto tp = timefmt::from_epoch_seconds(seconds);
   if (format == "rfc822") return timefmt::rfc1123(tp);
@@ -42,19 +34,6 @@ std::string format_timestamp(double seconds, std::string_view format) {
   }
   bool millis = seconds != std::floor(seconds);
   return timefmt::iso8601(tp, millis);
-}
-
-std::string blob_bytes(const Value& value) {
-  if (value.is_binary()) {
-    const auto& b = value.get_binary();
-    return std::string(b.begin(), b.end());
-  }
-  if (value.is_string()) return value.get<std::string>();
-  return {};
-}
-
-Value make_blob(std::string bytes) {
-  return Value::binary(std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
 Result<Value> scalar_from_text(const model::Shape& shape, std::string_view text, const std::string& field,

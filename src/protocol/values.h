@@ -29,13 +29,8 @@ Result<Value> scalar_from_text(const model::Shape& shape, std::string_view text,
 std::string scalar_to_text(const model::Shape& shape, const Value& value,
                            std::string_view timestamp_default);
 
-// A timestamp Value (epoch number or date string) as seconds since the epoch.
-std::optional<double> timestamp_seconds(const Value& value);
 std::string format_timestamp(double seconds, std::string_view format);
 
-// Raw bytes of a blob Value (binary or string).
-std::string blob_bytes(const Value& value);
-Value make_blob(std::string bytes);
 
 // Checks required members recursively. `style` picks AWS's wording:
 // "ec2" -> MissingParameter; "query" -> ValidationError; else ValidationException.

@@ -2,7 +2,7 @@
 
 namespace nuage::services {
 
-using protocol::Value;
+using kit::Value;
 
 Value merge_tags(Value tags, const Value& add) {
   if (!tags.is_array()) tags = Value::array();

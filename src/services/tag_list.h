@@ -3,14 +3,14 @@
 // Thread-safety: pure functions.
 #pragma once
 
-#include "protocol/protocol.h"
+#include "kit/value.h"
 
 namespace nuage::services {
 
 // `tags` with each tag of `add` set: a tag whose key is present takes the
 // new value, others are appended.
-protocol::Value merge_tags(protocol::Value tags, const protocol::Value& add);
+kit::Value merge_tags(kit::Value tags, const kit::Value& add);
 // `tags` without the tags whose key is in `keys`.
-protocol::Value remove_tags(const protocol::Value& tags, const protocol::Value& keys);
+kit::Value remove_tags(const kit::Value& tags, const kit::Value& keys);
 
 }  // namespace nuage::services

@@ -2,7 +2,7 @@
 
 #include "services/tag_list.h"
 
-using nuage::protocol::Value;
+using nuage::kit::Value;
 using nuage::services::merge_tags;
 using nuage::services::remove_tags;
 

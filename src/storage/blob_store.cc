@@ -29,11 +29,12 @@ static void fsync_dir(const fs::path& dir) {
   }
 }
 
-BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {
-  fs::create_directories(root_ / "tmp");
-  // A crash can leave temporary files behind: they were never acknowledged.
+Status BlobStore::open() {
   std::error_code ec;
+  fs::create_directories(root_ / "tmp", ec);
+  if (ec) return internal_error("cannot create " + (root_ / "tmp").string() + ": " + ec.message());
   for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec)) fs::remove(entry.path(), ec);
+  return Status::Ok();
 }
 
 std::string BlobStore::new_id() { return text::hex_encode(crypto::random_bytes(16)); }

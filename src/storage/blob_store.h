@@ -19,7 +19,10 @@ namespace nuage::storage {
 
 class BlobStore {
  public:
-  explicit BlobStore(std::filesystem::path root);
+  explicit BlobStore(std::filesystem::path root) : root_(std::move(root)) {}
+  // Creates the folders and empties the temporary one (what a crash left
+  // there was never acknowledged). Call once before use.
+  Status open();
 
   // Stores `bytes`; returns the new blob id.
   Result<std::string> put(std::string_view bytes);

@@ -44,6 +44,7 @@ class BlobStoreTest : public ::testing::Test {
 
 TEST_F(BlobStoreTest, PutStoresBytesUnderRoot) {
   BlobStore store(root_);
+  ASSERT_TRUE(store.open().ok());
   std::string bytes("binary\0data\xff", 12);
   auto id = store.put(bytes);
   ASSERT_TRUE(id.ok());
@@ -60,6 +61,7 @@ TEST_F(BlobStoreTest, PutStoresBytesUnderRoot) {
 
 TEST_F(BlobStoreTest, EmptyBlob) {
   BlobStore store(root_);
+  ASSERT_TRUE(store.open().ok());
   auto id = store.put("");
   ASSERT_TRUE(id.ok());
   EXPECT_TRUE(store.exists(*id));
@@ -68,6 +70,7 @@ TEST_F(BlobStoreTest, EmptyBlob) {
 
 TEST_F(BlobStoreTest, IdsAreUniqueAndNeverContainPathSeparators) {
   BlobStore store(root_);
+  ASSERT_TRUE(store.open().ok());
   std::set<std::string> ids;
   for (int i = 0; i < 200; ++i) {
     auto id = store.put("same bytes");
@@ -83,6 +86,7 @@ TEST_F(BlobStoreTest, IdsAreUniqueAndNeverContainPathSeparators) {
 
 TEST_F(BlobStoreTest, AdoptMovesTheFile) {
   BlobStore store(root_);
+  ASSERT_TRUE(store.open().ok());
   fs::path spooled = store.temp_path();
   EXPECT_EQ(spooled.parent_path(), root_ / "tmp");
   write(spooled, "spooled body");
@@ -94,12 +98,14 @@ TEST_F(BlobStoreTest, AdoptMovesTheFile) {
 
 TEST_F(BlobStoreTest, AdoptMissingFileFails) {
   BlobStore store(root_);
+  ASSERT_TRUE(store.open().ok());
   auto id = store.adopt(root_ / "tmp" / "does-not-exist");
   EXPECT_FALSE(id.ok());
 }
 
 TEST_F(BlobStoreTest, RemoveDeletesOnlyThatBlob) {
   BlobStore store(root_);
+  ASSERT_TRUE(store.open().ok());
   auto a = store.put("a");
   auto b = store.put("b");
   ASSERT_TRUE(a.ok() && b.ok());
@@ -117,6 +123,7 @@ TEST_F(BlobStoreTest, TemporaryFilesCleanedAtStart) {
   std::string id;
   {
     BlobStore store(root_);
+    ASSERT_TRUE(store.open().ok());
     auto stored = store.put("kept");
     ASSERT_TRUE(stored.ok());
     id = *stored;
@@ -126,6 +133,7 @@ TEST_F(BlobStoreTest, TemporaryFilesCleanedAtStart) {
     EXPECT_EQ(temp_files(), 2u);
   }
   BlobStore reopened(root_);
+  ASSERT_TRUE(reopened.open().ok());
   EXPECT_EQ(temp_files(), 0u);
   EXPECT_TRUE(reopened.exists(id));
   EXPECT_EQ(read(reopened.path(id)), "kept");

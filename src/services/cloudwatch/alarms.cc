@@ -7,21 +7,21 @@
 
 #include "common/text.h"
 #include "common/time.h"
-#include "gateway/gateway.h"
 #include "services/cloudwatch/metric_math.h"
+#include "services/cloudwatch/errors.h"
 #include "services/cloudwatch/provider.h"
 
 namespace nuage::services::cloudwatch {
 
-using gateway::Output;
-using gateway::Value;
-using Context = gateway::RequestContext;
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
-AwsError validation(const std::string& message) { return AwsError{"ValidationError", message, 400}; }
+AwsError validation(const std::string& message) { return errors("ValidationError", message); }
 AwsError alarm_not_found(const std::string& name) {
-  return AwsError{"ResourceNotFound", "Alarm " + name + " not found", 404};
+  return errors("ResourceNotFound", "Alarm " + name + " not found");
 }
 
 const char* kStates[] = {"OK", "ALARM", "INSUFFICIENT_DATA"};
@@ -77,24 +77,23 @@ Result<Output> Provider::put_metric_alarm(Context& ctx, const Value& in) {
   if (has_metric && (!in.contains("MetricName") || !in.contains("Namespace")))
     return validation("Both MetricName and Namespace are required.");
   if (!in.contains("EvaluationPeriods"))
-    return AwsError{"MissingParameter", "The parameter EvaluationPeriods is required.", 400};
+    return errors("MissingParameter", "The parameter EvaluationPeriods is required.");
   if (!in.contains("ComparisonOperator"))
-    return AwsError{"MissingParameter", "The parameter ComparisonOperator is required.", 400};
+    return errors("MissingParameter", "The parameter ComparisonOperator is required.");
   std::string op = in["ComparisonOperator"];
   if (std::find(std::begin(kOperators), std::end(kOperators), op) == std::end(kOperators))
     return validation("1 validation error detected: Value '" + op +
                       "' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set");
   if (has_metric) {
     if (in.contains("Statistic") == in.contains("ExtendedStatistic"))
-      return AwsError{"InvalidParameterCombination",
-                      "Exactly one of Statistic and ExtendedStatistic must be specified.", 400};
-    if (!in.contains("Period")) return AwsError{"MissingParameter", "The parameter Period is required.", 400};
+      return errors("InvalidParameterCombination", "Exactly one of Statistic and ExtendedStatistic must be specified.");
+    if (!in.contains("Period")) return errors("MissingParameter", "The parameter Period is required.");
     int64_t period = in["Period"];
     if (!(period == 10 || period == 30 || (period >= 60 && period % 60 == 0)))
       return validation("Period must be 10, 30 or a multiple of 60");
   }
   if (!in.contains("Threshold") && !in.contains("ThresholdMetricId"))
-    return AwsError{"MissingParameter", "The parameter Threshold is required.", 400};
+    return errors("MissingParameter", "The parameter Threshold is required.");
   int64_t periods = in["EvaluationPeriods"];
   if (periods < 1) return validation("EvaluationPeriods must be greater than or equal to 1");
   if (in.value("DatapointsToAlarm", periods) > periods || in.value("DatapointsToAlarm", periods) < 1)
@@ -159,13 +158,12 @@ Result<Output> Provider::describe_alarms(Context& ctx, const Value& in) {
   int64_t max = in.value("MaxRecords", int64_t{50});
   if (max < 1 || max > 100) return validation("MaxRecords must be between 1 and 100");
   if (!names.empty() && !prefix.empty())
-    return AwsError{"InvalidParameterCombination",
-                    "AlarmNames and AlarmNamePrefix are mutually exclusive parameters.", 400};
+    return errors("InvalidParameterCombination", "AlarmNames and AlarmNamePrefix are mutually exclusive parameters.");
   std::string after;
   if (in.contains("NextToken")) {
     auto raw = text::base64_decode(in["NextToken"].get<std::string>());
-    if (!raw || raw->rfind("a:", 0) != 0) return AwsError{"InvalidNextToken", "The service couldn't process the "
-                                                                              "NextToken.", 400};
+    if (!raw || raw->rfind("a:", 0) != 0) return errors("InvalidNextToken", "The service couldn't process the "
+                                                                              "NextToken.");
     after = raw->substr(2);
   }
   Output out;
@@ -295,7 +293,7 @@ Result<Output> Provider::set_alarm_state(Context& ctx, const Value& in) {
                       "[INSUFFICIENT_DATA, ALARM, OK]");
   if (in.contains("StateReasonData")) {
     auto parsed = Value::parse(in["StateReasonData"].get<std::string>(), nullptr, false);
-    if (parsed.is_discarded()) return AwsError{"InvalidFormat", "StateReasonData must be valid JSON", 400};
+    if (parsed.is_discarded()) return errors("InvalidFormat", "StateReasonData must be valid JSON");
   }
   double now = timefmt::epoch_seconds(clock_.now());
   std::vector<Action> actions;
@@ -323,8 +321,8 @@ Result<Output> Provider::describe_alarm_history(Context& ctx, const Value& in) {
   int64_t offset = 0;
   if (in.contains("NextToken")) {
     auto raw = text::base64_decode(in["NextToken"].get<std::string>());
-    if (!raw || raw->rfind("h:", 0) != 0) return AwsError{"InvalidNextToken", "The service couldn't process the "
-                                                                              "NextToken.", 400};
+    if (!raw || raw->rfind("h:", 0) != 0) return errors("InvalidNextToken", "The service couldn't process the "
+                                                                              "NextToken.");
     offset = std::strtoll(raw->c_str() + 2, nullptr, 10);
   }
   Output out;
@@ -474,9 +472,9 @@ void Provider::run_actions(const std::vector<Action>& actions) {
     root.account_id = a.account;
     root.arn = "arn:aws:iam::" + a.account + ":root";
     root.user_id = a.account;
-    Result<Output> result = AwsError{"NotImplemented", "unsupported action " + a.arn, 501};
+    Result<Output> result = errors("NotImplemented", "unsupported action " + a.arn);
     auto parts = text::split(a.arn, ':');
-    if (call_service_ && parts.size() >= 6 && parts[2] == "automate" && parts[4] == "ec2") {
+    if (parts.size() >= 6 && parts[2] == "automate" && parts[4] == "ec2") {
       std::string instance;
       for (const auto& d : a.alarm.value("Dimensions", Value::array()))
         if (d.value("Name", "") == "InstanceId") instance = d.value("Value", "");
@@ -484,10 +482,10 @@ void Provider::run_actions(const std::vector<Action>& actions) {
           {"stop", "StopInstances"}, {"terminate", "TerminateInstances"}, {"reboot", "RebootInstances"}};
       auto op = kOps.find(parts[5]);
       if (instance.empty())
-        result = AwsError{"ValidationError", "The alarm has no InstanceId dimension", 400};
+        result = errors("ValidationError", "The alarm has no InstanceId dimension");
       else if (op != kOps.end())
-        result = call_service_("ec2", op->second, Value{{"InstanceIds", {instance}}}, root, parts[3]);
-    } else if (call_service_ && parts.size() >= 7 && parts[2] == "lambda") {
+        result = env_.call("ec2", op->second, Value{{"InstanceIds", {instance}}}, root, parts[3]);
+    } else if (parts.size() >= 7 && parts[2] == "lambda") {
       Value payload = {
           {"source", "aws.cloudwatch"},
           {"alarmArn", a.alarm["AlarmArn"]},
@@ -513,7 +511,7 @@ void Provider::run_actions(const std::vector<Action>& actions) {
         payload["alarmData"]["configuration"]["metrics"][0]["metricStat"]["metric"]["dimensions"][d.value("Name", "")] =
             d.value("Value", "");
       std::string body = payload.dump();
-      result = call_service_("lambda", "Invoke",
+      result = env_.call("lambda", "Invoke",
                              Value{{"FunctionName", a.arn}, {"InvocationType", "Event"},
                                    {"Payload", Value::binary(std::vector<uint8_t>(body.begin(), body.end()))}},
                              root, parts[3]);

@@ -1,4 +1,5 @@
 #include "services/cloudwatch/metric_math.h"
+#include "services/cloudwatch/errors.h"
 
 #include <cctype>
 #include <cmath>
@@ -18,7 +19,7 @@ struct MValue {
 };
 
 AwsError bad(std::string_view expr, const std::string& why) {
-  return AwsError{"ValidationError", "Error in expression '" + std::string(expr) + "': " + why, 400};
+  return errors("ValidationError", "Error in expression '" + std::string(expr) + "': " + why);
 }
 
 class Parser {

@@ -1,9 +1,11 @@
 #include "services/cloudwatch/provider.h"
+#include "services/cloudwatch/errors.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "common/text.h"
 #include "common/time.h"
@@ -11,9 +13,9 @@
 
 namespace nuage::services::cloudwatch {
 
-using gateway::Output;
-using gateway::Value;
-using Context = gateway::RequestContext;
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
@@ -21,9 +23,9 @@ constexpr double kTwoWeeks = 14 * 86400.0;
 constexpr double kTwoHours = 2 * 3600.0;
 constexpr double kEc2Interval = 300;  // basic monitoring
 
-AwsError invalid_value(const std::string& message) { return AwsError{"InvalidParameterValue", message, 400}; }
+AwsError invalid_value(const std::string& message) { return errors("InvalidParameterValue", message); }
 AwsError invalid_combination(const std::string& message) {
-  return AwsError{"InvalidParameterCombination", message, 400};
+  return errors("InvalidParameterCombination", message);
 }
 
 double now_of(const Clock& clock) { return timefmt::epoch_seconds(clock.now()); }
@@ -115,8 +117,12 @@ static Value dims_value(const Provider::Dims& dims) {
   return out;
 }
 
-Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(db), clock_(clock), bus_(bus) {
-  Status s = db_.migrate("cloudwatch", {
+Provider::Provider(kit::Environment& env) : env_(env), db_(env.db), clock_(env.clock), bus_(env.bus) {
+  env.metrics = this;
+}
+
+Status Provider::open() {
+  NUAGE_TRY(db_.migrate("cloudwatch", {
       "CREATE TABLE cw_datapoints (id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
       "namespace TEXT NOT NULL, name TEXT NOT NULL, dims TEXT NOT NULL, ts REAL NOT NULL, unit TEXT NOT NULL, "
       "count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, vals TEXT NOT NULL)",
@@ -131,8 +137,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
       "PRIMARY KEY (account, region, name))",
       "CREATE TABLE cw_alarm_history (id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
       "alarm TEXT NOT NULL, ts REAL NOT NULL, doc TEXT NOT NULL)",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+  }));
   subscription_ = bus_.subscribe([this](const events::Event& e) { on_event(e); });
   // Alarms are evaluated every minute of the clock: from the new time when
   // it is set back.
@@ -144,6 +149,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
   });
   std::lock_guard lock(alarms_mutex_);
   schedule_evaluation();
+  return Status::Ok();
 }
 
 // The subscription is not removed: main.cc destroys the bus before the
@@ -237,7 +243,7 @@ Status Provider::store_datum(const std::string& account, const std::string& regi
       {account, region, ns, name, key, now});
 }
 
-Status Provider::record(const std::vector<MetricSample>& samples) {
+Status Provider::record(const std::vector<kit::MetricSample>& samples) {
   double now = now_of(clock_);
   return db_.transaction([&]() -> Status {
     for (const auto& s : samples) {
@@ -294,7 +300,7 @@ Result<Output> Provider::put_metric_data(Context& ctx, const Value& in) {
   if (text::starts_with(ns, "AWS/"))
     return invalid_value("The value AWS/ for parameter Namespace is invalid.");
   const Value data = in.value("MetricData", Value::array());
-  if (data.empty()) return AwsError{"MissingParameter", "The parameter MetricData is required.", 400};
+  if (data.empty()) return errors("MissingParameter", "The parameter MetricData is required.");
   if (data.size() > 1000)
     return invalid_value("The collection MetricData must not have a size greater than 1000.");
   double now = now_of(clock_);
@@ -344,8 +350,8 @@ Result<Output> Provider::put_metric_data(Context& ctx, const Value& in) {
     if (has_set) {
       const Value& s = d["StatisticValues"];
       for (const char* f : {"SampleCount", "Sum", "Minimum", "Maximum"})
-        if (!s.contains(f)) return AwsError{"MissingParameter", "The parameter " + where + ".StatisticValues." + f +
-                                                                    " is required.", 400};
+        if (!s.contains(f)) return errors("MissingParameter", "The parameter " + where + ".StatisticValues." + f +
+                                                                    " is required.");
       item.raw.count = s["SampleCount"];
       item.raw.sum = s["Sum"];
       item.raw.min = s["Minimum"];
@@ -401,7 +407,7 @@ Result<Output> Provider::get_metric_statistics(Context& ctx, const Value& in) {
   Value stats = in.value("Statistics", Value::array());
   Value extended = in.value("ExtendedStatistics", Value::array());
   if (stats.empty() && extended.empty())
-    return AwsError{"MissingParameter", "Must specify either Statistics or ExtendedStatistics.", 400};
+    return errors("MissingParameter", "Must specify either Statistics or ExtendedStatistics.");
   if (!stats.empty() && !extended.empty())
     return invalid_combination("The parameters Statistics and ExtendedStatistics are mutually exclusive and you "
                                "have specified both.");
@@ -453,14 +459,14 @@ Result<Output> Provider::get_metric_data(Context& ctx, const Value& in) {
   for (size_t i = 0; i < queries.size(); ++i) {
     const Value& q = queries[i];
     std::string id = q.at("Id");
-    if (!ids.insert(id).second) return AwsError{"ValidationError", "The values for parameter id in "
-                                                                    "MetricDataQueries are not unique.", 400};
+    if (!ids.insert(id).second) return errors("ValidationError", "The values for parameter id in "
+                                                                    "MetricDataQueries are not unique.");
     if (id.empty() || !std::islower(static_cast<unsigned char>(id[0])))
-      return AwsError{"ValidationError", "The value " + id + " for parameter MetricDataQueries.member." +
-                                             std::to_string(i + 1) + ".Id is invalid.", 400};
+      return errors("ValidationError", "The value " + id + " for parameter MetricDataQueries.member." +
+                                             std::to_string(i + 1) + ".Id is invalid.");
     if (q.contains("MetricStat") == q.contains("Expression"))
-      return AwsError{"ValidationError", "The parameter MetricDataQueries.member." + std::to_string(i + 1) +
-                                             " must specify either MetricStat or Expression, but not both.", 400};
+      return errors("ValidationError", "The parameter MetricDataQueries.member." + std::to_string(i + 1) +
+                                             " must specify either MetricStat or Expression, but not both.");
   }
   // Metric queries first, then expressions in order (they may use each other).
   for (const auto& q : queries) {
@@ -554,7 +560,19 @@ Result<Output> Provider::list_metrics(Context& ctx, const Value& in) {
   return out;
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+// The alarms a call names.
+static std::vector<std::string> alarm_arns(const kit::RequestContext& ctx, const Value& in) {
+  std::string prefix = "arn:aws:cloudwatch:" + ctx.region + ":" + ctx.account_id + ":alarm:";
+  std::vector<std::string> out;
+  if (auto it = in.find("AlarmName"); it != in.end() && it->is_string()) return {prefix + it->get<std::string>()};
+  if (auto it = in.find("AlarmNames"); it != in.end() && it->is_array())
+    for (const auto& a : *it)
+      if (a.is_string()) out.push_back(prefix + a.get<std::string>());
+  return out;
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(alarm_arns);
   table.add("PutMetricData", this, &Provider::put_metric_data);
   table.add("GetMetricStatistics", this, &Provider::get_metric_statistics);
   table.add("GetMetricData", this, &Provider::get_metric_data);

@@ -32,27 +32,23 @@
 
 #include "common/clock.h"
 #include "events/bus.h"
-#include "gateway/provider.h"
-#include "services/cloudwatch/metrics_sink.h"
+#include "kit/provider.h"
+#include "kit/environment.h"
+#include "kit/metrics_sink.h"
 #include "storage/database.h"
 
 namespace nuage::services::cloudwatch {
 
-// Calls another service's operation inside nuage (Gateway::call).
-using ServiceCaller = std::function<Result<gateway::Output>(
-    const std::string& service, const std::string& operation, const gateway::Value& input,
-    const auth::Credential& caller, const std::string& region)>;
-
-class Provider : public gateway::Provider, public MetricsSink {
+class Provider : public kit::Provider, public kit::MetricsSink {
  public:
-  Provider(storage::Database& db, Clock& clock, events::Bus& bus);
+  // Registers itself as the environment's metrics sink.
+  explicit Provider(kit::Environment& env);
   ~Provider() override;
   std::string_view service() const override { return "cloudwatch"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
-  Status record(const std::vector<MetricSample>& samples) override;
-  // Set once the gateway exists (main.cc), before requests are served.
-  void set_service_caller(ServiceCaller caller) { call_service_ = std::move(caller); }
+  Status record(const std::vector<kit::MetricSample>& samples) override;
 
   // One stored (or generated) datum.
   struct Raw {
@@ -64,9 +60,9 @@ class Provider : public gateway::Provider, public MetricsSink {
   using Dims = std::vector<std::pair<std::string, std::string>>;  // sorted by name
 
  private:
-  using Context = gateway::RequestContext;
-  using Value = gateway::Value;
-  using Output = gateway::Output;
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
+  using Output = kit::Output;
 
   // --- metrics (provider.cc)
   Result<Output> put_metric_data(Context& ctx, const Value& in);
@@ -112,11 +108,11 @@ class Provider : public gateway::Provider, public MetricsSink {
   void evaluate_alarms(double now);
   void schedule_evaluation();
 
+  kit::Environment& env_;
   storage::Database& db_;
   Clock& clock_;
   events::Bus& bus_;
   events::Bus::SubscriptionId subscription_ = 0;
-  ServiceCaller call_service_;
   std::mutex alarms_mutex_;
   Clock::TimerId eval_timer_ = 0;  // 0: no alarms, no timer
   uint64_t rewind_listener_ = 0;
@@ -124,7 +120,7 @@ class Provider : public gateway::Provider, public MetricsSink {
 };
 
 // Canonical form of a Dimensions list (sorted by name), and its key text.
-Provider::Dims canonical_dims(const gateway::Value& dimensions);
+Provider::Dims canonical_dims(const kit::Value& dimensions);
 std::string dims_key(const Provider::Dims& dims);
 
 }  // namespace nuage::services::cloudwatch

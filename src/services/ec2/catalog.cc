@@ -5,7 +5,7 @@
 
 namespace nuage::services::ec2 {
 
-using protocol::Value;
+using kit::Value;
 
 std::optional<std::string> instance_type_architecture(const std::string& type) {
   static const std::set<std::string> kX86 = {"t1", "t2", "t3", "t3a", "m1", "m3", "m4", "m5", "m5a", "m5n",

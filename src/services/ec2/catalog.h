@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/protocol.h"
+#include "kit/value.h"
 
 namespace nuage::services::ec2 {
 
@@ -18,9 +18,9 @@ namespace nuage::services::ec2 {
 std::optional<std::string> instance_type_architecture(const std::string& type);
 
 // The public image with this id, shaped as DescribeImages' Image, or null.
-protocol::Value public_image(const std::string& image_id, const std::string& region);
+kit::Value public_image(const std::string& image_id, const std::string& region);
 // All public images, for DescribeImages.
-std::vector<protocol::Value> public_images(const std::string& region);
+std::vector<kit::Value> public_images(const std::string& region);
 
 // The availability zones of a region: <region>a, b and c (us-east-1 has six
 // on AWS; three are enough for default subnets and what Terraform-style

@@ -4,6 +4,7 @@
 
 #include "common/time.h"
 #include "events/bus.h"
+#include "kit/test_environment.h"
 #include "services/ec2/provider.h"
 
 using namespace nuage;
@@ -11,31 +12,32 @@ using namespace nuage;
 namespace {
 
 struct Fixture {
-  std::unique_ptr<storage::Database> db = std::move(storage::Database::open({}).value());
-  Clock clock;
-  events::Bus bus;
+  kit::TestEnvironment test;
+  Clock& clock = test.clock;
+  events::Bus& bus = test.env.bus;
   std::vector<events::Event> seen;
   std::unique_ptr<services::ec2::Provider> ec2;
-  gateway::OperationTable table;
+  kit::OperationTable table;
 
   explicit Fixture(int transition_seconds) {
     clock.freeze();
     clock.set(*timefmt::parse("2026-06-01T21:59:00Z"));
     services::ec2::Options options;
     options.transition_seconds = transition_seconds;
-    ec2 = std::make_unique<services::ec2::Provider>(*db, clock, bus, options);
+    ec2 = std::make_unique<services::ec2::Provider>(test.env, options);
+    EXPECT_TRUE(ec2->open().ok());
     ec2->register_operations(table);
     bus.subscribe([this](const events::Event& e) { seen.push_back(e); });
   }
 
-  protocol::Value call(const std::string& op, const protocol::Value& in) {
-    gateway::RequestContext ctx;
+  kit::Value call(const std::string& op, const kit::Value& in) {
+    kit::RequestContext ctx;
     ctx.account_id = "000000000000";
     ctx.region = "eu-west-1";
     ctx.clock = &clock;
-    auto out = (*table.find(op))(ctx, in);
+    auto out = table.find(op)->handler(ctx, in);
     EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
-    return out.ok() ? out->value : protocol::Value();
+    return out.ok() ? out->value : kit::Value();
   }
 };
 

@@ -6,13 +6,12 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "gateway/gateway.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/provider.h"
 
 namespace nuage::services::ec2 {
 
-using gateway::Output;
+using kit::Output;
 
 namespace {
 
@@ -120,7 +119,7 @@ void Provider::set_state(const Scope& scope, Value& instance, const std::string&
   if (!reason.empty()) instance["StateTransitionReason"] = reason;
   std::string id = instance["InstanceId"];
   events::Event e;
-  e.id = gateway::new_request_id();
+  e.id = crypto::random_uuid();
   e.source = "aws.ec2";
   e.detail_type = "EC2 Instance State-change Notification";
   e.account = scope.account;

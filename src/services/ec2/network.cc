@@ -17,7 +17,7 @@
 
 namespace nuage::services::ec2 {
 
-using gateway::Output;
+using kit::Output;
 
 // ---------------------------------------------------------------- helpers
 

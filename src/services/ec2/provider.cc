@@ -7,12 +7,11 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "gateway/gateway.h"
 #include "services/ec2/catalog.h"
 
 namespace nuage::services::ec2 {
 
-using gateway::Output;
+using kit::Output;
 
 namespace {
 
@@ -94,10 +93,19 @@ Result<Page> paginate(size_t total, const Value& in, int min_results, int max_re
   return page;
 }
 
-Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus, Options options)
-    : db_(db), clock_(clock), bus_(bus), options_(options), store_(db) {
-  Status s = store_.load();
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+Provider::Provider(kit::Environment& env, Options options)
+    : db_(env.db), clock_(env.clock), bus_(env.bus), options_(options), store_(env.db) {}
+
+static Options options_of(const kit::Settings& settings) {
+  Options o;
+  o.transition_seconds = settings.ec2_transition_seconds;
+  return o;
+}
+
+Provider::Provider(kit::Environment& env) : Provider(env, options_of(env.settings)) {}
+
+Status Provider::open() {
+  NUAGE_TRY(store_.load());
   // Transitions interrupted by a restart resume on the clock.
   store_.for_each("instance", [&](const Scope& scope, const std::string& id, const Value& doc) {
     if (!doc.contains("_Due")) return;
@@ -110,6 +118,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus, Option
       flush_events();
     });
   });
+  return Status::Ok();
 }
 
 void Provider::flush_events() {
@@ -246,7 +255,37 @@ std::string Provider::next_public_ip(const Scope&) {
          std::to_string(1 + n % 254);
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+// The resources IAM authorizes an EC2 call against: the instances, volumes,
+// groups ... its input names ("*" for Describe* calls, as EC2 does).
+static std::vector<std::string> iam_resources(const kit::RequestContext& ctx, const Value& in) {
+  static const std::pair<const char*, const char*> kIds[] = {
+      {"InstanceIds", "instance/"}, {"InstanceId", "instance/"}, {"VolumeId", "volume/"},
+      {"VolumeIds", "volume/"},     {"SnapshotId", "snapshot/"}, {"ImageId", "image/"},
+      {"GroupId", "security-group/"}, {"VpcId", "vpc/"},       {"SubnetId", "subnet/"},
+      {"NetworkInterfaceId", "network-interface/"}, {"KeyName", "key-pair/"}};
+  if (text::starts_with(ctx.operation, "Describe")) return {"*"};
+  const std::string prefix = "arn:aws:ec2:" + ctx.region + ":" + ctx.account_id + ":";
+  std::vector<std::string> out;
+  for (const auto& [name, kind] : kIds) {
+    auto it = in.find(name);
+    if (it == in.end()) continue;
+    if (it->is_array()) {
+      for (const auto& id : *it)
+        if (id.is_string()) out.push_back(prefix + kind + id.get<std::string>());
+    } else if (it->is_string()) {
+      out.push_back(prefix + kind + it->get<std::string>());
+    }
+    if (!out.empty()) return out;
+  }
+  return {"*"};
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(iam_resources);
+  table.set_condition_keys([](const kit::RequestContext&, const Value& in, policy::Context& keys) {
+    if (auto it = in.find("InstanceType"); it != in.end() && it->is_string())
+      keys.set("ec2:InstanceType", it->get<std::string>());
+  });
   auto op = [&](const std::string& name, Handler method) {
     table.add(name, [this, method](Context& ctx, const Value& in) -> Result<Output> {
       std::vector<events::Event> events;

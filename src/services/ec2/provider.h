@@ -18,7 +18,8 @@
 
 #include "common/clock.h"
 #include "events/bus.h"
-#include "gateway/provider.h"
+#include "kit/environment.h"
+#include "kit/provider.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/filters.h"
 #include "services/ec2/store.h"
@@ -34,91 +35,93 @@ struct Options {
   int terminated_visible_seconds = 3600;
 };
 
-class Provider : public gateway::Provider {
+class Provider : public kit::Provider {
  public:
-  Provider(storage::Database& db, Clock& clock, events::Bus& bus, Options options = {});
+  Provider(kit::Environment& env, Options options);
+  explicit Provider(kit::Environment& env);
   std::string_view service() const override { return "ec2"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
 
-  using Context = gateway::RequestContext;
-  using Handler = Result<gateway::Output> (Provider::*)(Context&, const Value&);
+  using Context = kit::RequestContext;
+  using Handler = Result<kit::Output> (Provider::*)(Context&, const Value&);
 
  private:
   // --- instances.cc
-  Result<gateway::Output> run_instances(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_instances(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_instance_status(Context& ctx, const Value& in);
-  Result<gateway::Output> start_instances(Context& ctx, const Value& in);
-  Result<gateway::Output> stop_instances(Context& ctx, const Value& in);
-  Result<gateway::Output> reboot_instances(Context& ctx, const Value& in);
-  Result<gateway::Output> terminate_instances(Context& ctx, const Value& in);
-  Result<gateway::Output> modify_instance_attribute(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_instance_attribute(Context& ctx, const Value& in);
+  Result<kit::Output> run_instances(Context& ctx, const Value& in);
+  Result<kit::Output> describe_instances(Context& ctx, const Value& in);
+  Result<kit::Output> describe_instance_status(Context& ctx, const Value& in);
+  Result<kit::Output> start_instances(Context& ctx, const Value& in);
+  Result<kit::Output> stop_instances(Context& ctx, const Value& in);
+  Result<kit::Output> reboot_instances(Context& ctx, const Value& in);
+  Result<kit::Output> terminate_instances(Context& ctx, const Value& in);
+  Result<kit::Output> modify_instance_attribute(Context& ctx, const Value& in);
+  Result<kit::Output> describe_instance_attribute(Context& ctx, const Value& in);
   // --- tags.cc, regions.cc
-  Result<gateway::Output> create_tags(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_tags(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_tags(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_regions(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_availability_zones(Context& ctx, const Value& in);
+  Result<kit::Output> create_tags(Context& ctx, const Value& in);
+  Result<kit::Output> delete_tags(Context& ctx, const Value& in);
+  Result<kit::Output> describe_tags(Context& ctx, const Value& in);
+  Result<kit::Output> describe_regions(Context& ctx, const Value& in);
+  Result<kit::Output> describe_availability_zones(Context& ctx, const Value& in);
   // --- network.cc: VPCs, subnets, security groups, internet gateways,
   // route tables, network interfaces
-  Result<gateway::Output> create_vpc(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_vpcs(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_vpc(Context& ctx, const Value& in);
-  Result<gateway::Output> modify_vpc_attribute(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_vpc_attribute(Context& ctx, const Value& in);
-  Result<gateway::Output> create_subnet(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_subnets(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_subnet(Context& ctx, const Value& in);
-  Result<gateway::Output> modify_subnet_attribute(Context& ctx, const Value& in);
-  Result<gateway::Output> create_security_group(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_security_groups(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_security_group(Context& ctx, const Value& in);
-  Result<gateway::Output> authorize_ingress(Context& ctx, const Value& in);
-  Result<gateway::Output> authorize_egress(Context& ctx, const Value& in);
-  Result<gateway::Output> revoke_ingress(Context& ctx, const Value& in);
-  Result<gateway::Output> revoke_egress(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_security_group_rules(Context& ctx, const Value& in);
-  Result<gateway::Output> create_internet_gateway(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_internet_gateways(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_internet_gateway(Context& ctx, const Value& in);
-  Result<gateway::Output> attach_internet_gateway(Context& ctx, const Value& in);
-  Result<gateway::Output> detach_internet_gateway(Context& ctx, const Value& in);
-  Result<gateway::Output> create_route_table(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_route_tables(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_route_table(Context& ctx, const Value& in);
-  Result<gateway::Output> create_route(Context& ctx, const Value& in);
-  Result<gateway::Output> replace_route(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_route(Context& ctx, const Value& in);
-  Result<gateway::Output> associate_route_table(Context& ctx, const Value& in);
-  Result<gateway::Output> disassociate_route_table(Context& ctx, const Value& in);
-  Result<gateway::Output> create_network_interface(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_network_interfaces(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_network_interface(Context& ctx, const Value& in);
-  Result<gateway::Output> attach_network_interface(Context& ctx, const Value& in);
-  Result<gateway::Output> detach_network_interface(Context& ctx, const Value& in);
+  Result<kit::Output> create_vpc(Context& ctx, const Value& in);
+  Result<kit::Output> describe_vpcs(Context& ctx, const Value& in);
+  Result<kit::Output> delete_vpc(Context& ctx, const Value& in);
+  Result<kit::Output> modify_vpc_attribute(Context& ctx, const Value& in);
+  Result<kit::Output> describe_vpc_attribute(Context& ctx, const Value& in);
+  Result<kit::Output> create_subnet(Context& ctx, const Value& in);
+  Result<kit::Output> describe_subnets(Context& ctx, const Value& in);
+  Result<kit::Output> delete_subnet(Context& ctx, const Value& in);
+  Result<kit::Output> modify_subnet_attribute(Context& ctx, const Value& in);
+  Result<kit::Output> create_security_group(Context& ctx, const Value& in);
+  Result<kit::Output> describe_security_groups(Context& ctx, const Value& in);
+  Result<kit::Output> delete_security_group(Context& ctx, const Value& in);
+  Result<kit::Output> authorize_ingress(Context& ctx, const Value& in);
+  Result<kit::Output> authorize_egress(Context& ctx, const Value& in);
+  Result<kit::Output> revoke_ingress(Context& ctx, const Value& in);
+  Result<kit::Output> revoke_egress(Context& ctx, const Value& in);
+  Result<kit::Output> describe_security_group_rules(Context& ctx, const Value& in);
+  Result<kit::Output> create_internet_gateway(Context& ctx, const Value& in);
+  Result<kit::Output> describe_internet_gateways(Context& ctx, const Value& in);
+  Result<kit::Output> delete_internet_gateway(Context& ctx, const Value& in);
+  Result<kit::Output> attach_internet_gateway(Context& ctx, const Value& in);
+  Result<kit::Output> detach_internet_gateway(Context& ctx, const Value& in);
+  Result<kit::Output> create_route_table(Context& ctx, const Value& in);
+  Result<kit::Output> describe_route_tables(Context& ctx, const Value& in);
+  Result<kit::Output> delete_route_table(Context& ctx, const Value& in);
+  Result<kit::Output> create_route(Context& ctx, const Value& in);
+  Result<kit::Output> replace_route(Context& ctx, const Value& in);
+  Result<kit::Output> delete_route(Context& ctx, const Value& in);
+  Result<kit::Output> associate_route_table(Context& ctx, const Value& in);
+  Result<kit::Output> disassociate_route_table(Context& ctx, const Value& in);
+  Result<kit::Output> create_network_interface(Context& ctx, const Value& in);
+  Result<kit::Output> describe_network_interfaces(Context& ctx, const Value& in);
+  Result<kit::Output> delete_network_interface(Context& ctx, const Value& in);
+  Result<kit::Output> attach_network_interface(Context& ctx, const Value& in);
+  Result<kit::Output> detach_network_interface(Context& ctx, const Value& in);
   // --- keypairs.cc
-  Result<gateway::Output> create_key_pair(Context& ctx, const Value& in);
-  Result<gateway::Output> import_key_pair(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_key_pairs(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_key_pair(Context& ctx, const Value& in);
+  Result<kit::Output> create_key_pair(Context& ctx, const Value& in);
+  Result<kit::Output> import_key_pair(Context& ctx, const Value& in);
+  Result<kit::Output> describe_key_pairs(Context& ctx, const Value& in);
+  Result<kit::Output> delete_key_pair(Context& ctx, const Value& in);
   // --- volumes.cc: volumes, snapshots, images
-  Result<gateway::Output> create_volume(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_volumes(Context& ctx, const Value& in);
-  Result<gateway::Output> attach_volume(Context& ctx, const Value& in);
-  Result<gateway::Output> detach_volume(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_volume(Context& ctx, const Value& in);
-  Result<gateway::Output> modify_volume(Context& ctx, const Value& in);
-  Result<gateway::Output> create_snapshot(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_snapshots(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_snapshot(Context& ctx, const Value& in);
-  Result<gateway::Output> create_image(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_images(Context& ctx, const Value& in);
-  Result<gateway::Output> deregister_image(Context& ctx, const Value& in);
-  Result<gateway::Output> register_image(Context& ctx, const Value& in);
-  Result<gateway::Output> copy_image(Context& ctx, const Value& in);
-  Result<gateway::Output> copy_snapshot(Context& ctx, const Value& in);
+  Result<kit::Output> create_volume(Context& ctx, const Value& in);
+  Result<kit::Output> describe_volumes(Context& ctx, const Value& in);
+  Result<kit::Output> attach_volume(Context& ctx, const Value& in);
+  Result<kit::Output> detach_volume(Context& ctx, const Value& in);
+  Result<kit::Output> delete_volume(Context& ctx, const Value& in);
+  Result<kit::Output> modify_volume(Context& ctx, const Value& in);
+  Result<kit::Output> create_snapshot(Context& ctx, const Value& in);
+  Result<kit::Output> describe_snapshots(Context& ctx, const Value& in);
+  Result<kit::Output> delete_snapshot(Context& ctx, const Value& in);
+  Result<kit::Output> create_image(Context& ctx, const Value& in);
+  Result<kit::Output> describe_images(Context& ctx, const Value& in);
+  Result<kit::Output> deregister_image(Context& ctx, const Value& in);
+  Result<kit::Output> register_image(Context& ctx, const Value& in);
+  Result<kit::Output> copy_image(Context& ctx, const Value& in);
+  Result<kit::Output> copy_snapshot(Context& ctx, const Value& in);
 
   // --- shared machinery (provider.cc)
   friend struct Ops;
@@ -143,7 +146,7 @@ class Provider : public gateway::Provider {
   Result<Value*> find_resource(const Scope& scope, const std::string& kind, const std::string& id);
   // Describe over one kind: the ids asked for (each must exist), filters,
   // then MaxResults/NextToken when max_results > 0.
-  Result<gateway::Output> describe_kind(const Scope& scope, const Value& in, const std::string& kind,
+  Result<kit::Output> describe_kind(const Scope& scope, const Value& in, const std::string& kind,
                                         const char* ids_member, const char* list_member,
                                         const FilterFields& fields, int min_results, int max_results);
   // Instances that exist and are not terminated.

@@ -24,12 +24,12 @@
 #include <vector>
 
 #include "common/error.h"
-#include "protocol/protocol.h"
+#include "kit/value.h"
 #include "storage/database.h"
 
 namespace nuage::services::ec2 {
 
-using Value = protocol::Value;
+using Value = kit::Value;
 
 struct Scope {
   std::string account;

@@ -6,7 +6,7 @@
 
 namespace nuage::services::ec2 {
 
-using gateway::Output;
+using kit::Output;
 
 namespace {
 

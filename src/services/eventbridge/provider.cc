@@ -2,16 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "gateway/gateway.h"
 #include "services/eventbridge/pattern.h"
 #include "services/tag_list.h"
 
 namespace nuage::services::eventbridge {
 
-using gateway::Output;
-using Value = protocol::Value;
+using kit::Output;
+using Value = kit::Value;
 
 namespace {
 
@@ -34,14 +34,15 @@ Status check_rule_name(const std::string& name) {
 
 }  // namespace
 
-Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(db), clock_(clock), bus_(bus) {
-  Status s = db_.migrate("eventbridge", {
+Provider::Provider(kit::Environment& env) : db_(env.db), clock_(env.clock), bus_(env.bus), targets_(env) {}
+
+Status Provider::open() {
+  NUAGE_TRY(db_.migrate("eventbridge", {
       "CREATE TABLE eventbridge_resources (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, "
       "bus TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, kind, bus, name))",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+  }));
   std::lock_guard lock(mutex_);
-  (void)db_.exec("SELECT account, region, kind, bus, name, doc FROM eventbridge_resources", {},
+  NUAGE_TRY(db_.exec("SELECT account, region, kind, bus, name, doc FROM eventbridge_resources", {},
                  [&](const storage::Row& r) {
                    Key key{r.text(0), r.text(1), r.text(3), r.text(4)};
                    Value doc = Value::parse(r.text(5));
@@ -56,7 +57,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
                        rule.schedule = *sch;
                    if (doc.contains("EventPattern")) rule.pattern = Value::parse(doc["EventPattern"].get<std::string>());
                    rules_[key] = std::move(rule);
-                 });
+                 }));
   int64_t now = to_seconds(clock_.now());
   for (auto& [key, rule] : rules_) arm(key, rule, now);
   // A clock set back re-arms every schedule from the new time.
@@ -67,6 +68,7 @@ Provider::Provider(storage::Database& db, Clock& clock, events::Bus& bus) : db_(
   subscription_ = bus_.subscribe([this](const events::Event& e) {
     route(e.account, e.region, "default", e.envelope());
   });
+  return Status::Ok();
 }
 
 Provider::~Provider() {
@@ -139,7 +141,7 @@ void Provider::fire(const Key& key, Clock::TimePoint due) {
     arm(key, it->second, to_seconds(due));
   }
   Value event = {{"version", "0"},
-                 {"id", gateway::new_request_id()},
+                 {"id", crypto::random_uuid()},
                  {"detail-type", "Scheduled Event"},
                  {"source", "aws.events"},
                  {"account", key.account},
@@ -445,7 +447,7 @@ Result<Output> Provider::put_events(Context& ctx, const Value& in) {
     if (detail.is_discarded() || !detail.is_object()) { reject("MalformedDetail", "Detail is malformed."); continue; }
     std::string bus = bus_name(e);
     if (!ensure_bus(ctx, bus).ok()) { reject("InvalidArgument", "Event bus " + bus + " does not exist."); continue; }
-    std::string id = gateway::new_request_id();
+    std::string id = crypto::random_uuid();
     auto time = e.contains("Time") ? timefmt::from_epoch_seconds(e["Time"].get<double>()) : clock_.now();
     Value event = {{"version", "0"}, {"id", id}, {"detail-type", e["DetailType"]}, {"source", e["Source"]},
                    {"account", ctx.account_id}, {"time", timefmt::iso8601(time)}, {"region", ctx.region},
@@ -578,7 +580,23 @@ Result<Output> Provider::list_tags_for_resource(Context&, const Value& in) {
   return AwsError{"ResourceNotFoundException", "Rule " + arn.substr(arn.rfind('/') + 1) + " does not exist.", 400};
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+// The rule or event bus a call names.
+static std::vector<std::string> events_resources(const kit::RequestContext& ctx, const Value& in) {
+  auto str = [&](const char* key) {
+    auto it = in.find(key);
+    return it != in.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string name = str("Name").empty() ? str("Rule") : str("Name");
+  std::string bus = str("EventBusName");
+  std::string prefix = "arn:aws:events:" + ctx.region + ":" + ctx.account_id + ":";
+  if (ctx.operation.find("EventBus") != std::string::npos && !name.empty()) return {prefix + "event-bus/" + name};
+  if (name.empty()) return {"*"};
+  if (text::starts_with(name, "arn:")) return {name};
+  return {prefix + "rule/" + (bus.empty() || bus == "default" ? "" : bus + "/") + name};
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(events_resources);
   // Most operations run under mutex_; PutEvents delivers outside it.
   table.add_locked("PutRule", this, mutex_, &Provider::put_rule);
   table.add_locked("DescribeRule", this, mutex_, &Provider::describe_rule);

@@ -19,21 +19,21 @@
 
 #include "common/clock.h"
 #include "events/bus.h"
-#include "gateway/provider.h"
+#include "kit/provider.h"
 #include "services/eventbridge/schedule.h"
 #include "services/eventbridge/targets.h"
 #include "storage/database.h"
 
 namespace nuage::services::eventbridge {
 
-class Provider : public gateway::Provider {
+class Provider : public kit::Provider {
  public:
-  Provider(storage::Database& db, Clock& clock, events::Bus& bus);
+  explicit Provider(kit::Environment& env);
   ~Provider() override;
   std::string_view service() const override { return "events"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
-  Targets& targets() { return targets_; }
 
   // Delivery statistics per rule ARN (what the FailedInvocations metric counts).
   struct Stats {
@@ -41,8 +41,8 @@ class Provider : public gateway::Provider {
   };
   Stats stats(const std::string& rule_arn);
 
-  using Context = gateway::RequestContext;
-  using Value = protocol::Value;
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
 
  private:
   struct Key {
@@ -58,25 +58,25 @@ class Provider : public gateway::Provider {
     Clock::TimerId timer = 0;
   };
 
-  Result<gateway::Output> put_rule(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_rule(Context& ctx, const Value& in);
-  Result<gateway::Output> list_rules(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_rule(Context& ctx, const Value& in);
-  Result<gateway::Output> enable_rule(Context& ctx, const Value& in);
-  Result<gateway::Output> disable_rule(Context& ctx, const Value& in);
-  Result<gateway::Output> put_targets(Context& ctx, const Value& in);
-  Result<gateway::Output> remove_targets(Context& ctx, const Value& in);
-  Result<gateway::Output> list_targets_by_rule(Context& ctx, const Value& in);
-  Result<gateway::Output> list_rule_names_by_target(Context& ctx, const Value& in);
-  Result<gateway::Output> put_events(Context& ctx, const Value& in);
-  Result<gateway::Output> test_event_pattern(Context& ctx, const Value& in);
-  Result<gateway::Output> create_event_bus(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_event_bus(Context& ctx, const Value& in);
-  Result<gateway::Output> describe_event_bus(Context& ctx, const Value& in);
-  Result<gateway::Output> list_event_buses(Context& ctx, const Value& in);
-  Result<gateway::Output> tag_resource(Context& ctx, const Value& in);
-  Result<gateway::Output> untag_resource(Context& ctx, const Value& in);
-  Result<gateway::Output> list_tags_for_resource(Context& ctx, const Value& in);
+  Result<kit::Output> put_rule(Context& ctx, const Value& in);
+  Result<kit::Output> describe_rule(Context& ctx, const Value& in);
+  Result<kit::Output> list_rules(Context& ctx, const Value& in);
+  Result<kit::Output> delete_rule(Context& ctx, const Value& in);
+  Result<kit::Output> enable_rule(Context& ctx, const Value& in);
+  Result<kit::Output> disable_rule(Context& ctx, const Value& in);
+  Result<kit::Output> put_targets(Context& ctx, const Value& in);
+  Result<kit::Output> remove_targets(Context& ctx, const Value& in);
+  Result<kit::Output> list_targets_by_rule(Context& ctx, const Value& in);
+  Result<kit::Output> list_rule_names_by_target(Context& ctx, const Value& in);
+  Result<kit::Output> put_events(Context& ctx, const Value& in);
+  Result<kit::Output> test_event_pattern(Context& ctx, const Value& in);
+  Result<kit::Output> create_event_bus(Context& ctx, const Value& in);
+  Result<kit::Output> delete_event_bus(Context& ctx, const Value& in);
+  Result<kit::Output> describe_event_bus(Context& ctx, const Value& in);
+  Result<kit::Output> list_event_buses(Context& ctx, const Value& in);
+  Result<kit::Output> tag_resource(Context& ctx, const Value& in);
+  Result<kit::Output> untag_resource(Context& ctx, const Value& in);
+  Result<kit::Output> list_tags_for_resource(Context& ctx, const Value& in);
 
   // Bus name from a name or ARN ("default" when absent).
   static std::string bus_name(const Value& in, const char* member = "EventBusName");

@@ -4,11 +4,11 @@
 
 #include "common/text.h"
 #include "common/time.h"
-#include "protocol/values.h"
+#include "kit/value.h"
 
 namespace nuage::services::eventbridge {
 
-using protocol::Value;
+using kit::Value;
 
 namespace {
 
@@ -90,30 +90,6 @@ Result<std::string> transform_input(const Value& target, const Value& event) {
   return event.dump();
 }
 
-Result<auth::Credential> Targets::assume_role(const std::string& role_arn, const std::string& service,
-                                              const std::string& account, const std::string& region,
-                                              const std::string& session) const {
-  auth::Credential principal;
-  principal.type = auth::PrincipalType::kService;
-  principal.arn = service;
-  principal.account_id = account;
-  principal.user_id = service;
-  auto out = caller_("sts", "AssumeRole", Value{{"RoleArn", role_arn}, {"RoleSessionName", session}}, principal,
-                     region);
-  if (!out) return out.take_error();
-  const Value& c = out->value["Credentials"];
-  const Value& user = out->value["AssumedRoleUser"];
-  auth::Credential cred;
-  cred.access_key = c.value("AccessKeyId", "");
-  cred.secret_key = c.value("SecretAccessKey", "");
-  cred.session_token = c.value("SessionToken", "");
-  cred.account_id = account;
-  cred.type = auth::PrincipalType::kAssumedRole;
-  cred.arn = user.value("Arn", "");
-  cred.user_id = user.value("AssumedRoleId", "");
-  return cred;
-}
-
 RetryPolicy RetryPolicy::from(const Value& retry_policy) {
   RetryPolicy p;
   if (!retry_policy.is_object()) return p;
@@ -141,10 +117,9 @@ void Targets::deliver_with_retry(Clock& clock, Delivery d, RetryPolicy policy, D
 }
 
 Status Targets::deliver(const Delivery& given) const {
-  if (!caller_) return internal_error("no internal call path");
   Delivery assumed;
   if (!given.role_arn.empty()) {
-    auto cred = assume_role(given.role_arn, given.role_service, given.account, given.region,
+    auto cred = env_.assume_role(given.role_arn, given.role_service, given.account, given.region,
                             given.role_service.substr(0, given.role_service.find('.')));
     if (!cred) return cred.take_error();
     assumed = given;
@@ -156,9 +131,9 @@ Status Targets::deliver(const Delivery& given) const {
   const std::string& service = parts[2];
   std::string region = parts[3].empty() ? d.region : parts[3];
   if (service == "lambda") {
-    auto out = caller_("lambda", "Invoke",
+    auto out = env_.call("lambda", "Invoke",
                        Value{{"FunctionName", d.target_arn}, {"InvocationType", "Event"},
-                             {"Payload", protocol::make_blob(d.payload)}},
+                             {"Payload", kit::make_blob(d.payload)}},
                        d.caller, region);
     if (!out) return out.error();
     return Status::Ok();
@@ -171,15 +146,15 @@ Status Targets::deliver(const Delivery& given) const {
                    {"Detail", event.value("detail", Value::object()).dump()},
                    {"Resources", event.value("resources", Value::array())},
                    {"EventBusName", d.target_arn}};
-    auto out = caller_("events", "PutEvents", Value{{"Entries", {entry}}}, d.caller, region);
+    auto out = env_.call("events", "PutEvents", Value{{"Entries", {entry}}}, d.caller, region);
     if (!out) return out.error();
     if (out->value.value("FailedEntryCount", 0) > 0) return AwsError{"FailedEntry", out->value.dump(), 400};
     return Status::Ok();
   }
   if (service == "logs") {
-    if (!logs_) return AwsError{"ServiceUnavailable", "CloudWatch Logs is not available", 503};
+    if (!env_.logs) return AwsError{"ServiceUnavailable", "CloudWatch Logs is not available", 503};
     std::string group = parts.size() > 6 ? parts[6] : "";
-    return logs_->write(d.account, region, group, "eventbridge", {{d.time_ms, d.payload}});
+    return env_.logs->write(d.account, region, group, "eventbridge", {{d.time_ms, d.payload}});
   }
   if (service == "scheduler" && parts.size() >= 8 && parts[5] == "aws-sdk") {
     // arn:aws:scheduler:::aws-sdk:ec2:startInstances -> ec2 StartInstances
@@ -188,7 +163,7 @@ Status Targets::deliver(const Delivery& given) const {
     if (!action.empty()) action[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(action[0])));
     Value input = Value::parse(d.payload.empty() ? "{}" : d.payload, nullptr, false);
     if (input.is_discarded() || !input.is_object()) return AwsError{"InvalidInput", "Input is not a JSON object", 400};
-    auto out = caller_(target_service, action, input, d.caller, region);
+    auto out = env_.call(target_service, action, input, d.caller, region);
     if (!out) return out.error();
     return Status::Ok();
   }

@@ -4,10 +4,10 @@
 //   arn:aws:events:...:event-bus/NAME            PutEvents on that bus
 //   arn:aws:logs:...:log-group:NAME              a log event in that group
 //   arn:aws:scheduler:::aws-sdk:SERVICE:apiAction   any nuage operation (universal target)
-// Calls go through the gateway's internal call path (Gateway::call), so the
-// callee's own authorization applies: Lambda's resource policy for rules,
+// Calls go through the environment's service calls, so the callee's own
+// authorization applies: Lambda's resource policy for rules,
 // the target role's identity policies for Scheduler.
-// Thread-safety: stateless apart from the injected functions; safe from any thread.
+// Thread-safety: stateless; safe from any thread.
 #pragma once
 
 #include <functional>
@@ -16,14 +16,10 @@
 #include "auth/credentials.h"
 #include "common/clock.h"
 #include "common/error.h"
-#include "protocol/protocol.h"
-#include "services/logs/sink.h"
+#include "kit/value.h"
+#include "kit/environment.h"
 
 namespace nuage::services::eventbridge {
-
-using Caller = std::function<Result<protocol::Output>(const std::string& service, const std::string& operation,
-                                                      const protocol::Value& input, const auth::Credential& caller,
-                                                      const std::string& region)>;
 
 struct Delivery {
   std::string target_arn;
@@ -43,7 +39,7 @@ struct Delivery {
 struct RetryPolicy {
   int max_attempts = 186;  // first attempt + MaximumRetryAttempts
   int64_t max_age_seconds = 86400;
-  static RetryPolicy from(const protocol::Value& retry_policy);  // a target's RetryPolicy member
+  static RetryPolicy from(const kit::Value& retry_policy);  // a target's RetryPolicy member
 };
 
 // Called after every attempt; `final` when no further attempt follows.
@@ -51,8 +47,7 @@ using DeliveryReport = std::function<void(const Status& status, int attempt, boo
 
 class Targets {
  public:
-  void set_caller(Caller caller) { caller_ = std::move(caller); }
-  void set_logs(logs::Sink* sink) { logs_ = sink; }
+  explicit Targets(const kit::Environment& env) : env_(env) {}
   // Delivers once; the error says why it failed (for retries and counts).
   Status deliver(const Delivery& d) const;
   // Delivers now and, on failure, again on `clock` with exponential backoff
@@ -60,17 +55,11 @@ class Targets {
   // d.time_ms. `this` must outlive the clock's timers.
   void deliver_with_retry(Clock& clock, Delivery d, RetryPolicy policy, DeliveryReport report,
                           int attempt = 1) const;
-  // Assumes `role_arn` as the service principal `service` (scheduler.amazonaws.com...).
-  Result<auth::Credential> assume_role(const std::string& role_arn, const std::string& service,
-                                       const std::string& account, const std::string& region,
-                                       const std::string& session) const;
-
  private:
-  Caller caller_;
-  logs::Sink* logs_ = nullptr;
+  const kit::Environment& env_;
 };
 
 // Applies a target's Input / InputPath / InputTransformer to an event.
-Result<std::string> transform_input(const protocol::Value& target, const protocol::Value& event);
+Result<std::string> transform_input(const kit::Value& target, const kit::Value& event);
 
 }  // namespace nuage::services::eventbridge

@@ -3,11 +3,12 @@
 #include <vector>
 
 #include "common/time.h"
+#include "kit/test_environment.h"
 #include "services/eventbridge/targets.h"
 
 using namespace nuage;
 using namespace nuage::services::eventbridge;
-using protocol::Value;
+using kit::Value;
 
 namespace {
 
@@ -16,13 +17,12 @@ struct Recorder {
   int failures_left = 0;
 };
 
-Targets targets_with(Recorder& r) {
-  Targets t;
-  t.set_caller([&r](const std::string& service, const std::string& operation, const Value& input,
-                    const auth::Credential& caller, const std::string&) -> Result<protocol::Output> {
+kit::TestEnvironment::Answer answer(Recorder& r) {
+  return [&r](const std::string& service, const std::string& operation, const Value& input,
+              const auth::Credential& caller, const std::string&) -> Result<kit::Output> {
     r.calls.push_back(service + ":" + operation + ":" + caller.arn);
     if (operation == "AssumeRole") {
-      protocol::Output out;
+      kit::Output out;
       out.value = {{"Credentials", {{"AccessKeyId", "ASIA"}, {"SecretAccessKey", "s"}, {"SessionToken", "t"}}},
                    {"AssumedRoleUser", {{"Arn", "arn:aws:sts::1:assumed-role/r/" + input.value("RoleSessionName", "")}}}};
       return out;
@@ -31,9 +31,8 @@ Targets targets_with(Recorder& r) {
       --r.failures_left;
       return AwsError{"ServiceUnavailable", "try later", 503};
     }
-    return protocol::Output{};
-  });
-  return t;
+    return kit::Output{};
+  };
 }
 
 Delivery universal(Clock& clock) {
@@ -51,10 +50,10 @@ Delivery universal(Clock& clock) {
 }  // namespace
 
 TEST(Targets, UniversalTargetAssumesTheRoleFirst) {
-  Clock clock;
-  clock.freeze();
   Recorder r;
-  Targets t = targets_with(r);
+  kit::TestEnvironment test(answer(r));
+  Clock& clock = test.clock;
+  Targets t(test.env);
   ASSERT_TRUE(t.deliver(universal(clock)).ok());
   ASSERT_EQ(r.calls.size(), 2u);
   EXPECT_EQ(r.calls[0], "sts:AssumeRole:scheduler.amazonaws.com");
@@ -62,11 +61,11 @@ TEST(Targets, UniversalTargetAssumesTheRoleFirst) {
 }
 
 TEST(Targets, RetriesOnTheClockWithinThePolicy) {
-  Clock clock;
-  clock.freeze();
   Recorder r;
   r.failures_left = 100;
-  Targets t = targets_with(r);
+  kit::TestEnvironment test(answer(r));
+  Clock& clock = test.clock;
+  Targets t(test.env);
   std::vector<std::pair<int, bool>> reports;
   RetryPolicy policy = RetryPolicy::from(Value{{"MaximumRetryAttempts", 3}, {"MaximumEventAgeInSeconds", 3600}});
   EXPECT_EQ(policy.max_attempts, 4);
@@ -84,11 +83,11 @@ TEST(Targets, RetriesOnTheClockWithinThePolicy) {
 }
 
 TEST(Targets, MaximumEventAgeEndsRetries) {
-  Clock clock;
-  clock.freeze();
   Recorder r;
   r.failures_left = 1000;
-  Targets t = targets_with(r);
+  kit::TestEnvironment test(answer(r));
+  Clock& clock = test.clock;
+  Targets t(test.env);
   int attempts = 0;
   bool finished = false;
   t.deliver_with_retry(clock, universal(clock), RetryPolicy{186, 60}, [&](const Status&, int attempt, bool final) {

@@ -4,7 +4,7 @@
 
 #include "common/text.h"
 #include "common/time.h"
-#include "services/iam/actions.h"
+#include "services/iam/request_keys.h"
 
 namespace nuage::services::iam {
 
@@ -47,7 +47,7 @@ std::optional<json> decode_authorization_message(const std::string& encoded) {
   return j;
 }
 
-void Authorizer::add_global_keys(const gateway::RequestContext& ctx, nuage::policy::Context& context) {
+void Authorizer::add_global_keys(const kit::RequestContext& ctx, nuage::policy::Context& context) {
   auto now = ctx.clock ? ctx.clock->now() : std::chrono::system_clock::now();
   context.set("aws:CurrentTime", timefmt::iso8601(now));
   context.set("aws:EpochTime", std::to_string(static_cast<int64_t>(timefmt::epoch_seconds(now))));
@@ -57,24 +57,25 @@ void Authorizer::add_global_keys(const gateway::RequestContext& ctx, nuage::poli
   context.set("aws:Region", ctx.region);
 }
 
-Status Authorizer::authorize(const gateway::RequestContext& ctx, const model::Operation& operation,
-                             const protocol::Value& input) {
+Status Authorizer::authorize(const kit::RequestContext& ctx, const kit::OperationTable& table,
+                             const kit::Value& input) {
   // Service principals act on their own authority (what they may do is
   // decided where they act, e.g. a role's trust policy in AssumeRole).
   if (!enforcement_ || ctx.anonymous || ctx.caller.type == auth::PrincipalType::kRoot ||
       ctx.caller.type == auth::PrincipalType::kService)
     return Status::Ok();
-  OperationAuthorization auth = authorization_for(ctx.service, operation.name, input, ctx.region, ctx.account_id);
+  kit::Authorization auth = table.authorization(ctx.operation, ctx, input);
   if (auth.decided_elsewhere) return Status::Ok();
   auto view = iam_.caller_view(ctx.caller);
   if (!view) {
     // The user or role behind still-valid credentials is gone: nothing allows.
     nuage::policy::Evaluation none;
-    const ActionTarget& t = auth.targets.front();
+    const kit::ActionTarget& t = auth.targets.front();
     return deny(ctx, t.action, t.resource, none);
   }
   add_global_keys(ctx, view->context);
-  add_request_keys(ctx.service, operation.name, input, view->context);
+  add_request_tag_keys(input, view->context);
+  table.add_condition_keys(ctx, input, view->context);
   nuage::policy::Request request{"", "", view->principal, std::move(view->context)};
   for (const auto& target : auth.targets) {
     request.action = target.action;
@@ -85,7 +86,7 @@ Status Authorizer::authorize(const gateway::RequestContext& ctx, const model::Op
   return Status::Ok();
 }
 
-AwsError Authorizer::deny(const gateway::RequestContext& ctx, const std::string& action, const std::string& resource,
+AwsError Authorizer::deny(const kit::RequestContext& ctx, const std::string& action, const std::string& resource,
                           const nuage::policy::Evaluation& ev, bool with_reason) {
   // AWS says "User:" for every kind of principal, role sessions included.
   std::string message = "User: " + ctx.caller.arn + " is not authorized to perform: " + action +

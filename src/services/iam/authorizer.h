@@ -1,6 +1,7 @@
 // IAM enforcement: the gateway's authorizer. Every request signed with a
 // user's or a role session's credentials is judged by the policy engine
-// against the action(s) and resource(s) of its operation (actions.h); the
+// against the action(s) and resource(s) its provider declares for the
+// operation (kit::OperationTable); the
 // account root and anonymous requests pass (anonymous access is a matter of
 // resource policies, left to the services that have them). A denial answers
 // the service's access-denied error in AWS's words, is logged, and is kept
@@ -12,7 +13,7 @@
 #include <deque>
 #include <mutex>
 
-#include "gateway/provider.h"
+#include "kit/provider.h"
 #include "services/iam/provider.h"
 #include "model/model.h"
 
@@ -22,17 +23,17 @@ class Authorizer {
  public:
   Authorizer(Provider& iam, bool enforcement) : iam_(iam), enforcement_(enforcement) {}
 
-  Status authorize(const gateway::RequestContext& ctx, const model::Operation& operation,
-                   const protocol::Value& input);
+  // `table`: the service's operations, with what each is authorized against.
+  Status authorize(const kit::RequestContext& ctx, const kit::OperationTable& table, const kit::Value& input);
   bool enforcing() const { return enforcement_; }
 
   // The request's global condition keys (aws:SourceIp, aws:CurrentTime, ...).
-  static void add_global_keys(const gateway::RequestContext& ctx, nuage::policy::Context& context);
+  static void add_global_keys(const kit::RequestContext& ctx, nuage::policy::Context& context);
 
   // The service's access-denied error for a decision, recorded in the ring
   // and the log. `with_reason` false gives the short form AWS uses for
   // refused trust policies.
-  AwsError deny(const gateway::RequestContext& ctx, const std::string& action, const std::string& resource,
+  AwsError deny(const kit::RequestContext& ctx, const std::string& action, const std::string& resource,
                 const nuage::policy::Evaluation& evaluation, bool with_reason = true);
 
   // The recent denials, newest last (JSON array).

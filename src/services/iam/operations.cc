@@ -16,9 +16,9 @@ using services::remove_tags;
 
 using nlohmann::json;
 using nuage::policy::PolicyKind;
-using Output = gateway::Output;
-using Value = gateway::Value;
-using Context = gateway::RequestContext;
+using Output = kit::Output;
+using Value = kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
@@ -125,7 +125,35 @@ std::string not_found_text(const Kind& k, const std::string& name) {
 
 }  // namespace
 
-void Provider::register_operations(gateway::OperationTable& table) {
+// The user, group, role, policy or instance profile a call names.
+static std::vector<std::string> iam_resources(const Context& ctx, const Value& in) {
+  auto s = [&](const char* key) {
+    auto it = in.find(key);
+    return it != in.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string iam = "arn:aws:iam::" + ctx.account_id + ":";
+  const std::string& op = ctx.operation;
+  if (!s("PolicyArn").empty() && s("UserName").empty() && s("RoleName").empty() && s("GroupName").empty())
+    return {s("PolicyArn")};
+  if (!s("UserName").empty() && s("GroupName").empty()) return {iam + "user/" + s("UserName")};
+  if (!s("GroupName").empty()) return {iam + "group/" + s("GroupName")};
+  if (!s("RoleName").empty() && op.find("InstanceProfile") == std::string::npos) return {iam + "role/" + s("RoleName")};
+  if (!s("InstanceProfileName").empty()) return {iam + "instance-profile/" + s("InstanceProfileName")};
+  if (op == "CreatePolicy") return {iam + "policy/" + s("PolicyName")};
+  if (op == "SimulatePrincipalPolicy" && !s("PolicySourceArn").empty()) return {s("PolicySourceArn")};
+  // Access key operations without a UserName act on the caller's own user.
+  return {"*"};
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(iam_resources);
+  table.set_condition_keys([](const Context& ctx, const Value& in, policy::Context& keys) {
+    auto it = in.find("PolicyArn");
+    if (it != in.end() && it->is_string() && ctx.operation.find("Attach") != std::string::npos)
+      keys.set("iam:PolicyARN", it->get<std::string>());
+    it = in.find("PermissionsBoundary");
+    if (it != in.end() && it->is_string()) keys.set("iam:PermissionsBoundary", it->get<std::string>());
+  });
   using Handler = std::function<Result<Output>(Context&, const Value&)>;
   auto add = [&](const std::string& op, Handler h) { table.add(op, std::move(h)); };
 

@@ -14,9 +14,9 @@ namespace nuage::services::iam {
 
 using nlohmann::json;
 using nuage::policy::PolicyKind;
-using Output = gateway::Output;
-using Value = gateway::Value;
-using Context = gateway::RequestContext;
+using Output = kit::Output;
+using Value = kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
@@ -147,16 +147,17 @@ const char* kind_label(const std::string& kind) {
 
 }  // namespace
 
-Provider::Provider(storage::Database& db, auth::CredentialStore& credentials) : db_(db), credentials_(credentials) {
-  Status s = db_.migrate("iam", {
+Provider::Provider(kit::Environment& env) : db_(env.db), credentials_(*env.credentials) {}
+
+Status Provider::open() {
+  NUAGE_TRY(db_.migrate("iam", {
       "CREATE TABLE iam_entities (account TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, "
       "doc TEXT NOT NULL, PRIMARY KEY (account, kind, name))",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
-  load();
+  }));
+  return load();
 }
 
-void Provider::load() {
+Status Provider::load() {
   std::unique_lock lock(mu_);
   Status s = db_.exec("SELECT account, kind, doc FROM iam_entities", {}, [&](const storage::Row& r) {
     std::string account = r.text(0), kind = r.text(1);
@@ -186,7 +187,7 @@ void Provider::load() {
       sessions_[session.access_key] = std::move(session);
     }
   });
-  if (!s.ok()) spdlog::error("iam: cannot load state: {}", s.error().message);
+  return s;
 }
 
 void Provider::register_key(const std::string& account, const AccessKey& k) {

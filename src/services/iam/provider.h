@@ -24,7 +24,8 @@
 #include <vector>
 
 #include "auth/credentials.h"
-#include "gateway/provider.h"
+#include "kit/environment.h"
+#include "kit/provider.h"
 #include "policy/evaluator.h"
 #include "storage/database.h"
 
@@ -93,11 +94,13 @@ struct Session {
   std::string source_identity;
 };
 
-class Provider : public gateway::Provider {
+class Provider : public kit::Provider {
  public:
-  Provider(storage::Database& db, auth::CredentialStore& credentials);
+  // Keys and sessions are registered in env.credentials.
+  explicit Provider(kit::Environment& env);
   std::string_view service() const override { return "iam"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
 
   // --- used by STS and the authorizer ---------------------------------
@@ -129,9 +132,9 @@ class Provider : public gateway::Provider {
   std::optional<Session> session(const std::string& access_key) const;
 
  private:
-  using Context = gateway::RequestContext;
-  using Value = gateway::Value;
-  using Output = gateway::Output;
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
+  using Output = kit::Output;
 
   struct Account {
     std::map<std::string, Entity> users, groups, roles;
@@ -147,7 +150,7 @@ class Provider : public gateway::Provider {
   Status save_policy(const std::string& account, const ManagedPolicy& p);
   Status save_profile(const std::string& account, const InstanceProfile& p);
   Status save_key(const std::string& account, const AccessKey& k);
-  void load();
+  Status load();
   void register_key(const std::string& account, const AccessKey& k);
 
   Account& account(const Context& ctx) { return accounts_[ctx.account_id]; }

@@ -7,12 +7,12 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "gateway/provider.h"
+#include "kit/provider.h"
 #include "services/iam/provider.h"
 
 namespace nuage::services::iam {
 
-inline double now(const gateway::RequestContext& ctx) { return timefmt::epoch_seconds(ctx.clock->now()); }
+inline double now(const kit::RequestContext& ctx) { return timefmt::epoch_seconds(ctx.clock->now()); }
 
 // IAM-style identifier: `prefix` then `n` characters of [A-Z2-7].
 inline std::string random_id(const std::string& prefix, size_t n) {

@@ -14,16 +14,16 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "protocol/values.h"
+#include "kit/value.h"
 #include "runtime/clients.h"
 #include "runtime/zip.h"
 
 namespace nuage::services::lambda {
 
 namespace fs = std::filesystem;
-using gateway::Output;
-using gateway::Value;
-using Context = gateway::RequestContext;
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
 
 // An Event invocation waiting in the queue (and, while it waits after a
 // timer fired or runs, the nuage clock work it belongs to).
@@ -75,7 +75,7 @@ std::string lambda_time(Clock::TimePoint t) {
   return s + "+0000";
 }
 
-std::string new_uuid() { return gateway::new_request_id(); }
+std::string new_uuid() { return crypto::random_uuid(); }
 
 std::string hex_sha256(std::string_view bytes) { return text::hex_encode(crypto::sha256(bytes)); }
 
@@ -91,23 +91,31 @@ std::string two_decimals(double ms) {
 
 }  // namespace
 
-Provider::Provider(storage::Database& db, Clock& clock, gateway::Gateway& gateway, Options options)
-    : db_(db), clock_(clock), gateway_(gateway), options_(std::move(options)) {
-  Status s = db_.migrate("lambda", {
+Provider::Provider(kit::Environment& env, Options options)
+    : env_(env), db_(env.db), clock_(env.clock), options_(std::move(options)) {}
+
+void Provider::register_routes(kit::Routes& routes) {
+  routes.emplace_back("/_nuage/lambda/code/", [this](http::Request& r) { return serve_code(r); });
+}
+
+void Provider::add_health(kit::Value& health) const { health["lambda_sandbox"] = sandbox(); }
+
+Status Provider::open() {
+  NUAGE_TRY(db_.migrate("lambda", {
       "CREATE TABLE lambda_functions (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
       "doc TEXT NOT NULL, PRIMARY KEY (account, region, name))",
       "CREATE TABLE lambda_layers (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
       "version INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, name, version))",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+  }));
   sandbox_ = runtime::detect_sandbox();
   url_secret_ = crypto::random_bytes(32);
-  if (options_.work_dir.empty()) return;
-  fs::path root = options_.work_dir / "lambda";
+  if (env_.work_dir.empty()) return Status::Ok();
+  fs::path root = env_.work_dir / "lambda";
   blobs_ = std::make_unique<storage::BlobStore>(root / "blobs");
+  NUAGE_TRY(blobs_->open());
   cache_dir_ = root / "cache";
   opt_dir_ = root / "opt";
-  runtime_dir_ = options_.work_dir / "runtime";
+  runtime_dir_ = env_.work_dir / "runtime";
   std::error_code ec;
   fs::create_directories(cache_dir_, ec);
   fs::create_directories(opt_dir_, ec);
@@ -117,6 +125,7 @@ Provider::Provider(storage::Database& db, Clock& clock, gateway::Gateway& gatewa
   po.idle_timeout = options_.idle_timeout;
   pool_ = std::make_unique<runtime::Pool>(po);
   for (int i = 0; i < options_.event_workers; ++i) workers_.emplace_back([this] { event_worker(); });
+  return Status::Ok();
 }
 
 Provider::~Provider() {
@@ -256,7 +265,7 @@ Status Provider::save_layer(const std::string& account, const std::string& regio
 // ---- code ------------------------------------------------------------------
 
 std::string Provider::code_url(const std::string& blob) const {
-  uint16_t port = options_.port ? options_.port() : 4566;
+  uint16_t port = env_.port();
   std::string token = text::hex_encode(crypto::hmac_sha256(url_secret_, blob)).substr(0, 32);
   return "http://127.0.0.1:" + std::to_string(port) + "/_nuage/lambda/code/" + blob + "?token=" + token;
 }
@@ -291,11 +300,11 @@ http::Response Provider::serve_code(const http::Request& request) const {
 Result<Value> Provider::store_code(const Context& ctx, const Value& code, const std::string& operation) {
   std::string bytes;
   if (code.contains("ZipFile") && !code["ZipFile"].is_null()) {
-    bytes = protocol::blob_bytes(code["ZipFile"]);
+    bytes = kit::blob_bytes(code["ZipFile"]);
   } else if (code.contains("S3Bucket") && code.contains("S3Key")) {
     Value get = {{"Bucket", code["S3Bucket"]}, {"Key", code["S3Key"]}};
     if (code.contains("S3ObjectVersion")) get["VersionId"] = code["S3ObjectVersion"];
-    auto out = gateway_.call("s3", "GetObject", get, ctx.caller, ctx.region);
+    auto out = env_.call("s3", "GetObject", get, ctx.caller, ctx.region);
     if (!out)
       return invalid("Error occurred while GetObject. S3 Error Code: " + out.error().code +
                      ". S3 Error Message: " + out.error().message);
@@ -307,7 +316,7 @@ Result<Value> Provider::store_code(const Context& ctx, const Value& code, const 
       bytes.resize(out->stream_file->length);
       f.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     } else if (out->value.contains("Body")) {
-      bytes = protocol::blob_bytes(out->value["Body"]);
+      bytes = kit::blob_bytes(out->value["Body"]);
     }
   } else if (code.contains("ImageUri")) {
     return invalid("Container images are not supported by nuage: use a .zip file archive.");
@@ -416,27 +425,15 @@ Result<auth::Credential> Provider::role_credentials(const std::string& account, 
     auto it = credentials_.find(key);
     if (it != credentials_.end() && clock_.now() < it->second.refresh_at) return it->second.credential;
   }
-  auth::Credential lambda;
-  lambda.type = auth::PrincipalType::kService;
-  lambda.arn = "lambda.amazonaws.com";
-  lambda.account_id = account;
-  lambda.user_id = "lambda.amazonaws.com";
-  Value in = {{"RoleArn", role}, {"RoleSessionName", function}, {"DurationSeconds", 3600}};
-  auto out = gateway_.call("sts", "AssumeRole", in, lambda, region);
-  if (!out) {
-    spdlog::info("lambda: cannot assume {} for {}: {} {}", role, function, out.error().code, out.error().message);
+  auto cred = env_.assume_role(role, "lambda.amazonaws.com", account, region, function, 3600);
+  if (!cred) {
+    spdlog::info("lambda: cannot assume {} for {}: {} {}", role, function, cred.error().code, cred.error().message);
     return invalid("The role defined for the function cannot be assumed by Lambda.");
   }
-  const Value& c = out->value["Credentials"];
-  auth::Credential cred;
-  cred.access_key = c.value("AccessKeyId", "");
-  cred.secret_key = c.value("SecretAccessKey", "");
-  cred.session_token = c.value("SessionToken", "");
-  cred.account_id = account;
   std::lock_guard lock(cred_mu_);
   // Renewed well before the hour is over, as Lambda does.
-  credentials_[key] = {cred, clock_.now() + std::chrono::minutes(45)};
-  return cred;
+  credentials_[key] = {*cred, clock_.now() + std::chrono::minutes(45)};
+  return *cred;
 }
 
 Status Provider::check_role(const Context& ctx, const std::string& role, const std::string& function) {
@@ -1338,7 +1335,7 @@ Result<Provider::RunResult> Provider::run(const Ref& ref, const std::string& req
     spec.code_dir = *code_dir;
     spec.opt_dir = *opt;
     spec.runtime_dir = runtime_dir_;
-    spec.hidden = options_.hidden;
+    spec.hidden = env_.hidden;
     spec.sandbox = sandbox_;
     resolve_interpreters();
     spec.python = python_.empty() ? "/usr/bin/python3" : python_;
@@ -1373,7 +1370,7 @@ Result<Provider::RunResult> Provider::run(const Ref& ref, const std::string& req
     env["AWS_ACCESS_KEY_ID"] = creds->access_key;
     env["AWS_SECRET_ACCESS_KEY"] = creds->secret_key;
     env["AWS_SESSION_TOKEN"] = creds->session_token;
-    env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:" + std::to_string(options_.port ? options_.port() : 4566);
+    env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:" + std::to_string(env_.port());
     if (config.contains("Environment")) {
       const Value vars = config["Environment"].value("Variables", Value::object());
       for (const auto& [k, v] : vars.items())
@@ -1451,9 +1448,9 @@ Result<Provider::RunResult> Provider::run(const Ref& ref, const std::string& req
 }
 
 void Provider::write_logs(const Ref& where, const std::string& stream, const std::string& text) {
-  if (!options_.logs || stream.empty()) return;
+  if (!env_.logs || stream.empty()) return;
   int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count();
-  std::vector<services::logs::LogEvent> events;
+  std::vector<kit::LogEvent> events;
   size_t start = 0;
   while (start < text.size()) {
     size_t nl = text.find('\n', start);
@@ -1461,7 +1458,7 @@ void Provider::write_logs(const Ref& where, const std::string& stream, const std
     events.push_back({now_ms, text.substr(start, nl - start + (nl < text.size() ? 1 : 0))});
     start = nl + 1;
   }
-  Status s = options_.logs->write(where.account, where.region, where.name, stream, events);
+  Status s = env_.logs->write(where.account, where.region, where.name, stream, events);
   if (!s.ok()) spdlog::warn("lambda: cannot write logs to {}: {}", where.name, s.error().message);
 }
 
@@ -1500,7 +1497,7 @@ Result<Output> Provider::invoke(Context& ctx, const Value& in) {
   auto ref = parse_ref(ctx, in.at("FunctionName"), in);
   if (!ref) return ref.take_error();
   std::string type = in.value("InvocationType", "RequestResponse");
-  std::string payload = in.contains("Payload") ? protocol::blob_bytes(in["Payload"]) : "";
+  std::string payload = in.contains("Payload") ? kit::blob_bytes(in["Payload"]) : "";
   if (type == "Event" && payload.size() > 262144)
     return lambda_error("RequestTooLargeException",
                         "Request must be smaller than 262144 bytes for the InvokeFunction operation", 413);
@@ -1560,7 +1557,9 @@ Result<Output> Provider::invoke(Context& ctx, const Value& in) {
 Result<Output> Provider::invoke_async(Context& ctx, const Value& in) {
   auto ref = parse_ref(ctx, in.at("FunctionName"), Value::object());
   if (!ref) return ref.take_error();
-  std::string payload = ctx.body ? ctx.body->read_all() : "";
+  auto body = ctx.payload.read_all();
+  if (!body) return body.take_error();
+  std::string payload = std::move(*body);
   if (text::trim(payload).empty()) payload = "{}";
   if (Value::parse(payload, nullptr, false).is_discarded())
     return lambda_error("InvalidRequestContentException", "Could not parse request body into json", 400);
@@ -1623,7 +1622,17 @@ void Provider::event_worker() {
   }
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+// The function a call names, as an ARN ("*" for calls naming none).
+static std::vector<std::string> named_function_arns(const kit::RequestContext& ctx, const Value& in) {
+  auto it = in.find("FunctionName");
+  if (it == in.end() || !it->is_string()) return {"*"};
+  std::string fn = it->get<std::string>();
+  if (text::starts_with(fn, "arn:")) return {fn};
+  return {"arn:aws:lambda:" + ctx.region + ":" + ctx.account_id + ":function:" + fn};
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(named_function_arns);
   table.add("CreateFunction", this, &Provider::create_function);
   table.add("GetFunction", this, &Provider::get_function);
   table.add("GetFunctionConfiguration", this, &Provider::get_function_configuration);
@@ -1648,7 +1657,7 @@ void Provider::register_operations(gateway::OperationTable& table) {
   table.add("RemovePermission", this, &Provider::remove_permission);
   table.add("GetPolicy", this, &Provider::get_policy);
   table.add("GetAccountSettings", this, &Provider::get_account_settings);
-  table.add("Invoke", this, &Provider::invoke);
+  table.add("Invoke", this, &Provider::invoke).iam_action("InvokeFunction");
   table.add("InvokeAsync", this, &Provider::invoke_async);
   table.add("PublishLayerVersion", this, &Provider::publish_layer_version);
   table.add("GetLayerVersion", this, &Provider::get_layer_version);

@@ -8,7 +8,7 @@
 // the blob store under <data>/lambda/blobs, extracted once per package hash
 // under <data>/lambda/cache. Execution roles are assumed through STS
 // (Gateway::call) as lambda.amazonaws.com; what functions print goes to
-// CloudWatch Logs through logs::Sink.
+// CloudWatch Logs through kit::LogsSink.
 //
 // Thread-safety: handlers run concurrently; every read-modify-write of a
 // document runs in one database transaction; the credential cache, the
@@ -28,47 +28,41 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "gateway/gateway.h"
-#include "gateway/provider.h"
+#include "kit/environment.h"
+#include "kit/provider.h"
 #include "runtime/pool.h"
-#include "services/logs/sink.h"
+#include "kit/logs_sink.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
 
 namespace nuage::services::lambda {
 
+// Blobs, extracted packages and the runtime clients go under the
+// environment's work folder; functions never see its hidden folders;
+// AWS_ENDPOINT_URL and code download URLs use its port.
 struct Options {
-  // Where blobs, extracted packages and the runtime clients go; "" = no
-  // execution and no storage of code (e.g. `nuage operations`).
-  std::filesystem::path work_dir;
-  // Folders functions must not see (nuage's data folder).
-  std::vector<std::filesystem::path> hidden;
-  // nuage's port, for AWS_ENDPOINT_URL and code download URLs (known after
-  // the server has bound).
-  std::function<uint16_t()> port;
-  services::logs::Sink* logs = nullptr;
   std::chrono::seconds idle_timeout{300};
   int event_workers = 2;
 };
 
-class Provider : public gateway::Provider {
+class Provider : public kit::Provider {
  public:
-  Provider(storage::Database& db, Clock& clock, gateway::Gateway& gateway, Options options);
+  explicit Provider(kit::Environment& env, Options options = {});
   ~Provider() override;
   std::string_view service() const override { return "lambda"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
-
   // GET /_nuage/lambda/code/<blob>?token=<t>: the code download location
   // GetFunction and GetLayerVersion answer.
-  http::Response serve_code(const http::Request& request) const;
-  // "bubblewrap" or "process".
-  const char* sandbox() const;
+  void register_routes(kit::Routes& routes) override;
+  // lambda_sandbox: "bubblewrap" or "process".
+  void add_health(kit::Value& health) const override;
 
  private:
-  using Context = gateway::RequestContext;
-  using Value = gateway::Value;
-  using Output = gateway::Output;
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
+  using Output = kit::Output;
   using Handler = Result<Output> (Provider::*)(Context&, const Value&);
 
   // A function name as given (name, partial or full ARN, with a qualifier).
@@ -155,9 +149,12 @@ class Provider : public gateway::Provider {
   Status save_layer(const std::string& account, const std::string& region, const std::string& name,
                     int64_t version, const Value& doc);
 
+  http::Response serve_code(const http::Request& request) const;
+  const char* sandbox() const;
+
+  kit::Environment& env_;
   storage::Database& db_;
   Clock& clock_;
-  gateway::Gateway& gateway_;
   Options options_;
   std::unique_ptr<storage::BlobStore> blobs_;
   std::filesystem::path cache_dir_, opt_dir_, runtime_dir_;

@@ -1,4 +1,5 @@
 #include "services/logs/filter_pattern.h"
+#include "services/logs/errors.h"
 
 #include "services/logs/filter_regex.h"
 
@@ -14,7 +15,7 @@ namespace nuage::services::logs {
 namespace {
 
 AwsError invalid(std::string_view pattern) {
-  return AwsError{"InvalidParameterException", "Invalid filter pattern: " + std::string(pattern), 400};
+  return errors("InvalidParameterException", "Invalid filter pattern: " + std::string(pattern));
 }
 
 // '*' matches any run of characters; everything else literally.

@@ -1,4 +1,5 @@
 #include "services/logs/provider.h"
+#include "services/logs/errors.h"
 
 #include <spdlog/spdlog.h>
 
@@ -15,9 +16,11 @@
 
 namespace nuage::services::logs {
 
-using gateway::Output;
-using gateway::Value;
-using Context = gateway::RequestContext;
+using kit::LogEvent;
+
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
@@ -28,13 +31,13 @@ constexpr size_t kMaxBatchBytes = 1048576;
 constexpr size_t kEventOverhead = 26;
 
 AwsError invalid_parameter(const std::string& message) {
-  return AwsError{"InvalidParameterException", message, 400};
+  return errors("InvalidParameterException", message);
 }
 AwsError group_not_found() {
-  return AwsError{"ResourceNotFoundException", "The specified log group does not exist.", 400};
+  return errors("ResourceNotFoundException", "The specified log group does not exist.");
 }
 AwsError stream_not_found() {
-  return AwsError{"ResourceNotFoundException", "The specified log stream does not exist.", 400};
+  return errors("ResourceNotFoundException", "The specified log stream does not exist.");
 }
 
 AwsError constraint(const std::string& value, const std::string& field, const std::string& rule) {
@@ -111,8 +114,10 @@ Status check_limit(const Value& in, int64_t max) {
 
 }  // namespace
 
-Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock) {
-  Status s = db_.migrate("logs", {
+Provider::Provider(kit::Environment& env) : db_(env.db), clock_(env.clock) { env.logs = this; }
+
+Status Provider::open() {
+  NUAGE_TRY(db_.migrate("logs", {
       "CREATE TABLE logs_groups (id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
       "name TEXT NOT NULL, created_ms INTEGER NOT NULL, retention_days INTEGER NOT NULL DEFAULT 0, "
       "kms_key TEXT NOT NULL DEFAULT '', log_class TEXT NOT NULL DEFAULT 'STANDARD', "
@@ -124,9 +129,9 @@ Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock)
       "ts INTEGER NOT NULL, ingest INTEGER NOT NULL, message TEXT NOT NULL)",
       "CREATE INDEX logs_events_by_stream ON logs_events (stream_id, ts, seq)",
       "CREATE INDEX logs_events_by_group ON logs_events (group_id, ts, seq)",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+  }));
   schedule_purge();
+  return Status::Ok();
 }
 
 Provider::~Provider() {
@@ -306,7 +311,7 @@ Result<Output> Provider::create_log_group(Context& ctx, const Value& in) {
                       "Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]");
   NUAGE_TRY(db_.transaction([&]() -> Status {
     if (find_group(ctx.account_id, ctx.region, name).ok())
-      return AwsError{"ResourceAlreadyExistsException", "The specified log group already exists", 400};
+      return errors("ResourceAlreadyExistsException", "The specified log group already exists");
     return create_group_row(ctx.account_id, ctx.region, name, in, now_ms()).ok() ? Status::Ok()
                                                                                   : internal_error("insert");
   }));
@@ -403,7 +408,7 @@ Result<Output> Provider::create_log_stream(Context& ctx, const Value& in) {
     auto g = find_group(ctx.account_id, ctx.region, group);
     if (!g) return g.error();
     if (find_stream(g->id, stream).ok())
-      return AwsError{"ResourceAlreadyExistsException", "The specified log stream already exists", 400};
+      return errors("ResourceAlreadyExistsException", "The specified log stream already exists");
     auto id = create_stream_row(g->id, stream, now_ms());
     return id ? Status::Ok() : Status(id.error());
   }));
@@ -679,73 +684,54 @@ Result<Output> Provider::filter_log_events(Context& ctx, const Value& in) {
 
 // --- tags -------------------------------------------------------------------
 
-Status Provider::set_tags(const Context& ctx, const std::string& group, const Value& add, const Value& remove) {
-  return db_.transaction([&]() -> Status {
-    auto g = find_group(ctx.account_id, ctx.region, group);
-    if (!g) return g.error();
-    Value tags = g->tags;
-    for (const auto& [k, v] : add.items()) tags[k] = v;
-    for (const auto& k : remove) tags.erase(k.get<std::string>());
-    if (tags.size() > 50) return invalid_parameter("A log group can have at most 50 tags.");
-    return db_.exec("UPDATE logs_groups SET tags = ? WHERE id = ?", {tags.dump(), g->id});
-  });
-}
-
-Result<Output> Provider::tag_log_group(Context& ctx, const Value& in) {
-  NUAGE_TRY(set_tags(ctx, in.at("logGroupName"), in.at("tags"), Value::array()));
-  return Output{};
-}
-
-Result<Output> Provider::untag_log_group(Context& ctx, const Value& in) {
-  NUAGE_TRY(set_tags(ctx, in.at("logGroupName"), Value::object(), in.at("tags")));
-  return Output{};
-}
-
-Result<Output> Provider::list_tags_log_group(Context& ctx, const Value& in) {
-  auto g = find_group(ctx.account_id, ctx.region, in.at("logGroupName"));
-  if (!g) return g.take_error();
-  Output out;
-  out.value["tags"] = g->tags;
-  return out;
-}
-
 namespace {
-// The log group an ARN names (arn:aws:logs:region:account:log-group:NAME[:*]).
-Result<std::string> group_of_arn(const std::string& arn) {
-  auto pos = arn.find(":log-group:");
-  if (!text::starts_with(arn, "arn:") || pos == std::string::npos)
-    return invalid_parameter("Invalid resource ARN: " + arn);
-  std::string name = arn.substr(pos + 11);
+// The log group a tagging call names: its ARN
+// (arn:aws:logs:region:account:log-group:NAME[:*]) or, for the older
+// operations, its name.
+Result<std::string> group_named(const std::string& ref) {
+  if (!text::starts_with(ref, "arn:")) return ref;
+  auto pos = ref.find(":log-group:");
+  if (pos == std::string::npos) return invalid_parameter("Invalid resource ARN: " + ref);
+  std::string name = ref.substr(pos + 11);
   if (text::ends_with(name, ":*")) name.resize(name.size() - 2);
   return name;
 }
 }  // namespace
 
-Result<Output> Provider::tag_resource(Context& ctx, const Value& in) {
-  auto name = group_of_arn(in.at("resourceArn"));
-  if (!name) return name.take_error();
-  NUAGE_TRY(set_tags(ctx, *name, in.at("tags"), Value::array()));
-  return Output{};
-}
-
-Result<Output> Provider::untag_resource(Context& ctx, const Value& in) {
-  auto name = group_of_arn(in.at("resourceArn"));
-  if (!name) return name.take_error();
-  NUAGE_TRY(set_tags(ctx, *name, Value::object(), in.at("tagKeys")));
-  return Output{};
-}
-
-Result<Output> Provider::list_tags_for_resource(Context& ctx, const Value& in) {
-  auto name = group_of_arn(in.at("resourceArn"));
+Result<storage::Tags> Provider::tags(const Context& ctx, const std::string& ref) {
+  auto name = group_named(ref);
   if (!name) return name.take_error();
   auto g = find_group(ctx.account_id, ctx.region, *name);
   if (!g) return g.take_error();
-  Output out;
-  out.value["tags"] = g->tags;
-  return out;
+  return kit::tags_from(g->tags);
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+Status Provider::change_tags(const Context& ctx, const std::string& ref, const storage::Tags& add,
+                             const std::vector<std::string>& remove) {
+  auto name = group_named(ref);
+  if (!name) return name.error();
+  return db_.transaction([&]() -> Status {
+    auto g = find_group(ctx.account_id, ctx.region, *name);
+    if (!g) return g.error();
+    Value tags = g->tags;
+    for (const auto& [k, v] : add) tags[k] = v;
+    for (const auto& k : remove) tags.erase(k);
+    return db_.exec("UPDATE logs_groups SET tags = ? WHERE id = ?", {tags.dump(), g->id});
+  });
+}
+
+// The log group or stream a call names.
+static std::vector<std::string> log_resources(const kit::RequestContext& ctx, const Value& in) {
+  auto group = in.find("logGroupName");
+  if (group == in.end() || !group->is_string()) return {"*"};
+  std::string arn = "arn:aws:logs:" + ctx.region + ":" + ctx.account_id + ":log-group:" + group->get<std::string>();
+  auto stream = in.find("logStreamName");
+  if (stream == in.end() || !stream->is_string()) return {arn + ":*"};
+  return {arn + ":log-stream:" + stream->get<std::string>()};
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(log_resources);
   table.add("CreateLogGroup", this, &Provider::create_log_group);
   table.add("DeleteLogGroup", this, &Provider::delete_log_group);
   table.add("DescribeLogGroups", this, &Provider::describe_log_groups);
@@ -757,12 +743,23 @@ void Provider::register_operations(gateway::OperationTable& table) {
   table.add("PutLogEvents", this, &Provider::put_log_events);
   table.add("GetLogEvents", this, &Provider::get_log_events);
   table.add("FilterLogEvents", this, &Provider::filter_log_events);
-  table.add("TagLogGroup", this, &Provider::tag_log_group);
-  table.add("UntagLogGroup", this, &Provider::untag_log_group);
-  table.add("ListTagsLogGroup", this, &Provider::list_tags_log_group);
-  table.add("TagResource", this, &Provider::tag_resource);
-  table.add("UntagResource", this, &Provider::untag_resource);
-  table.add("ListTagsForResource", this, &Provider::list_tags_for_resource);
+  // Tags, by ARN (TagResource ...) and by group name (the older TagLogGroup ...).
+  kit::TaggingSpec by_arn;
+  by_arn.arn_member = "resourceArn";
+  by_arn.tags_member = "tags";
+  by_arn.tags_as_map = true;
+  by_arn.keys_member = "tagKeys";
+  by_arn.too_many_error = by_arn.reserved_error = "InvalidParameterException";
+  by_arn.too_many_message = "A log group can have at most 50 tags.";
+  kit::add_tagging(table, by_arn, errors, *this);
+  kit::TaggingSpec by_name = by_arn;
+  by_name.tag_operation = "TagLogGroup";
+  by_name.untag_operation = "UntagLogGroup";
+  by_name.list_operation = "ListTagsLogGroup";
+  by_name.arn_member = "logGroupName";
+  by_name.names_arn = false;
+  by_name.keys_member = "tags";
+  kit::add_tagging(table, by_name, errors, *this);
 }
 
 }  // namespace nuage::services::logs

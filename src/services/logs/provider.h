@@ -17,27 +17,30 @@
 #include <string>
 
 #include "common/clock.h"
-#include "gateway/provider.h"
-#include "services/logs/sink.h"
+#include "kit/environment.h"
+#include "kit/provider.h"
+#include "kit/tagging.h"
+#include "kit/logs_sink.h"
 #include "storage/database.h"
 
 namespace nuage::services::logs {
 
-class Provider : public gateway::Provider, public Sink {
+class Provider : public kit::Provider, public kit::LogsSink, public kit::Taggable {
  public:
-  Provider(storage::Database& db, Clock& clock);
+  explicit Provider(kit::Environment& env);
   ~Provider() override;
   std::string_view service() const override { return "logs"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
 
   Status write(const std::string& account, const std::string& region, const std::string& group,
-               const std::string& stream, const std::vector<LogEvent>& events) override;
+               const std::string& stream, const std::vector<kit::LogEvent>& events) override;
 
  private:
-  using Context = gateway::RequestContext;
-  using Value = gateway::Value;
-  using Output = gateway::Output;
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
+  using Output = kit::Output;
 
   struct Group {
     int64_t id = 0;
@@ -60,12 +63,10 @@ class Provider : public gateway::Provider, public Sink {
   Result<Output> put_log_events(Context& ctx, const Value& in);
   Result<Output> get_log_events(Context& ctx, const Value& in);
   Result<Output> filter_log_events(Context& ctx, const Value& in);
-  Result<Output> tag_log_group(Context& ctx, const Value& in);
-  Result<Output> untag_log_group(Context& ctx, const Value& in);
-  Result<Output> list_tags_log_group(Context& ctx, const Value& in);
-  Result<Output> tag_resource(Context& ctx, const Value& in);
-  Result<Output> untag_resource(Context& ctx, const Value& in);
-  Result<Output> list_tags_for_resource(Context& ctx, const Value& in);
+  // Log groups' tags (kit::Taggable), by ARN or group name.
+  Result<storage::Tags> tags(const Context& ctx, const std::string& ref) override;
+  Status change_tags(const Context& ctx, const std::string& ref, const storage::Tags& add,
+                     const std::vector<std::string>& remove) override;
 
   // The group named by logGroupName or logGroupIdentifier (name or ARN).
   Result<std::string> group_name_of(const Value& in);
@@ -75,8 +76,7 @@ class Provider : public gateway::Provider, public Sink {
                                    const Value& in, int64_t now);
   Result<int64_t> create_stream_row(int64_t group_id, const std::string& name, int64_t now);
   // Appends already-validated events in one transaction's scope.
-  Status insert_events(int64_t group_id, int64_t stream_id, const std::vector<LogEvent>& events, int64_t now);
-  Status set_tags(const Context& ctx, const std::string& group, const Value& add, const Value& remove);
+  Status insert_events(int64_t group_id, int64_t stream_id, const std::vector<kit::LogEvent>& events, int64_t now);
   // Oldest timestamp (ms) a reader of this group may see (retention), or 0.
   int64_t cutoff_ms(const Group& g) const;
   int64_t now_ms() const;

@@ -11,43 +11,38 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "services/s3/errors.h"
 #include "services/s3/provider.h"
 
 namespace nuage::services::s3::detail {
 
-using Value = gateway::Value;
+using Value = kit::Value;
 
 inline AwsError no_such_bucket(const std::string& bucket) {
-  return AwsError{"NoSuchBucket", "The specified bucket does not exist", 404, Value{{"BucketName", bucket}}};
+  return errors("NoSuchBucket", "The specified bucket does not exist", Value{{"BucketName", bucket}});
 }
 inline AwsError no_such_key(const std::string& key) {
-  return AwsError{"NoSuchKey", "The specified key does not exist.", 404, Value{{"Key", key}}};
+  return errors("NoSuchKey", "The specified key does not exist.", Value{{"Key", key}});
 }
 inline AwsError no_such_version(const std::string& key, const std::string& version) {
-  return AwsError{"NoSuchVersion", "The specified version does not exist.", 404,
-                  Value{{"Key", key}, {"VersionId", version}}};
+  return errors("NoSuchVersion", "The specified version does not exist.", Value{{"Key", key}, {"VersionId", version}});
 }
 inline AwsError no_such_upload(const std::string& upload_id) {
-  return AwsError{"NoSuchUpload",
-                  "The specified upload does not exist. The upload ID may be invalid, or the upload may have "
-                  "been aborted or completed.",
-                  404, Value{{"UploadId", upload_id}}};
+  return errors("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have "
+                  "been aborted or completed.", Value{{"UploadId", upload_id}});
 }
-inline AwsError access_denied() { return AwsError{"AccessDenied", "Access Denied", 403}; }
+inline AwsError access_denied() { return errors("AccessDenied", "Access Denied"); }
 inline AwsError invalid_argument(const std::string& message, const std::string& name, const std::string& value) {
-  return AwsError{"InvalidArgument", message, 400, Value{{"ArgumentName", name}, {"ArgumentValue", value}}};
+  return errors("InvalidArgument", message, Value{{"ArgumentName", name}, {"ArgumentValue", value}});
 }
-inline AwsError invalid_request(const std::string& message) { return AwsError{"InvalidRequest", message, 400}; }
+inline AwsError invalid_request(const std::string& message) { return errors("InvalidRequest", message); }
 inline AwsError malformed_xml() {
-  return AwsError{"MalformedXML",
-                  "The XML you provided was not well-formed or did not validate against our published schema",
-                  400};
+  return errors("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
 }
 inline AwsError precondition_failed(const std::string& condition) {
-  return AwsError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412,
-                  Value{{"Condition", condition}}};
+  return errors("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", Value{{"Condition", condition}});
 }
-inline AwsError not_modified() { return AwsError{"NotModified", "Not Modified", 304}; }
+inline AwsError not_modified() { return errors("NotModified", "Not Modified"); }
 
 // What S3 keeps of a write request's representation headers (content type
 // and encoding, disposition, cache control, Metadata, StorageClass...).
@@ -123,7 +118,7 @@ inline std::string new_id(size_t bytes) {
 }
 
 // S3 keeps whole seconds (listings show .000Z, headers have no fraction).
-inline double now_seconds(const gateway::RequestContext& ctx) {
+inline double now_seconds(const kit::RequestContext& ctx) {
   return std::floor(timefmt::epoch_seconds(ctx.clock->now()));
 }
 

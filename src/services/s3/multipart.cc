@@ -81,7 +81,7 @@ Value part_checksum(const Provider::Stored& s) {
 
 Result<Output> Provider::create_multipart_upload(Context& ctx, const Value& in) {
   std::string bucket = in.at("Bucket"), key = in.at("Key");
-  if (key.size() > 1024) return AwsError{"KeyTooLongError", "Your key is too long", 400};
+  if (key.size() > 1024) return errors("KeyTooLongError", "Your key is too long");
   auto b = find_bucket(ctx, bucket);
   if (!b) return b.error();
   // The object's metadata is fixed now, read as PutObject reads it.
@@ -279,19 +279,15 @@ Result<Output> Provider::complete_multipart_upload(Context& ctx, const Value& in
     type = it->value("Type", "COMPOSITE");
   }
   auto invalid_part = [] {
-    return AwsError{"InvalidPart",
-                    "One or more of the specified parts could not be found.  The part may not have been uploaded, "
-                    "or the specified entity tag may not match the part's entity tag.",
-                    400};
+    return errors("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, "
+                    "or the specified entity tag may not match the part's entity tag.");
   };
   std::vector<const Part*> parts;
   int64_t previous = 0, total = 0;
   for (const auto& p : requested) {
     int64_t n = p.value("PartNumber", int64_t(0));
     if (n <= previous)
-      return AwsError{"InvalidPartOrder",
-                      "The list of parts was not in ascending order. Parts must be ordered by part number.", 400,
-                      Value{{"UploadId", upload->id}}};
+      return errors("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", Value{{"UploadId", upload->id}});
     previous = n;
     auto it = stored_parts->find(n);
     if (it == stored_parts->end() || unquoted(p.value("ETag", "")) != it->second.etag) return invalid_part();
@@ -306,11 +302,10 @@ Result<Output> Provider::complete_multipart_upload(Context& ctx, const Value& in
   }
   for (size_t i = 0; i + 1 < parts.size(); ++i)
     if (parts[i]->size < kMinPartSize)
-      return AwsError{"EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.", 400,
-                      Value{{"ProposedSize", std::to_string(parts[i]->size)},
+      return errors("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.", Value{{"ProposedSize", std::to_string(parts[i]->size)},
                             {"MinSizeAllowed", std::to_string(kMinPartSize)},
                             {"PartNumber", std::to_string(parts[i]->number)},
-                            {"ETag", parts[i]->etag}}};
+                            {"ETag", parts[i]->etag}});
   if (auto it = in.find("MpuObjectSize"); it != in.end() && it->get<int64_t>() != total)
     return invalid_request("The provided 'x-amz-mp-object-size' header value does not match the object size");
 
@@ -336,9 +331,7 @@ Result<Output> Provider::complete_multipart_upload(Context& ctx, const Value& in
       if (auto it = in.find(checksum_member(*algorithm)); it != in.end() && *it != full_checksum) {
         std::error_code ec;
         fs::remove(*file, ec);
-        return AwsError{"BadDigest",
-                        "The " + checksum_name(*algorithm) + " you specified did not match the calculated checksum.",
-                        400};
+        return errors("BadDigest", "The " + checksum_name(*algorithm) + " you specified did not match the calculated checksum.");
       }
       meta["Checksum"] = {{"Algorithm", checksum_name(*algorithm)}, {"Value", full_checksum}, {"Type", "FULL_OBJECT"}};
     } else {

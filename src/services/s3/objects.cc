@@ -4,7 +4,7 @@
 #include <fstream>
 #include <set>
 
-#include "protocol/values.h"
+#include "kit/value.h"
 #include "services/s3/internal.h"
 
 namespace nuage::services::s3 {
@@ -55,7 +55,7 @@ namespace {
 
 Status check_key(const std::string& key) {
   if (key.size() > 1024)
-    return AwsError{"KeyTooLongError", "Your key is too long", 400, Value{{"MaxSizeAllowed", "1024"}, {"Size", std::to_string(key.size())}}};
+    return errors("KeyTooLongError", "Your key is too long", Value{{"MaxSizeAllowed", "1024"}, {"Size", std::to_string(key.size())}});
   return Status::Ok();
 }
 
@@ -78,14 +78,14 @@ Status check_conditions(const Value& in, const Object& o, const std::string& pre
   if (if_match && !etag_matches(if_match->get<std::string>())) return precondition_failed(copy_source ? hdr + "If-Match" : "If-Match");
   if (!if_match) {
     if (const Value* t = get("IfUnmodifiedSince"))
-      if (auto s = protocol::timestamp_seconds(*t); s && o.modified > *s)
+      if (auto s = kit::timestamp_seconds(*t); s && o.modified > *s)
         return precondition_failed(copy_source ? hdr + "If-Unmodified-Since" : "If-Unmodified-Since");
   }
   if (if_none && etag_matches(if_none->get<std::string>()))
     return copy_source ? precondition_failed(hdr + "If-None-Match") : Status(not_modified());
   if (!if_none) {
     if (const Value* t = get("IfModifiedSince"))
-      if (auto s = protocol::timestamp_seconds(*t); s && o.modified <= *s)
+      if (auto s = kit::timestamp_seconds(*t); s && o.modified <= *s)
         return copy_source ? precondition_failed(hdr + "If-Modified-Since") : Status(not_modified());
   }
   return Status::Ok();
@@ -171,8 +171,7 @@ Result<Output> Provider::get_object(Context& ctx, const Value& in, bool head) {
   const Object& o = **found;
   if (o.delete_marker) {
     if (version.empty()) return no_such_key(key);
-    return AwsError{"MethodNotAllowed", "The specified method is not allowed against this resource.", 405,
-                    Value{{"Method", head ? "HEAD" : "GET"}, {"ResourceType", "DeleteMarker"}}};
+    return errors("MethodNotAllowed", "The specified method is not allowed against this resource.", Value{{"Method", head ? "HEAD" : "GET"}, {"ResourceType", "DeleteMarker"}});
   }
   NUAGE_TRY(check_conditions(in, o, "", false));
 
@@ -223,8 +222,7 @@ Result<Output> Provider::get_object(Context& ctx, const Value& in, bool head) {
           }
           if (first >= 0) {
             if (first >= o.size)
-              return AwsError{"InvalidRange", "The requested range is not satisfiable", 416,
-                              Value{{"RangeRequested", r}, {"ActualObjectSize", std::to_string(o.size)}}};
+              return errors("InvalidRange", "The requested range is not satisfiable", Value{{"RangeRequested", r}, {"ActualObjectSize", std::to_string(o.size)}});
             offset = first;
             length = last - first + 1;
             ranged = true;
@@ -479,7 +477,7 @@ Result<Output> Provider::put_object_tagging(Context& ctx, const Value& in) {
   std::set<std::string> seen;
   for (const auto& t : tags)
     if (!seen.insert(t.value("Key", "")).second) return invalid_request("Cannot provide multiple Tags with the same key");
-  if (tags.size() > 10) return AwsError{"BadRequest", "Object tags cannot be greater than 10", 400};
+  if (tags.size() > 10) return errors("BadRequest", "Object tags cannot be greater than 10");
   std::string vid;
   Status s = db_.transaction([&]() -> Status {
     auto b = find_bucket(ctx, bucket);

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <set>
 
-#include "auth/chunked.h"
+#include "services/s3/authorization.h"
 #include "services/s3/internal.h"
 
 namespace nuage::services::s3 {
@@ -16,11 +16,14 @@ using namespace detail;
 namespace fs = std::filesystem;
 using Output = Provider::Output;
 
-Provider::Provider(storage::Database& db, const fs::path& blob_root) : db_(db), blobs_(blob_root) {
+Provider::Provider(kit::Environment& env) : db_(env.db), blobs_(env.work_dir / "blobs") {}
+
+Status Provider::open() {
+  NUAGE_TRY(blobs_.open());
   // Keys compare with SQLite's BINARY collation, i.e. memcmp: S3's byte
   // order. One s3_objects row per object version or delete marker; the
   // partial index over current versions serves the listings.
-  Status s = db_.migrate(
+  NUAGE_TRY(db_.migrate(
       "s3", {
                 "CREATE TABLE s3_buckets (name TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
                 "created REAL NOT NULL, versioning TEXT NOT NULL DEFAULT '', config TEXT NOT NULL DEFAULT '{}')",
@@ -37,9 +40,9 @@ Provider::Provider(storage::Database& db, const fs::path& blob_root) : db_(db), 
                 "CREATE TABLE s3_parts (upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL, "
                 "size INTEGER NOT NULL, etag TEXT NOT NULL, modified REAL NOT NULL, checksum TEXT NOT NULL, "
                 "PRIMARY KEY (upload_id, part_number))",
-            });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+            }));
   collect_garbage();
+  return Status::Ok();
 }
 
 void Provider::collect_garbage() {
@@ -65,7 +68,9 @@ void Provider::reset() {
   collect_garbage();
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_targets(authorization_targets);
+  table.set_condition_keys(add_condition_keys);
   // Without bucket policies (IAM lands later) only signed requests get in;
   // presigned URLs are signed requests.
   auto add = [&](const std::string& op, std::function<Result<Output>(Context&, const Value&)> fn) {
@@ -195,7 +200,7 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
   }
   std::vector<Checksum> sums;
   if (algorithm) sums.emplace_back(*algorithm);
-  else if (ctx.chunked)  // the trailer may name any algorithm
+  else if (ctx.payload.chunked())  // the trailer may name any algorithm
     for (auto a : kAllChecksums) sums.emplace_back(a);
 
   crypto::Hasher md5(crypto::Algorithm::kMd5);
@@ -206,60 +211,48 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
     size += d.size();
   };
 
-  http::Body& body = *ctx.body;
+  kit::Payload& payload = ctx.payload;
   fs::path file;       // bytes on disk, not yet in the store
-  std::string memory;  // or in memory
+  std::string memory;  // or in memory (decoded aws-chunked)
   bool in_memory = false;
   auto drop = [&] {
     std::error_code ec;
     if (!file.empty()) fs::remove(file, ec);
   };
-  if (ctx.chunked) {
-    std::map<std::string, std::string> trailers;
+  if (payload.adoptable_file()) {
+    (void)payload.for_each_chunk(consume);
+    file = payload.release_file();
+  } else if (payload.in_memory()) {
+    in_memory = true;
+    consume(payload.memory());
+  } else {
+    // aws-chunked: decoded into a file of the store (large bodies) or memory.
     Status st;
-    if (body.in_file()) {
+    if (payload.spooled()) {
       file = blobs_.temp_path();
       FileSink sink(file);
       if (!sink.ok()) return internal_error("cannot create " + file.string());
-      auth::ChunkedDecoder dec(*ctx.chunked, [&](std::string_view d) {
+      st = payload.for_each_chunk([&](std::string_view d) {
         consume(d);
         sink.write(d);
       });
-      body.for_each_chunk([&](std::string_view c) {
-        st = dec.feed(c);
-        return st.ok();
-      });
-      if (st.ok()) st = dec.finish();
       if (!sink.close() && st.ok()) st = internal_error("cannot write " + file.string());
-      trailers = dec.trailers();
     } else {
       in_memory = true;
-      auth::ChunkedDecoder dec(*ctx.chunked, [&](std::string_view d) {
+      st = payload.for_each_chunk([&](std::string_view d) {
         consume(d);
         memory.append(d);
       });
-      st = dec.feed(body.memory());
-      if (st.ok()) st = dec.finish();
-      trailers = dec.trailers();
     }
     if (!st.ok()) {
       drop();
       return st.error();
     }
     for (auto a : kAllChecksums)
-      if (auto it = trailers.find(checksum_header(a)); it != trailers.end()) {
+      if (auto it = payload.trailers().find(checksum_header(a)); it != payload.trailers().end()) {
         algorithm = a;
         claimed = it->second;
       }
-  } else if (body.in_file()) {
-    body.for_each_chunk([&](std::string_view d) {
-      consume(d);
-      return true;
-    });
-    file = body.release_file();
-  } else {
-    in_memory = true;
-    consume(body.memory());
   }
 
   Stored out;
@@ -270,13 +263,11 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
     auto given = text::base64_decode(it->get<std::string>());
     if (!given || given->size() != 16) {
       drop();
-      return AwsError{"InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
-                      Value{{"Content-MD5", it->get<std::string>()}}};
+      return errors("InvalidDigest", "The Content-MD5 you specified was invalid.", Value{{"Content-MD5", it->get<std::string>()}});
     }
     if (*given != digest) {
       drop();
-      return AwsError{"BadDigest", "The Content-MD5 you specified did not match what we received.", 400,
-                      Value{{"ExpectedDigest", it->get<std::string>()}, {"CalculatedDigest", text::base64_encode(digest)}}};
+      return errors("BadDigest", "The Content-MD5 you specified did not match what we received.", Value{{"ExpectedDigest", it->get<std::string>()}, {"CalculatedDigest", text::base64_encode(digest)}});
     }
   }
   if (algorithm) {
@@ -285,14 +276,12 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
       if (s.algorithm() == *algorithm) computed = text::base64_encode(s.finish());
     if (!claimed.empty() && claimed != computed) {
       drop();
-      return AwsError{"BadDigest",
-                      "The " + checksum_name(*algorithm) + " you specified did not match the calculated checksum.",
-                      400};
+      return errors("BadDigest", "The " + checksum_name(*algorithm) + " you specified did not match the calculated checksum.");
     }
     out.algorithm = algorithm;
     out.checksum = computed;
   }
-  auto id = in_memory ? blobs_.put(ctx.chunked ? std::string_view(memory) : std::string_view(body.memory()))
+  auto id = in_memory ? blobs_.put(payload.chunked() ? std::string_view(memory) : std::string_view(payload.memory()))
                       : blobs_.adopt(file);
   if (!id) {
     drop();
@@ -415,19 +404,16 @@ bool valid_bucket_name(const std::string& n) {
 Result<Output> Provider::create_bucket(Context& ctx, const Value& in) {
   std::string name = in.at("Bucket");
   if (!valid_bucket_name(name))
-    return AwsError{"InvalidBucketName", "The specified bucket is not valid.", 400, Value{{"BucketName", name}}};
+    return errors("InvalidBucketName", "The specified bucket is not valid.", Value{{"BucketName", name}});
   std::string region = "us-east-1";
   if (auto cfg = in.find("CreateBucketConfiguration"); cfg != in.end() && cfg->contains("LocationConstraint")) {
     region = (*cfg)["LocationConstraint"].get<std::string>();
     if (region == "us-east-1" || region.empty())
-      return AwsError{"InvalidLocationConstraint", "The specified location-constraint is not valid", 400,
-                      Value{{"LocationConstraint", region}}};
+      return errors("InvalidLocationConstraint", "The specified location-constraint is not valid", Value{{"LocationConstraint", region}});
     if (region == "EU") region = "eu-west-1";
   } else if (ctx.region != "us-east-1") {
-    return AwsError{"IllegalLocationConstraintException",
-                    "The unspecified location constraint is incompatible for the region specific endpoint this "
-                    "request was sent to.",
-                    400};
+    return errors("IllegalLocationConstraintException", "The unspecified location constraint is incompatible for the region specific endpoint this "
+                    "request was sent to.");
   }
   Status s = db_.transaction([&]() -> Status {
     std::optional<std::pair<std::string, std::string>> existing;  // account, region
@@ -435,15 +421,11 @@ Result<Output> Provider::create_bucket(Context& ctx, const Value& in) {
                        [&](const storage::Row& r) { existing = {r.text(0), r.text(1)}; }));
     if (existing) {
       if (existing->first != ctx.account_id)
-        return AwsError{"BucketAlreadyExists",
-                        "The requested bucket name is not available. The bucket namespace is shared by all users "
-                        "of the system. Please select a different name and try again.",
-                        409, Value{{"BucketName", name}}};
+        return errors("BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users "
+                        "of the system. Please select a different name and try again.", Value{{"BucketName", name}});
       // us-east-1 answers a repeated create of one's own bucket with success.
       if (existing->second == "us-east-1" && region == "us-east-1") return Status::Ok();
-      return AwsError{"BucketAlreadyOwnedByYou",
-                      "Your previous request to create the named bucket succeeded and you already own it.", 409,
-                      Value{{"BucketName", name}}};
+      return errors("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", Value{{"BucketName", name}});
     }
     return db_.exec("INSERT INTO s3_buckets (name, account, region, created) VALUES (?, ?, ?, ?)",
                     {name, ctx.account_id, region, now_seconds(ctx)});
@@ -464,8 +446,7 @@ Result<Output> Provider::delete_bucket(Context& ctx, const Value& in) {
     NUAGE_TRY(db_.exec("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1", {name},
                        [&](const storage::Row&) { has_objects = true; }));
     if (has_objects)
-      return AwsError{"BucketNotEmpty", "The bucket you tried to delete is not empty", 409,
-                      Value{{"BucketName", name}}};
+      return errors("BucketNotEmpty", "The bucket you tried to delete is not empty", Value{{"BucketName", name}});
     NUAGE_TRY(db_.exec("SELECT blob FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)",
                        {name}, [&](const storage::Row& r) { garbage.push_back(r.text(0)); }));
     NUAGE_TRY(db_.exec("DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads WHERE bucket = ?)",
@@ -560,7 +541,7 @@ Result<Output> Provider::put_bucket_config(Context& ctx, const Value& in, const 
   if (field == "Policy") {
     Value parsed = Value::parse(doc.get<std::string>(), nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object())
-      return AwsError{"MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400};
+      return errors("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'");
   }
   if (field == "Tagging") {
     std::set<std::string> keys;
@@ -588,7 +569,7 @@ Result<Output> Provider::get_bucket_config(Context& ctx, const Value& in, const 
   if (!b) return b.error();
   ConfigKind kind = config_kind(field);
   auto it = b->config.find(kind.stored);
-  if (it == b->config.end()) return AwsError{kind.missing_code, kind.missing_message, 404, Value{{"BucketName", name}}};
+  if (it == b->config.end()) return errors(kind.missing_code, kind.missing_message, Value{{"BucketName", name}});
   Output out;
   if (field == "Policy") out.value["Policy"] = *it;
   else out.value = *it;

@@ -19,25 +19,27 @@
 #include <string>
 #include <vector>
 
-#include "gateway/provider.h"
+#include "kit/environment.h"
+#include "kit/provider.h"
 #include "services/s3/checksum.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
 
 namespace nuage::services::s3 {
 
-class Provider : public gateway::Provider {
+class Provider : public kit::Provider {
  public:
-  // `blob_root`: folder of the object bytes (on the file system of the HTTP
-  // spool folder, so a spooled body is adopted with a rename).
-  Provider(storage::Database& db, const std::filesystem::path& blob_root);
+  // The object bytes go to <work folder>/blobs (the file system of the
+  // HTTP spool folder, so a spooled body is adopted with a rename).
+  explicit Provider(kit::Environment& env);
   std::string_view service() const override { return "s3"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
 
-  using Context = gateway::RequestContext;
-  using Value = gateway::Value;
-  using Output = gateway::Output;
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
+  using Output = kit::Output;
 
   struct Bucket {
     std::string name, account, region, versioning;  // versioning: "", "Enabled", "Suspended"

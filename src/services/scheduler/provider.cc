@@ -8,8 +8,8 @@
 
 namespace nuage::services::scheduler {
 
-using gateway::Output;
-using Value = protocol::Value;
+using kit::Output;
+using Value = kit::Value;
 using eventbridge::Schedule;
 using eventbridge::TimeZone;
 
@@ -73,14 +73,15 @@ std::string group_of(const Value& in) {
 
 }  // namespace
 
-Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock) {
-  Status s = db_.migrate("scheduler", {
+Provider::Provider(kit::Environment& env) : db_(env.db), clock_(env.clock), targets_(env) {}
+
+Status Provider::open() {
+  NUAGE_TRY(db_.migrate("scheduler", {
       "CREATE TABLE scheduler_resources (account TEXT NOT NULL, region TEXT NOT NULL, grp TEXT NOT NULL, "
       "name TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, grp, name))",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+  }));
   std::lock_guard lock(mutex_);
-  (void)db_.exec("SELECT account, region, grp, name, doc FROM scheduler_resources", {}, [&](const storage::Row& r) {
+  NUAGE_TRY(db_.exec("SELECT account, region, grp, name, doc FROM scheduler_resources", {}, [&](const storage::Row& r) {
     Key key{r.text(0), r.text(1), r.text(2), r.text(3)};
     Value doc = Value::parse(r.text(4));
     if (key.name.empty()) {
@@ -92,7 +93,7 @@ Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock)
     if (!sch || !zone) return;
     Entry e{doc, *sch, *zone, 0};
     schedules_[key] = std::move(e);
-  });
+  }));
   int64_t now = to_seconds(clock_.now());
   for (auto& [key, entry] : schedules_) arm(key, entry, now);
   // A clock set back re-arms every schedule from the new time.
@@ -100,6 +101,7 @@ Provider::Provider(storage::Database& db, Clock& clock) : db_(db), clock_(clock)
     std::lock_guard lock(mutex_);
     for (auto& [key, entry] : schedules_) arm(key, entry, to_seconds(at));
   });
+  return Status::Ok();
 }
 
 Provider::~Provider() {
@@ -481,7 +483,16 @@ Result<Output> Provider::list_tags(Context&, const Value& in) {
   return out;
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
+// The schedule a call names.
+static std::vector<std::string> schedule_arn(const kit::RequestContext& ctx, const Value& in) {
+  auto name = in.find("Name");
+  if (name == in.end() || !name->is_string()) return {"*"};
+  return {"arn:aws:scheduler:" + ctx.region + ":" + ctx.account_id + ":schedule/" + group_of(in) + "/" +
+          name->get<std::string>()};
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(schedule_arn);
   table.add_locked("CreateSchedule", this, mutex_, &Provider::create_schedule);
   table.add_locked("UpdateSchedule", this, mutex_, &Provider::update_schedule);
   table.add_locked("GetSchedule", this, mutex_, &Provider::get_schedule);

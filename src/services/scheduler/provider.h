@@ -22,21 +22,21 @@
 #include <tuple>
 
 #include "common/clock.h"
-#include "gateway/provider.h"
+#include "kit/provider.h"
 #include "services/eventbridge/schedule.h"
 #include "services/eventbridge/targets.h"
 #include "storage/database.h"
 
 namespace nuage::services::scheduler {
 
-class Provider : public gateway::Provider {
+class Provider : public kit::Provider {
  public:
-  Provider(storage::Database& db, Clock& clock);
+  explicit Provider(kit::Environment& env);
   ~Provider() override;  // cancels the schedules' timers (the clock outlives providers)
   std::string_view service() const override { return "scheduler"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
-  eventbridge::Targets& targets() { return targets_; }
 
   // Delivery statistics per schedule ARN.
   struct Stats {
@@ -44,8 +44,8 @@ class Provider : public gateway::Provider {
   };
   Stats stats(const std::string& schedule_arn);
 
-  using Context = gateway::RequestContext;
-  using Value = protocol::Value;
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
 
  private:
   struct Key {
@@ -61,21 +61,21 @@ class Provider : public gateway::Provider {
     Clock::TimerId timer = 0;
   };
 
-  Result<gateway::Output> create_schedule(Context& ctx, const Value& in);
+  Result<kit::Output> create_schedule(Context& ctx, const Value& in);
   // The schedule the request names (GroupName, Name); ResourceNotFound for
   // a missing group or schedule.
   Result<std::map<Key, Entry>::iterator> find_schedule(Context& ctx, const Value& in);
-  Result<gateway::Output> update_schedule(Context& ctx, const Value& in);
-  Result<gateway::Output> get_schedule(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_schedule(Context& ctx, const Value& in);
-  Result<gateway::Output> list_schedules(Context& ctx, const Value& in);
-  Result<gateway::Output> create_group(Context& ctx, const Value& in);
-  Result<gateway::Output> get_group(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_group(Context& ctx, const Value& in);
-  Result<gateway::Output> list_groups(Context& ctx, const Value& in);
-  Result<gateway::Output> tag_resource(Context& ctx, const Value& in);
-  Result<gateway::Output> untag_resource(Context& ctx, const Value& in);
-  Result<gateway::Output> list_tags(Context& ctx, const Value& in);
+  Result<kit::Output> update_schedule(Context& ctx, const Value& in);
+  Result<kit::Output> get_schedule(Context& ctx, const Value& in);
+  Result<kit::Output> delete_schedule(Context& ctx, const Value& in);
+  Result<kit::Output> list_schedules(Context& ctx, const Value& in);
+  Result<kit::Output> create_group(Context& ctx, const Value& in);
+  Result<kit::Output> get_group(Context& ctx, const Value& in);
+  Result<kit::Output> delete_group(Context& ctx, const Value& in);
+  Result<kit::Output> list_groups(Context& ctx, const Value& in);
+  Result<kit::Output> tag_resource(Context& ctx, const Value& in);
+  Result<kit::Output> untag_resource(Context& ctx, const Value& in);
+  Result<kit::Output> list_tags(Context& ctx, const Value& in);
 
   // Validates a CreateSchedule/UpdateSchedule input into an entry (doc without dates of record).
   Result<Entry> build(const Context& ctx, const Value& in, const std::string& group);

@@ -5,27 +5,28 @@
 
 namespace nuage::services::ssm {
 
-using gateway::Output;
-using gateway::Value;
-using Context = gateway::RequestContext;
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
 
 namespace {
 
-AwsError not_found(const std::string& name) {
-  return AwsError{"ParameterNotFound", "Parameter " + name + " not found.", 400};
-}
+const kit::Errors errors("ssm");
+const char* kParameter = "parameter";
+
+storage::Scope scope_of(const Context& ctx) { return {ctx.account_id, ctx.region}; }
+
+AwsError not_found(const std::string& name) { return errors("ParameterNotFound", "Parameter " + name + " not found."); }
 
 Status validate_name(const std::string& name) {
   std::string lowered = text::lower(name[0] == '/' ? name.substr(1) : name);
   if (text::starts_with(lowered, "aws") || text::starts_with(lowered, "ssm"))
-    return AwsError{"ValidationException",
-                    "No access to reserved parameter name: " + name + ".", 400};
+    return errors("ValidationException", "No access to reserved parameter name: " + name + ".");
   if (name.find("/") != std::string::npos && name[0] != '/')
-    return AwsError{"ValidationException",
-                    "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as a "
-                    "path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a "
-                    "mix of letters, numbers and the following 3 symbols .-_",
-                    400};
+    return errors("ValidationException",
+                  "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as a "
+                  "path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a "
+                  "mix of letters, numbers and the following 3 symbols .-_");
   return Status::Ok();
 }
 
@@ -50,30 +51,27 @@ std::pair<std::string, int64_t> split_selector(const std::string& spec) {
 
 }  // namespace
 
-Provider::Provider(storage::Database& db) : db_(db) {
-  Status s = db_.migrate("ssm", {
+Status Provider::open() {
+  storage::ResourceStore::Options options;
+  options.service = "ssm";
+  options.legacy_migrations = {
       "CREATE TABLE ssm_parameters (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
       "doc TEXT NOT NULL, PRIMARY KEY (account, region, name))",
-  });
-  if (!s.ok()) throw std::runtime_error(s.error().message);
+      "INSERT INTO resources(service, account, region, kind, id, doc) "
+      "SELECT 'ssm', account, region, 'parameter', name, doc FROM ssm_parameters",
+      "DROP TABLE ssm_parameters",
+  };
+  options.bus = &env_.bus;
+  options.clock = &env_.clock;
+  auto store = storage::ResourceStore::open(env_.db, std::move(options));
+  if (!store) return store.error();
+  store_ = std::move(*store);
+  return Status::Ok();
 }
 
-void Provider::reset() { (void)db_.exec("DELETE FROM ssm_parameters"); }
-
-Result<Value> Provider::load(const Context& ctx, const std::string& name) {
-  Value doc;
-  Status s = db_.exec("SELECT doc FROM ssm_parameters WHERE account = ? AND region = ? AND name = ?",
-                      {ctx.account_id, ctx.region, name},
-                      [&](const storage::Row& r) { doc = Value::parse(r.text(0)); });
-  if (!s.ok()) return s.error();
-  return doc;
-}
-
-Status Provider::store(const Context& ctx, const std::string& name, const Value& doc) {
-  return db_.exec(
-      "INSERT INTO ssm_parameters(account, region, name, doc) VALUES(?, ?, ?, ?) "
-      "ON CONFLICT(account, region, name) DO UPDATE SET doc = excluded.doc",
-      {ctx.account_id, ctx.region, name, doc.dump()});
+void Provider::reset() {
+  std::lock_guard lock(mutex_);
+  store_->clear();
 }
 
 Result<Output> Provider::put_parameter(Context& ctx, const Value& in) {
@@ -82,17 +80,15 @@ Result<Output> Provider::put_parameter(Context& ctx, const Value& in) {
   std::string type = in.value("Type", "");
   bool overwrite = in.value("Overwrite", false);
   Output out;
-  Status s = db_.transaction([&]() -> Status {
-    auto existing = load(ctx, name);
-    if (!existing) return existing.error();
-    Value doc = existing->is_null() ? Value{{"Version", 0}} : *existing;
-    if (!existing->is_null() && !overwrite)
-      return AwsError{"ParameterAlreadyExists",
-                      "The parameter already exists. To overwrite this value, set the overwrite option in the "
-                      "request to true.",
-                      400};
-    if (existing->is_null() && type.empty())
-      return AwsError{"ValidationException", "A parameter type is required when you create a parameter.", 400};
+  {
+    const Value* existing = store_->get(scope_of(ctx), kParameter, name);
+    Value doc = existing ? *existing : Value{{"Version", 0}};
+    if (existing && !overwrite)
+      return errors("ParameterAlreadyExists",
+                    "The parameter already exists. To overwrite this value, set the overwrite option in the "
+                    "request to true.");
+    if (!existing && type.empty())
+      return errors("ValidationException", "A parameter type is required when you create a parameter.");
     int64_t version = doc["Version"].get<int64_t>() + 1;
     doc["Name"] = name;
     doc["Value"] = in.at("Value");
@@ -104,13 +100,12 @@ Result<Output> Provider::put_parameter(Context& ctx, const Value& in) {
     doc["LastModifiedDate"] = timefmt::epoch_seconds(ctx.clock->now());
     doc["History"].push_back({{"Version", version}, {"Value", doc["Value"]}});
     out.value = {{"Version", version}, {"Tier", doc["Tier"]}};
-    return store(ctx, name, doc);
-  });
-  if (!s.ok()) return s.error();
+    NUAGE_TRY(store_->put(scope_of(ctx), kParameter, name, std::move(doc)));
+  }
   return out;
 }
 
-static Value public_view(const gateway::RequestContext& ctx, const Value& doc, int64_t version, bool decrypt) {
+static Value public_view(const kit::RequestContext& ctx, const Value& doc, int64_t version, bool decrypt) {
   Value value = doc["Value"];
   if (version > 0)
     for (const auto& h : doc["History"])
@@ -132,9 +127,8 @@ static Value public_view(const gateway::RequestContext& ctx, const Value& doc, i
 
 Result<Output> Provider::get_parameter(Context& ctx, const Value& in) {
   auto [name, version] = split_selector(in.at("Name"));
-  auto doc = load(ctx, name);
-  if (!doc) return doc.take_error();
-  if (doc->is_null() || (version > (*doc)["Version"].get<int64_t>())) return not_found(in.at("Name"));
+  const Value* doc = store_->get(scope_of(ctx), kParameter, name);
+  if (!doc || (version > (*doc)["Version"].get<int64_t>())) return not_found(in.at("Name"));
   Output out;
   out.value["Parameter"] = public_view(ctx, *doc, version, in.value("WithDecryption", false));
   return out;
@@ -146,9 +140,8 @@ Result<Output> Provider::get_parameters(Context& ctx, const Value& in) {
   out.value["InvalidParameters"] = Value::array();
   for (const auto& selector : in.at("Names")) {
     auto [name, version] = split_selector(selector);
-    auto doc = load(ctx, name);
-    if (!doc) return doc.take_error();
-    if (doc->is_null() || version > (*doc)["Version"].get<int64_t>()) {
+    const Value* doc = store_->get(scope_of(ctx), kParameter, name);
+    if (!doc || version > (*doc)["Version"].get<int64_t>()) {
       out.value["InvalidParameters"].push_back(selector);
       continue;
     }
@@ -159,11 +152,8 @@ Result<Output> Provider::get_parameters(Context& ctx, const Value& in) {
 
 Result<Output> Provider::delete_parameter(Context& ctx, const Value& in) {
   std::string name = in.at("Name");
-  NUAGE_TRY(db_.transaction([&]() -> Status {
-    NUAGE_TRY(db_.exec("DELETE FROM ssm_parameters WHERE account = ? AND region = ? AND name = ?",
-                       {ctx.account_id, ctx.region, name}));
-    return db_.changes() == 0 ? Status(not_found(name)) : Status::Ok();
-  }));
+  if (!store_->get(scope_of(ctx), kParameter, name)) return not_found(name);
+  NUAGE_TRY(store_->erase(scope_of(ctx), kParameter, name));
   return Output{};
 }
 
@@ -171,24 +161,41 @@ Result<Output> Provider::delete_parameters(Context& ctx, const Value& in) {
   Output out;
   out.value["DeletedParameters"] = Value::array();
   out.value["InvalidParameters"] = Value::array();
-  Status s = db_.transaction([&]() -> Status {
+  NUAGE_TRY(store_->transaction([&]() -> Status {
     for (const auto& name : in.at("Names")) {
-      NUAGE_TRY(db_.exec("DELETE FROM ssm_parameters WHERE account = ? AND region = ? AND name = ?",
-                         {ctx.account_id, ctx.region, name.get<std::string>()}));
-      out.value[db_.changes() ? "DeletedParameters" : "InvalidParameters"].push_back(name);
+      bool present = store_->get(scope_of(ctx), kParameter, name) != nullptr;
+      if (present) NUAGE_TRY(store_->erase(scope_of(ctx), kParameter, name));
+      out.value[present ? "DeletedParameters" : "InvalidParameters"].push_back(name);
     }
     return Status::Ok();
-  });
-  if (!s.ok()) return s.error();
+  }));
   return out;
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
-  table.add("PutParameter", this, &Provider::put_parameter);
-  table.add("GetParameter", this, &Provider::get_parameter);
-  table.add("GetParameters", this, &Provider::get_parameters);
-  table.add("DeleteParameter", this, &Provider::delete_parameter);
-  table.add("DeleteParameters", this, &Provider::delete_parameters);
+// The parameter ARNs a call names (Name, Names or Path).
+static std::vector<std::string> parameter_arns(const Context& ctx, const Value& in) {
+  auto arn = [&](std::string name) {
+    if (text::starts_with(name, "arn:")) return name;
+    name = name.substr(0, name.find(':'));
+    return "arn:aws:ssm:" + ctx.region + ":" + ctx.account_id + ":parameter" +
+           (name.empty() || name[0] == '/' ? name : "/" + name);
+  };
+  std::vector<std::string> out;
+  for (const char* member : {"Name", "Path"})
+    if (auto it = in.find(member); it != in.end() && it->is_string()) return {arn(it->get<std::string>())};
+  if (auto it = in.find("Names"); it != in.end() && it->is_array())
+    for (const auto& n : *it)
+      if (n.is_string()) out.push_back(arn(n.get<std::string>()));
+  return out;
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(parameter_arns);
+  table.add_locked("PutParameter", this, mutex_, &Provider::put_parameter);
+  table.add_locked("GetParameter", this, mutex_, &Provider::get_parameter);
+  table.add_locked("GetParameters", this, mutex_, &Provider::get_parameters);
+  table.add_locked("DeleteParameter", this, mutex_, &Provider::delete_parameter);
+  table.add_locked("DeleteParameters", this, mutex_, &Provider::delete_parameters);
 }
 
 }  // namespace nuage::services::ssm

@@ -1,35 +1,39 @@
-// SSM Parameter Store: parameters with versions, kept in the shared
-// database (table ssm_parameters), scoped by account and region.
-// Thread-safety: every handler runs its reads and writes in one database
-// transaction, so concurrent requests see whole updates.
+// SSM Parameter Store: parameters with versions, scoped by account and
+// region, kept in the resource store (kind "parameter", id = the name).
+// Thread-safety: handlers run under mutex_.
 #pragma once
 
-#include "gateway/provider.h"
-#include "storage/database.h"
+#include <memory>
+#include <mutex>
+
+#include "kit/environment.h"
+#include "kit/errors.h"
+#include "kit/provider.h"
+#include "storage/resource_store.h"
 
 namespace nuage::services::ssm {
 
-class Provider : public gateway::Provider {
+class Provider : public kit::Provider {
  public:
-  explicit Provider(storage::Database& db);
+  explicit Provider(kit::Environment& env) : env_(env) {}
   std::string_view service() const override { return "ssm"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
   void reset() override;
 
  private:
-  using Context = gateway::RequestContext;
-  using Value = gateway::Value;
-  Result<gateway::Output> put_parameter(Context& ctx, const Value& in);
-  Result<gateway::Output> get_parameter(Context& ctx, const Value& in);
-  Result<gateway::Output> get_parameters(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_parameter(Context& ctx, const Value& in);
-  Result<gateway::Output> delete_parameters(Context& ctx, const Value& in);
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
+  using Output = kit::Output;
+  Result<Output> put_parameter(Context& ctx, const Value& in);
+  Result<Output> get_parameter(Context& ctx, const Value& in);
+  Result<Output> get_parameters(Context& ctx, const Value& in);
+  Result<Output> delete_parameter(Context& ctx, const Value& in);
+  Result<Output> delete_parameters(Context& ctx, const Value& in);
 
-  // The stored parameter document, or null.
-  Result<Value> load(const Context& ctx, const std::string& name);
-  Status store(const Context& ctx, const std::string& name, const Value& doc);
-
-  storage::Database& db_;
+  kit::Environment& env_;
+  std::mutex mutex_;
+  std::unique_ptr<storage::ResourceStore> store_;
 };
 
 }  // namespace nuage::services::ssm

@@ -3,14 +3,14 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "services/iam/actions.h"
+#include "services/iam/request_keys.h"
 #include "services/iam/util.h"
 
 namespace nuage::services::sts {
 
-using gateway::Output;
-using gateway::RequestContext;
-using gateway::Value;
+using kit::Output;
+using kit::RequestContext;
+using kit::Value;
 using nlohmann::json;
 
 namespace {
@@ -47,6 +47,14 @@ std::optional<json> jwt_claims(const std::string& token) {
 }
 
 }  // namespace
+
+// The sts: condition keys a request sets (sts:RoleSessionName, ...).
+static void add_sts_keys(const Value& in, policy::Context& keys) {
+  for (const char* member : {"RoleSessionName", "ExternalId", "SourceIdentity"})
+    if (auto it = in.find(member); it != in.end() && it->is_string())
+      keys.set(std::string("sts:") + member, it->get<std::string>());
+  if (auto it = in.find("DurationSeconds"); it != in.end()) keys.set("sts:DurationSeconds", it->dump());
+}
 
 Status Provider::session_policies(const Context& ctx, const Value& in, iam::Session& session) {
   if (in.contains("Policy")) {
@@ -105,7 +113,8 @@ Result<Output> Provider::assume_role(Context& ctx, const Value& in) {
       policies = view->policies;
     }
     iam::Authorizer::add_global_keys(ctx, request.context);
-    iam::add_request_keys("sts", "AssumeRole", in, request.context);
+    iam::add_request_tag_keys(in, request.context);
+    add_sts_keys(in, request.context);
     if (role) policies.resource.push_back({role_arn + " trust policy", "resource", role->trust});
     policies.resource_required = true;
     auto ev = nuage::policy::evaluate(request, policies);
@@ -233,10 +242,19 @@ Result<Output> Provider::get_access_key_info(Context& ctx, const Value& in) {
   return out;
 }
 
-void Provider::register_operations(gateway::OperationTable& table) {
-  table.add("GetCallerIdentity", get_caller_identity);
-  table.add("AssumeRole", this, &Provider::assume_role);
-  table.add("AssumeRoleWithWebIdentity", this, &Provider::assume_role_with_web_identity);
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources([](const RequestContext&, const Value& in) -> std::vector<std::string> {
+    auto it = in.find("RoleArn");
+    if (it != in.end() && it->is_string()) return {it->get<std::string>()};
+    return {"*"};
+  });
+  table.set_condition_keys(
+      [](const RequestContext&, const Value& in, policy::Context& keys) { add_sts_keys(in, keys); });
+  // AssumeRole* are judged by the provider (the trust policy and the
+  // caller's own policies together); GetCallerIdentity needs no permission.
+  table.add("GetCallerIdentity", get_caller_identity).iam_decided_by_provider();
+  table.add("AssumeRole", this, &Provider::assume_role).iam_decided_by_provider();
+  table.add("AssumeRoleWithWebIdentity", this, &Provider::assume_role_with_web_identity).iam_decided_by_provider();
   table.add("GetSessionToken", this, &Provider::get_session_token);
   table.add("DecodeAuthorizationMessage", this, &Provider::decode_authorization_message);
   table.add("GetAccessKeyInfo", this, &Provider::get_access_key_info);

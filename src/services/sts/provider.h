@@ -9,28 +9,29 @@
 #pragma once
 
 #include "auth/credentials.h"
-#include "gateway/provider.h"
+#include "kit/environment.h"
+#include "kit/provider.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
 
 namespace nuage::services::sts {
 
-class Provider : public gateway::Provider {
+class Provider : public kit::Provider {
  public:
-  Provider(iam::Provider& iam, iam::Authorizer& authorizer, auth::CredentialStore& credentials)
-      : iam_(iam), authorizer_(authorizer), credentials_(credentials) {}
+  Provider(kit::Environment& env, iam::Provider& iam, iam::Authorizer& authorizer)
+      : iam_(iam), authorizer_(authorizer), credentials_(*env.credentials) {}
   std::string_view service() const override { return "sts"; }
-  void register_operations(gateway::OperationTable& table) override;
+  void register_operations(kit::OperationTable& table) override;
   void reset() override {}
 
  private:
-  using Context = gateway::RequestContext;
-  using Value = gateway::Value;
-  Result<gateway::Output> assume_role(Context& ctx, const Value& in);
-  Result<gateway::Output> assume_role_with_web_identity(Context& ctx, const Value& in);
-  Result<gateway::Output> get_session_token(Context& ctx, const Value& in);
-  Result<gateway::Output> decode_authorization_message(Context& ctx, const Value& in);
-  Result<gateway::Output> get_access_key_info(Context& ctx, const Value& in);
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
+  Result<kit::Output> assume_role(Context& ctx, const Value& in);
+  Result<kit::Output> assume_role_with_web_identity(Context& ctx, const Value& in);
+  Result<kit::Output> get_session_token(Context& ctx, const Value& in);
+  Result<kit::Output> decode_authorization_message(Context& ctx, const Value& in);
+  Result<kit::Output> get_access_key_info(Context& ctx, const Value& in);
   // Session policy (inline and managed ARNs) of an AssumeRole* request.
   Status session_policies(const Context& ctx, const Value& in, iam::Session& session);
   // Issues the session's keys, persists and registers it; the Credentials value.

@@ -1,6 +1,8 @@
-#include "protocol/protocol.h"
+#include "kit/value.h"
 
-namespace nuage::protocol {
+#include "common/time.h"
+
+namespace nuage::kit {
 
 // A placeholder is an empty binary value whose subtype is this tag plus the
 // document's index in Output::shared; blobs never carry a subtype.
@@ -35,4 +37,23 @@ static Value inlined(const Output& out, const Value& v) {
 
 Value Output::materialized() const { return shared.empty() ? value : inlined(*this, value); }
 
-}  // namespace nuage::protocol
+std::string blob_bytes(const Value& value) {
+  if (value.is_binary()) {
+    const auto& b = value.get_binary();
+    return std::string(b.begin(), b.end());
+  }
+  if (value.is_string()) return value.get<std::string>();
+  return {};
+}
+
+Value make_blob(std::string bytes) { return Value::binary(std::vector<uint8_t>(bytes.begin(), bytes.end())); }
+
+std::optional<double> timestamp_seconds(const Value& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    if (auto t = timefmt::parse(value.get<std::string>())) return timefmt::epoch_seconds(*t);
+  }
+  return std::nullopt;
+}
+
+}  // namespace nuage::kit

@@ -1,6 +1,6 @@
 // How other services publish their built-in metrics (AWS/Lambda, ...) to
-// CloudWatch from inside nuage: the CloudWatch provider implements it;
-// publishers hold a reference and never touch CloudWatch's tables.
+// CloudWatch from inside nuage: the CloudWatch provider implements it and
+// offers it through the Environment; publishers never touch its tables.
 //
 // Lambda calls record_lambda_invocation() once per invocation (or throttle):
 // it writes, in namespace AWS/Lambda with the dimension FunctionName (and
@@ -18,7 +18,7 @@
 
 #include "common/error.h"
 
-namespace nuage::services::cloudwatch {
+namespace nuage::kit {
 
 struct MetricSample {
   std::string account, region;
@@ -74,4 +74,4 @@ inline Status record_lambda_invocation(MetricsSink& sink, const LambdaInvocation
   return sink.record(samples);
 }
 
-}  // namespace nuage::services::cloudwatch
+}  // namespace nuage::kit
