@@ -47,6 +47,7 @@ struct ServeOptions {
   bool ephemeral = false;
   std::string log_level = "info";
   bool strict_credentials = false;
+  std::string default_account = auth::kDefaultAccount;
   bool sync_full = false;
   int ec2_transition_seconds = 0;
   std::string iam_enforcement = "on";
@@ -118,7 +119,7 @@ int serve(const ServeOptions& o) {
   std::atomic<uint16_t> bound_port{0};  // outlives the providers (Lambda reads it)
   Clock clock;
   admin::restore_clock(**db, clock);
-  auth::CredentialStore credentials(o.strict_credentials);
+  auth::CredentialStore credentials(o.strict_credentials, o.default_account);
   // Before the gateway: providers unsubscribe when destroyed, and change
   // deliveries stop before the bus goes.
   events::Bus bus(&clock);
@@ -137,7 +138,7 @@ int serve(const ServeOptions& o) {
   }
   admin::Admin admin(gateway, clock, **db,
                      {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
-                      [authorizer] { return authorizer->decisions(); }});
+                      [authorizer] { return authorizer->decisions(); }, &credentials});
   for (auto& [prefix, handler] : gateway.provider_routes()) admin.add_route(prefix, handler);
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
@@ -269,6 +270,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   serve_cmd->add_flag("--strict-credentials", serve_options.strict_credentials,
                       "Refuse access keys nuage does not know (InvalidClientTokenId)");
+  serve_cmd->add_option("--default-account", serve_options.default_account,
+                        "Account id of the root that test/test and unknown access keys answer as")
+      ->capture_default_str()
+      ->check([](const std::string& id) {
+        bool digits = id.size() == 12 && id.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string() : std::string("an account id is 12 digits");
+      });
   serve_cmd->add_option("--ec2-transition-seconds", serve_options.ec2_transition_seconds,
                         "Clock seconds an EC2 instance spends pending/stopping/shutting-down (0: until the next read)")
       ->capture_default_str()
