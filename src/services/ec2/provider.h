@@ -58,23 +58,25 @@ class Provider : public kit::Provider {
   Result<kit::Output> terminate_instances(Context& ctx, const Value& in);
   Result<kit::Output> modify_instance_attribute(Context& ctx, const Value& in);
   Result<kit::Output> describe_instance_attribute(Context& ctx, const Value& in);
-  // --- tags.cc, regions.cc
+  // --- tags.cc
   Result<kit::Output> create_tags(Context& ctx, const Value& in);
   Result<kit::Output> delete_tags(Context& ctx, const Value& in);
   Result<kit::Output> describe_tags(Context& ctx, const Value& in);
+  // --- regions.cc
   Result<kit::Output> describe_regions(Context& ctx, const Value& in);
   Result<kit::Output> describe_availability_zones(Context& ctx, const Value& in);
-  // --- network.cc: VPCs, subnets, security groups, internet gateways,
-  // route tables, network interfaces
+  // --- vpcs.cc
   Result<kit::Output> create_vpc(Context& ctx, const Value& in);
   Result<kit::Output> describe_vpcs(Context& ctx, const Value& in);
   Result<kit::Output> delete_vpc(Context& ctx, const Value& in);
   Result<kit::Output> modify_vpc_attribute(Context& ctx, const Value& in);
   Result<kit::Output> describe_vpc_attribute(Context& ctx, const Value& in);
+  // --- subnets.cc
   Result<kit::Output> create_subnet(Context& ctx, const Value& in);
   Result<kit::Output> describe_subnets(Context& ctx, const Value& in);
   Result<kit::Output> delete_subnet(Context& ctx, const Value& in);
   Result<kit::Output> modify_subnet_attribute(Context& ctx, const Value& in);
+  // --- security_groups.cc
   Result<kit::Output> create_security_group(Context& ctx, const Value& in);
   Result<kit::Output> describe_security_groups(Context& ctx, const Value& in);
   Result<kit::Output> delete_security_group(Context& ctx, const Value& in);
@@ -83,11 +85,13 @@ class Provider : public kit::Provider {
   Result<kit::Output> revoke_ingress(Context& ctx, const Value& in);
   Result<kit::Output> revoke_egress(Context& ctx, const Value& in);
   Result<kit::Output> describe_security_group_rules(Context& ctx, const Value& in);
+  // --- internet_gateways.cc
   Result<kit::Output> create_internet_gateway(Context& ctx, const Value& in);
   Result<kit::Output> describe_internet_gateways(Context& ctx, const Value& in);
   Result<kit::Output> delete_internet_gateway(Context& ctx, const Value& in);
   Result<kit::Output> attach_internet_gateway(Context& ctx, const Value& in);
   Result<kit::Output> detach_internet_gateway(Context& ctx, const Value& in);
+  // --- route_tables.cc
   Result<kit::Output> create_route_table(Context& ctx, const Value& in);
   Result<kit::Output> describe_route_tables(Context& ctx, const Value& in);
   Result<kit::Output> delete_route_table(Context& ctx, const Value& in);
@@ -96,6 +100,7 @@ class Provider : public kit::Provider {
   Result<kit::Output> delete_route(Context& ctx, const Value& in);
   Result<kit::Output> associate_route_table(Context& ctx, const Value& in);
   Result<kit::Output> disassociate_route_table(Context& ctx, const Value& in);
+  // --- network_interfaces.cc
   Result<kit::Output> create_network_interface(Context& ctx, const Value& in);
   Result<kit::Output> describe_network_interfaces(Context& ctx, const Value& in);
   Result<kit::Output> delete_network_interface(Context& ctx, const Value& in);
@@ -123,7 +128,8 @@ class Provider : public kit::Provider {
   Result<kit::Output> copy_image(Context& ctx, const Value& in);
   Result<kit::Output> copy_snapshot(Context& ctx, const Value& in);
 
-  // --- shared machinery (provider.cc)
+  // --- shared machinery (provider.cc; resources.cc for the lookups and
+  // describe_kind)
   friend struct Ops;
   Scope scope_of(const Context& ctx) const { return {ctx.account_id, ctx.region}; }
   void ensure_defaults(const Scope& scope);
@@ -152,11 +158,11 @@ class Provider : public kit::Provider {
   // Instances that exist and are not terminated.
   bool live_instance(const Scope& scope, const std::string& id);
   // Detaches a network interface from the instance it is attached to
-  // (both documents change; the caller stores them).
+  // (both documents change; the caller stores them). network_interfaces.cc.
   static void detach_interface(Value& instance, Value& interface);
   // InvalidAMIName.Malformed / .Duplicate for a new image's name.
   Status check_new_image_name(const Scope& scope, const std::string& name);
-  // Creates a VPC's default security group and main route table.
+  // Creates a VPC's default security group and main route table (vpcs.cc).
   Status create_vpc_companions(const Scope& scope, const std::string& vpc_id, const std::string& cidr);
   // Keeps an instance's BlockDeviceMappings in step with a volume attaching
   // (attachment non-null) or detaching (null). volumes.cc.
@@ -190,7 +196,14 @@ const Value& filters_of(const Value& in);
 // The tags of TagSpecifications for `resource_type` (InvalidParameterValue
 // for other types or reserved keys).
 Result<Value> tags_from_specs(const Value& in, const std::string& resource_type);
-// An IPv4 CIDR block: base address (host bits cleared) and prefix length.
+// EC2's 400 errors: `code` with `message`; "DependencyViolation" for a
+// resource that cannot be deleted yet (resources.cc).
+AwsError missing(const std::string& code, const std::string& message);
+AwsError dependency(const std::string& noun, const std::string& id);
+// Rebuilds a security group's IpPermissions / IpPermissionsEgress from its
+// "_Rules" (security_groups.cc).
+void render_permissions(Value& sg);
+// An IPv4 CIDR block (cidr.cc): base address (host bits cleared) and prefix length.
 struct Cidr {
   uint32_t base = 0;
   int prefix = 0;
