@@ -1,6 +1,7 @@
 #include "services/ec2/filters.h"
 
 #include "common/text.h"
+#include "services/ec2/errors.h"
 
 namespace nuage::services::ec2 {
 
@@ -64,7 +65,7 @@ Status check_filters(const Value& filters, const FilterFields& fields) {
   for (const auto& f : filters) {
     std::string name = f.value("Name", "");
     if (is_tag_filter(name) || fields.count(name)) continue;
-    return AwsError{"InvalidParameterValue", "The filter '" + name + "' is invalid", 400};
+    return errors("InvalidParameterValue", "The filter '" + name + "' is invalid");
   }
   return Status::Ok();
 }

@@ -75,8 +75,8 @@ std::string gmt_now_text(Clock::TimePoint t) {
 }
 
 AwsError incorrect_state(const std::string& id, const std::string& verb) {
-  return AwsError{"IncorrectInstanceState",
-                  "The instance '" + id + "' is not in a state from which it can be " + verb + ".", 400};
+  return errors("IncorrectInstanceState",
+                "The instance '" + id + "' is not in a state from which it can be " + verb + ".");
 }
 
 Value state_change(const Value& instance, const Value& previous) {
@@ -90,8 +90,8 @@ Result<Value> Provider::image(const Scope& scope, const std::string& image_id) {
   if (!pub.is_null()) return pub;
   if (Value* own = store_.find(scope, "image", image_id)) return *own;
   if (!valid_id(image_id, "ami"))
-    return AwsError{"InvalidAMIID.Malformed", "Invalid id: \"" + image_id + "\" (expecting \"ami-...\")", 400};
-  return AwsError{"InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist", 400};
+    return errors("InvalidAMIID.Malformed", "Invalid id: \"" + image_id + "\" (expecting \"ami-...\")");
+  return errors("InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist");
 }
 
 Result<std::vector<Value*>> Provider::find_instances(const Scope& scope, const Value& ids) {
@@ -99,17 +99,17 @@ Result<std::vector<Value*>> Provider::find_instances(const Scope& scope, const V
   std::vector<std::string> missing;
   for (const auto& v : ids) {
     std::string id = v.get<std::string>();
-    if (!valid_id(id, "i")) return AwsError{"InvalidInstanceID.Malformed", "Invalid id: \"" + id + "\"", 400};
+    if (!valid_id(id, "i")) return errors("InvalidInstanceID.Malformed", "Invalid id: \"" + id + "\"");
     Value* doc = store_.find(scope, "instance", id);
     if (!doc) missing.push_back(id);
     else out.push_back(doc);
   }
   if (missing.size() == 1)
-    return AwsError{"InvalidInstanceID.NotFound", "The instance ID '" + missing[0] + "' does not exist", 400};
+    return errors("InvalidInstanceID.NotFound", "The instance ID '" + missing[0] + "' does not exist");
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    return AwsError{"InvalidInstanceID.NotFound", "The instance IDs '" + list + "' do not exist", 400};
+    return errors("InvalidInstanceID.NotFound", "The instance IDs '" + list + "' do not exist");
   }
   return out;
 }
@@ -235,36 +235,34 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
   int64_t min_count = in.value("MinCount", int64_t{0});
   int64_t max_count = in.value("MaxCount", int64_t{0});
   if (min_count < 1)
-    return AwsError{"InvalidParameterValue", "Value (" + std::to_string(min_count) +
-                                                 ") for parameter minCount is invalid. Expected a positive integer.",
-                    400};
+    return errors("InvalidParameterValue", "Value (" + std::to_string(min_count) +
+                                               ") for parameter minCount is invalid. Expected a positive integer.");
   if (max_count < min_count)
-    return AwsError{"InvalidParameterValue",
-                    "Value (" + std::to_string(max_count) + ") for parameter maxCount is invalid. Expected a value "
-                    "greater than or equal to minCount.", 400};
+    return errors("InvalidParameterValue",
+                  "Value (" + std::to_string(max_count) + ") for parameter maxCount is invalid. Expected a value "
+                  "greater than or equal to minCount.");
   if (max_count > 10000)
-    return AwsError{"InstanceLimitExceeded",
-                    "You have requested more instances (" + std::to_string(max_count) +
-                        ") than your current instance limit of 10000 allows for the specified instance type.",
-                    400};
-  if (!in.contains("ImageId")) return AwsError{"MissingParameter", "The request must contain the parameter ImageId", 400};
+    return errors("InstanceLimitExceeded",
+                  "You have requested more instances (" + std::to_string(max_count) +
+                      ") than your current instance limit of 10000 allows for the specified instance type.");
+  if (!in.contains("ImageId")) return errors("MissingParameter", "The request must contain the parameter ImageId");
   auto img = image(scope, in["ImageId"]);
   if (!img) return img.take_error();
   std::string type = in.value("InstanceType", "m1.small");
   auto arch = instance_type_architecture(type);
-  if (!arch) return AwsError{"InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.", 400};
+  if (!arch) return errors("InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.");
   std::string image_arch = (*img).value("Architecture", "x86_64");
   if (*arch != image_arch)
-    return AwsError{"InvalidParameterValue",
-                    "The architecture '" + *arch + "' of the specified instance type does not match the "
-                    "architecture '" + image_arch + "' of the specified AMI. Specify an instance type and an AMI "
-                    "that have matching architectures, and try again.", 400};
+    return errors("InvalidParameterValue",
+                  "The architecture '" + *arch + "' of the specified instance type does not match the "
+                  "architecture '" + image_arch + "' of the specified AMI. Specify an instance type and an AMI "
+                  "that have matching architectures, and try again.");
   std::string key_name = in.value("KeyName", "");
   if (!key_name.empty()) {
     bool found = false;
     for (const auto& [id, key] : store_.all(scope, "key-pair"))
       if (key.value("KeyName", "") == key_name) found = true;
-    if (!found) return AwsError{"InvalidKeyPair.NotFound", "The key pair '" + key_name + "' does not exist", 400};
+    if (!found) return errors("InvalidKeyPair.NotFound", "The key pair '" + key_name + "' does not exist");
   }
   // Subnet: the one asked for, else the default subnet of the zone (or any).
   std::string az = in.contains("Placement") ? in["Placement"].value("AvailabilityZone", "") : "";
@@ -273,12 +271,12 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
     std::string subnet_id = in["SubnetId"];
     subnet = store_.find(scope, "subnet", subnet_id);
     if (!subnet)
-      return AwsError{"InvalidSubnetID.NotFound", "The subnet ID '" + subnet_id + "' does not exist", 400};
+      return errors("InvalidSubnetID.NotFound", "The subnet ID '" + subnet_id + "' does not exist");
   } else {
     subnet = default_subnet(scope, az);
     if (!subnet && !az.empty())
-      return AwsError{"InvalidParameterValue", "Invalid availability zone: [" + az + "]", 400};
-    if (!subnet) return AwsError{"VPCIdNotSpecified", "No default VPC for this user.", 400};
+      return errors("InvalidParameterValue", "Invalid availability zone: [" + az + "]");
+    if (!subnet) return errors("VPCIdNotSpecified", "No default VPC for this user.");
   }
   std::string vpc_id = (*subnet)["VpcId"];
   // Security groups: by id, by name (in the subnet's VPC), else the VPC's default.
@@ -286,12 +284,11 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
   for (const auto& gid : in.value("SecurityGroupIds", Value::array())) {
     Value* sg = store_.find(scope, "security-group", gid);
     if (!sg)
-      return AwsError{"InvalidGroup.NotFound", "The security group '" + gid.get<std::string>() + "' does not exist",
-                      400};
+      return errors("InvalidGroup.NotFound", "The security group '" + gid.get<std::string>() + "' does not exist");
     if ((*sg)["VpcId"] != vpc_id)
-      return AwsError{"InvalidParameter", "Security group " + gid.get<std::string>() + " and subnet " +
-                                              (*subnet)["SubnetId"].get<std::string>() +
-                                              " belong to different networks.", 400};
+      return errors("InvalidParameter", "Security group " + gid.get<std::string>() + " and subnet " +
+                                            (*subnet)["SubnetId"].get<std::string>() +
+                                            " belong to different networks.");
     groups.push_back({{"GroupId", (*sg)["GroupId"]}, {"GroupName", (*sg)["GroupName"]}});
   }
   for (const auto& name : in.value("SecurityGroups", Value::array())) {
@@ -299,8 +296,8 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
     for (const auto& [id, sg] : store_.all(scope, "security-group"))
       if (sg["GroupName"] == name && sg["VpcId"] == vpc_id) match = &sg;
     if (!match)
-      return AwsError{"InvalidGroup.NotFound", "The security group '" + name.get<std::string>() +
-                                                   "' does not exist in VPC '" + vpc_id + "'", 400};
+      return errors("InvalidGroup.NotFound", "The security group '" + name.get<std::string>() +
+                                                 "' does not exist in VPC '" + vpc_id + "'");
     groups.push_back({{"GroupId", (*match)["GroupId"]}, {"GroupName", (*match)["GroupName"]}});
   }
   if (groups.empty()) {
@@ -310,17 +307,16 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
   }
   std::string user_data = in.value("UserData", "");
   if (!user_data.empty() && !text::base64_decode(user_data))
-    return AwsError{"InvalidParameterValue", "Invalid BASE64 encoding of user data.", 400};
+    return errors("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
   Value instance_tags = Value::array(), volume_tags = Value::array(), eni_tags = Value::array();
   for (const auto& spec : in.value("TagSpecifications", Value::array())) {
     std::string rt = spec.value("ResourceType", "");
     Value& target = rt == "instance" ? instance_tags : rt == "volume" ? volume_tags : eni_tags;
     if (rt != "instance" && rt != "volume" && rt != "network-interface")
-      return AwsError{"InvalidParameterValue", "'" + rt + "' is not a valid taggable resource type for this operation.",
-                      400};
+      return errors("InvalidParameterValue", "'" + rt + "' is not a valid taggable resource type for this operation.");
     for (const auto& t : spec.value("Tags", Value::array())) {
       if (text::starts_with(t.value("Key", ""), "aws:"))
-        return AwsError{"InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use", 400};
+        return errors("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use");
       target.push_back({{"Key", t.value("Key", "")}, {"Value", t.value("Value", "")}});
     }
   }
@@ -470,8 +466,8 @@ Result<Output> Provider::describe_instances(Context& ctx, const Value& in) {
   const Value& filters = filters_of(in);
   NUAGE_TRY(check_filters(filters, instance_filters()));
   if (in.contains("InstanceIds") && in.contains("MaxResults"))
-    return AwsError{"InvalidParameterCombination",
-                    "The parameter instancesSet cannot be used with the parameter maxResults", 400};
+    return errors("InvalidParameterCombination",
+                  "The parameter instancesSet cannot be used with the parameter maxResults");
   // Matches in launch order, shared with the answer rather than copied.
   struct Match {
     double seq;
@@ -605,8 +601,8 @@ Result<Output> Provider::stop_instances(Context& ctx, const Value& in) {
     std::string id = (*inst)["InstanceId"];
     if (s != "running" && s != "stopped" && s != "stopping") return incorrect_state(id, "stopped");
     if (hibernate && !(*inst)["HibernationOptions"].value("Configured", false))
-      return AwsError{"UnsupportedHibernationConfiguration",
-                      "For hibernation, the instance must be launched with hibernation enabled: " + id, 400};
+      return errors("UnsupportedHibernationConfiguration",
+                    "For hibernation, the instance must be launched with hibernation enabled: " + id);
   }
   Output out;
   out.value["StoppingInstances"] = Value::array();
@@ -643,10 +639,10 @@ Result<Output> Provider::terminate_instances(Context& ctx, const Value& in) {
   if (!found) return found.take_error();
   for (Value* inst : *found)
     if (inst->value("_DisableApiTermination", false))
-      return AwsError{"OperationNotPermitted",
-                      "The instance '" + (*inst)["InstanceId"].get<std::string>() +
-                          "' may not be terminated. Modify its 'disableApiTermination' instance attribute and try "
-                          "again.", 400};
+      return errors("OperationNotPermitted",
+                    "The instance '" + (*inst)["InstanceId"].get<std::string>() +
+                        "' may not be terminated. Modify its 'disableApiTermination' instance attribute and try "
+                        "again.");
   Output out;
   out.value["TerminatingInstances"] = Value::array();
   std::string reason = "User initiated (" + gmt_now_text(clock_.now()) + ")";
@@ -682,8 +678,8 @@ Result<Output> Provider::modify_instance_attribute(Context& ctx, const Value& in
         {"sourceDestCheck", "SourceDestCheck"}, {"ebsOptimized", "EbsOptimized"}, {"userData", "UserData"}};
     auto it = kAttr.find(in["Attribute"]);
     if (it == kAttr.end())
-      return AwsError{"InvalidParameterValue", "Value (" + in["Attribute"].get<std::string>() +
-                                                   ") for parameter attribute is invalid.", 400};
+      return errors("InvalidParameterValue", "Value (" + in["Attribute"].get<std::string>() +
+                                                 ") for parameter attribute is invalid.");
     Value v = in["Value"];
     if (it->second == "DisableApiTermination" || it->second == "SourceDestCheck" || it->second == "EbsOptimized")
       v = v == "true";
@@ -696,14 +692,14 @@ Result<Output> Provider::modify_instance_attribute(Context& ctx, const Value& in
   };
   if (auto v = get("InstanceType")) {
     if (!stopped)
-      return AwsError{"IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.", 400};
+      return errors("IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.");
     auto arch = instance_type_architecture(*v);
-    if (!arch) return AwsError{"InvalidParameterValue", "Invalid value '" + v->get<std::string>() + "' for InstanceType.", 400};
+    if (!arch) return errors("InvalidParameterValue", "Invalid value '" + v->get<std::string>() + "' for InstanceType.");
     inst["InstanceType"] = *v;
   }
   if (auto v = get("UserData")) {
     if (!stopped)
-      return AwsError{"IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.", 400};
+      return errors("IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.");
     inst["_UserData"] = text::base64_encode(v->is_binary() ? std::string(v->get_binary().begin(), v->get_binary().end())
                                                             : v->get<std::string>());
   }
@@ -715,7 +711,7 @@ Result<Output> Provider::modify_instance_attribute(Context& ctx, const Value& in
     Value groups = Value::array();
     for (const auto& gid : c["Groups"]) {
       Value* sg = store_.find(scope, "security-group", gid);
-      if (!sg) return AwsError{"InvalidGroup.NotFound", "The security group '" + gid.get<std::string>() + "' does not exist", 400};
+      if (!sg) return errors("InvalidGroup.NotFound", "The security group '" + gid.get<std::string>() + "' does not exist");
       groups.push_back({{"GroupId", (*sg)["GroupId"]}, {"GroupName", (*sg)["GroupName"]}});
     }
     inst["SecurityGroups"] = groups;
@@ -751,7 +747,7 @@ Result<Output> Provider::describe_instance_attribute(Context& ctx, const Value& 
   else if (attr == "kernel" || attr == "ramdisk") out.value[attr == "kernel" ? "KernelId" : "RamdiskId"] = Value::object();
   else if (attr == "sriovNetSupport") out.value["SriovNetSupport"] = Value::object();
   else
-    return AwsError{"InvalidParameterValue", "Value (" + attr + ") for parameter attribute is invalid. Unknown attribute.", 400};
+    return errors("InvalidParameterValue", "Value (" + attr + ") for parameter attribute is invalid. Unknown attribute.");
   return out;
 }
 

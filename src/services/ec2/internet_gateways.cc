@@ -45,12 +45,12 @@ Result<Output> Provider::attach_internet_gateway(Context& ctx, const Value& in) 
   if (!vpc) return vpc.take_error();
   std::string vpc_id = (**vpc)["VpcId"];
   if (!(**igw)["Attachments"].empty())
-    return missing("Resource.AlreadyAssociated", "resource " + id + " is already attached to network " +
-                                                     (**igw)["Attachments"][0].value("VpcId", ""));
+    return errors("Resource.AlreadyAssociated", "resource " + id + " is already attached to network " +
+                                                    (**igw)["Attachments"][0].value("VpcId", ""));
   for (const auto& [gid, other] : store_.all(scope, "internet-gateway"))
     for (const auto& a : other["Attachments"])
       if (a.value("VpcId", "") == vpc_id)
-        return missing("Resource.AlreadyAssociated", "Network " + vpc_id + " already has an internet gateway attached");
+        return errors("Resource.AlreadyAssociated", "Network " + vpc_id + " already has an internet gateway attached");
   Value doc = **igw;
   doc["Attachments"] = {{{"State", "available"}, {"VpcId", vpc_id}}};
   NUAGE_TRY(store_.put(scope, "internet-gateway", id, doc));
@@ -67,11 +67,11 @@ Result<Output> Provider::detach_internet_gateway(Context& ctx, const Value& in) 
   std::string vpc_id = (**vpc)["VpcId"];
   bool attached = false;
   for (const auto& a : (**igw)["Attachments"]) attached |= a.value("VpcId", "") == vpc_id;
-  if (!attached) return missing("Gateway.NotAttached", "resource " + id + " is not attached to network " + vpc_id);
+  if (!attached) return errors("Gateway.NotAttached", "resource " + id + " is not attached to network " + vpc_id);
   for (const auto& [iid, inst] : store_.all(scope, "instance"))
     if (inst.value("VpcId", "") == vpc_id && inst.contains("PublicIpAddress") && state_name(inst) != "terminated")
-      return missing("DependencyViolation", "Network " + vpc_id + " has some mapped public address(es). Please unmap "
-                     "those public address(es) before detaching the gateway.");
+      return errors("DependencyViolation", "Network " + vpc_id + " has some mapped public address(es). Please unmap "
+                    "those public address(es) before detaching the gateway.");
   Value doc = **igw;
   doc["Attachments"] = Value::array();
   NUAGE_TRY(store_.put(scope, "internet-gateway", id, doc));

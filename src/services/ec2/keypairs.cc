@@ -178,13 +178,13 @@ const FilterFields& key_filters() {
 namespace {
 
 Status check_key_name(Store& store, const Scope& scope, const std::string& name) {
-  if (name.empty()) return AwsError{"MissingParameter", "The request must contain the parameter KeyName", 400};
+  if (name.empty()) return errors("MissingParameter", "The request must contain the parameter KeyName");
   if (name.size() > 255)
-    return AwsError{"InvalidParameterValue", "Value (" + name + ") for parameter keyName is invalid. Length exceeds "
-                    "maximum of 255.", 400};
+    return errors("InvalidParameterValue", "Value (" + name + ") for parameter keyName is invalid. Length exceeds "
+                  "maximum of 255.");
   for (const auto& [id, key] : store.all(scope, "key-pair"))
     if (key.value("KeyName", "") == name)
-      return AwsError{"InvalidKeyPair.Duplicate", "The keypair already exists", 400};
+      return errors("InvalidKeyPair.Duplicate", "The keypair already exists");
   return Status::Ok();
 }
 
@@ -196,20 +196,20 @@ Result<Output> Provider::create_key_pair(Context& ctx, const Value& in) {
   NUAGE_TRY(check_key_name(store_, scope, name));
   std::string type = in.value("KeyType", "rsa");
   if (type != "rsa" && type != "ed25519")
-    return AwsError{"InvalidParameterValue", "Value (" + type + ") for parameter keyType is invalid.", 400};
+    return errors("InvalidParameterValue", "Value (" + type + ") for parameter keyType is invalid.");
   std::string format = in.value("KeyFormat", "pem");
   if (format == "ppk")
-    return AwsError{"UnsupportedOperation", "KeyFormat 'ppk' is not supported by nuage; use 'pem' and convert the "
-                    "key with puttygen.", 400};
+    return errors("UnsupportedOperation", "KeyFormat 'ppk' is not supported by nuage; use 'pem' and convert the "
+                  "key with puttygen.");
   if (format != "pem")
-    return AwsError{"InvalidParameterValue", "Value (" + format + ") for parameter keyFormat is invalid.", 400};
+    return errors("InvalidParameterValue", "Value (" + format + ") for parameter keyFormat is invalid.");
   auto tags = tags_from_specs(in, "key-pair");
   if (!tags) return tags.take_error();
 
   PKey key(type == "rsa" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))
                          : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
            EVP_PKEY_free);
-  if (!key) return AwsError{"InternalError", "key generation failed", 500};
+  if (!key) return errors("InternalError", "key generation failed");
   std::string material, fingerprint;
   if (type == "rsa") {
     Bio pem(BIO_new(BIO_s_mem()), BIO_free);
@@ -246,12 +246,12 @@ Result<Output> Provider::import_key_pair(Context& ctx, const Value& in) {
   std::string name = in.value("KeyName", "");
   NUAGE_TRY(check_key_name(store_, scope, name));
   if (!in.contains("PublicKeyMaterial"))
-    return AwsError{"MissingParameter", "The request must contain the parameter PublicKeyMaterial", 400};
+    return errors("MissingParameter", "The request must contain the parameter PublicKeyMaterial");
   const Value& raw = in["PublicKeyMaterial"];
   std::string material = raw.is_binary() ? std::string(raw.get_binary().begin(), raw.get_binary().end())
                                          : raw.get<std::string>();
   PKey key = parse_public_key(material);
-  if (!key) return AwsError{"InvalidKey.Format", "Key is not in valid OpenSSH public key format", 400};
+  if (!key) return errors("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
   auto tags = tags_from_specs(in, "key-pair");
   if (!tags) return tags.take_error();
   bool ed25519 = EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519;
@@ -260,7 +260,7 @@ Result<Output> Provider::import_key_pair(Context& ctx, const Value& in) {
     fingerprint = ed25519_fingerprint(key.get());
   } else {
     if (EVP_PKEY_get_bits(key.get()) < 1024)
-      return AwsError{"InvalidKey.Format", "Key is not in valid OpenSSH public key format", 400};
+      return errors("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
     unsigned char* der = nullptr;
     int len = i2d_PUBKEY(key.get(), &der);
     fingerprint = colon_hex(crypto::md5(std::string(reinterpret_cast<char*>(der), static_cast<size_t>(len))));
@@ -294,15 +294,13 @@ Result<Output> Provider::describe_key_pairs(Context& ctx, const Value& in) {
       for (const auto& [id, k] : keys)
         if (k["KeyName"] == name) found = &k;
       if (!found)
-        return AwsError{"InvalidKeyPair.NotFound", "The key pair '" + name.get<std::string>() + "' does not exist",
-                        400};
+        return errors("InvalidKeyPair.NotFound", "The key pair '" + name.get<std::string>() + "' does not exist");
       selected.push_back(found);
     }
     for (const auto& id : in.value("KeyPairIds", Value::array())) {
       const Value* key = store_.find(scope, "key-pair", id.get<std::string>());
       if (!key)
-        return AwsError{"InvalidKeyPair.NotFound", "The key pair ID '" + id.get<std::string>() + "' does not exist",
-                        400};
+        return errors("InvalidKeyPair.NotFound", "The key pair ID '" + id.get<std::string>() + "' does not exist");
       selected.push_back(key);
     }
   } else {
@@ -324,7 +322,7 @@ Result<Output> Provider::delete_key_pair(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string name = in.value("KeyName", ""), key_id = in.value("KeyPairId", "");
   if (name.empty() && key_id.empty())
-    return AwsError{"MissingParameter", "The request must contain the parameter KeyName or KeyPairId", 400};
+    return errors("MissingParameter", "The request must contain the parameter KeyName or KeyPairId");
   std::string doomed;
   for (const auto& [id, k] : store_.all(scope, "key-pair"))
     if ((!key_id.empty() && id == key_id) || (key_id.empty() && k["KeyName"] == name)) doomed = id;

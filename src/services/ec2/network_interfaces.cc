@@ -54,8 +54,8 @@ Result<Output> Provider::create_network_interface(Context& ctx, const Value& in)
     auto sg = find_resource(scope, "security-group", gid);
     if (!sg) return sg.take_error();
     if ((**sg)["VpcId"] != vpc_id)
-      return missing("InvalidParameter", "Security group " + gid.get<std::string>() + " and subnet " +
-                                             subnet["SubnetId"].get<std::string>() + " belong to different networks.");
+      return errors("InvalidParameter", "Security group " + gid.get<std::string>() + " and subnet " +
+                                            subnet["SubnetId"].get<std::string>() + " belong to different networks.");
     groups.push_back(group_ident(**sg));
   }
   if (groups.empty())
@@ -69,10 +69,10 @@ Result<Output> Provider::create_network_interface(Context& ctx, const Value& in)
     auto addr = parse_ipv4(ip);
     auto range = parse_cidr(subnet["CidrBlock"]);
     if (!addr || !range || !range->contains(Cidr{*addr, 32}))
-      return missing("InvalidParameterValue", "Address " + ip + " does not fall within the subnet's address range");
+      return errors("InvalidParameterValue", "Address " + ip + " does not fall within the subnet's address range");
     for (const auto& [eid, eni] : store_.all(scope, "network-interface"))
       if (eni.value("PrivateIpAddress", "") == ip && eni["SubnetId"] == subnet["SubnetId"])
-        return missing("InvalidIPAddress.InUse", "The specified address is already in use.");
+        return errors("InvalidIPAddress.InUse", "The specified address is already in use.");
   } else {
     ip = next_private_ip(scope, subnet);
   }
@@ -120,18 +120,18 @@ Result<Output> Provider::attach_network_interface(Context& ctx, const Value& in)
   std::string inst_id = inst["InstanceId"], eni_id = nic["NetworkInterfaceId"];
   std::string state = state_name(inst);
   if (state != "running" && state != "stopped")
-    return missing("IncorrectInstanceState", "The instance '" + inst_id + "' is not in a valid state for this operation.");
+    return errors("IncorrectInstanceState", "The instance '" + inst_id + "' is not in a valid state for this operation.");
   if (nic.value("Status", "") != "available")
-    return missing("InvalidNetworkInterface.InUse", "Interface: [" + eni_id + "] in use.");
+    return errors("InvalidNetworkInterface.InUse", "Interface: [" + eni_id + "] in use.");
   if (nic["AvailabilityZone"] != inst["Placement"]["AvailabilityZone"])
-    return missing("InvalidParameterCombination", "You may not attach a network interface to an instance if they are "
-                   "not in the same availability zone");
+    return errors("InvalidParameterCombination", "You may not attach a network interface to an instance if they are "
+                  "not in the same availability zone");
   int64_t index = in.value("DeviceIndex", int64_t{-1});
-  if (index < 0) return missing("InvalidParameterValue", "Invalid value for device index: " + std::to_string(index));
+  if (index < 0) return errors("InvalidParameterValue", "Invalid value for device index: " + std::to_string(index));
   for (const auto& attached : inst.value("NetworkInterfaces", Value::array()))
     if (attached["Attachment"].value("DeviceIndex", int64_t{-1}) == index)
-      return missing("InvalidParameterValue", "Instance '" + inst_id +
-                     "' already has an interface attached at device index '" + std::to_string(index) + "'.");
+      return errors("InvalidParameterValue", "Instance '" + inst_id +
+                    "' already has an interface attached at device index '" + std::to_string(index) + "'.");
   std::string attachment_id = new_id("eni-attach");
   int64_t card = in.value("NetworkCardIndex", int64_t{0});
   double now = now_seconds();
@@ -175,10 +175,10 @@ Result<Output> Provider::detach_network_interface(Context& ctx, const Value& in)
   for (const auto& [id, eni] : store_.all(scope, "network-interface"))
     if (eni.contains("Attachment") && eni["Attachment"].value("AttachmentId", "") == attachment_id) eni_id = id;
   if (eni_id.empty())
-    return missing("InvalidAttachmentID.NotFound", "The attachment ID '" + attachment_id + "' does not exist");
+    return errors("InvalidAttachmentID.NotFound", "The attachment ID '" + attachment_id + "' does not exist");
   Value& nic = *store_.find(scope, "network-interface", eni_id);
   if (nic["Attachment"].value("DeviceIndex", int64_t{0}) == 0)
-    return missing("OperationNotPermitted", "The network interface at device index 0 cannot be detached.");
+    return errors("OperationNotPermitted", "The network interface at device index 0 cannot be detached.");
   std::string inst_id = nic["Attachment"].value("InstanceId", "");
   Value* inst = store_.find(scope, "instance", inst_id);
   Value none = Value::object();
@@ -198,7 +198,7 @@ Result<Output> Provider::delete_network_interface(Context& ctx, const Value& in)
   if (!eni) return eni.take_error();
   std::string owner = (**eni).contains("Attachment") ? (**eni)["Attachment"].value("InstanceId", "") : "";
   if (!owner.empty() && live_instance(scope, owner))
-    return missing("InvalidNetworkInterface.InUse", "The network interface '" + id + "' is currently in use.");
+    return errors("InvalidNetworkInterface.InUse", "The network interface '" + id + "' is currently in use.");
   NUAGE_TRY(store_.erase(scope, "network-interface", id));
   return Output{};
 }

@@ -13,10 +13,8 @@ namespace nuage::services::ec2 {
 
 using kit::Output;
 
-namespace {
-
-
-}  // namespace
+// The errors EC2 answers with a status other than 400 (errors.h).
+const kit::Errors errors("ec2", {{"InternalError", 500}});
 
 std::string new_id(const std::string& prefix) {
   return prefix + "-" + text::hex_encode(crypto::random_bytes(9)).substr(0, 17);
@@ -27,12 +25,6 @@ bool valid_id(const std::string& id, const std::string& prefix) {
   std::string hex = id.substr(prefix.size() + 1);
   if (hex.size() != 8 && hex.size() != 17) return false;
   return hex.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
-AwsError invalid_id(const std::string& kind_code, const std::string& id, bool malformed) {
-  if (malformed)
-    return AwsError{kind_code + ".Malformed", "Invalid id: \"" + id + "\"", 400};
-  return AwsError{kind_code + ".NotFound", "The ID '" + id + "' does not exist", 400};
 }
 
 const Value& filters_of(const Value& in) {
@@ -75,17 +67,16 @@ Result<Page> paginate(size_t total, const Value& in, int min_results, int max_re
       pos = std::string::npos;
     }
     if (!decoded || pos > total)
-      return AwsError{"InvalidNextToken", "The token '" + t->get<std::string>() + "' is invalid.", 400};
+      return errors("InvalidNextToken", "The token '" + t->get<std::string>() + "' is invalid.");
     page.begin = pos;
   }
   size_t limit = total;
   if (auto m = in.find("MaxResults"); m != in.end()) {
     int64_t n = m->get<int64_t>();
     if (n < min_results || n > max_results)
-      return AwsError{"InvalidParameterValue",
-                      "Value ( " + std::to_string(n) + " ) for parameter maxResults is invalid. Parameter must be "
-                      "between " + std::to_string(min_results) + " and " + std::to_string(max_results) + ".",
-                      400};
+      return errors("InvalidParameterValue",
+                    "Value ( " + std::to_string(n) + " ) for parameter maxResults is invalid. Parameter must be "
+                    "between " + std::to_string(min_results) + " and " + std::to_string(max_results) + ".");
     limit = static_cast<size_t>(n);
   }
   page.end = std::min(total, page.begin + limit);

@@ -21,6 +21,7 @@
 #include "kit/environment.h"
 #include "kit/provider.h"
 #include "services/ec2/catalog.h"
+#include "services/ec2/errors.h"
 #include "services/ec2/filters.h"
 #include "services/ec2/store.h"
 
@@ -184,7 +185,6 @@ class Provider : public kit::Provider {
 
 // Shared helpers for the handler files.
 std::string new_id(const std::string& prefix);
-AwsError invalid_id(const std::string& kind_code, const std::string& id, bool malformed);
 bool valid_id(const std::string& id, const std::string& prefix);
 // Pagination over an ordered list: MaxResults in [min, max], NextToken opaque.
 struct Page {
@@ -196,9 +196,7 @@ const Value& filters_of(const Value& in);
 // The tags of TagSpecifications for `resource_type` (InvalidParameterValue
 // for other types or reserved keys).
 Result<Value> tags_from_specs(const Value& in, const std::string& resource_type);
-// EC2's 400 errors: `code` with `message`; "DependencyViolation" for a
-// resource that cannot be deleted yet (resources.cc).
-AwsError missing(const std::string& code, const std::string& message);
+// "DependencyViolation" for a resource that cannot be deleted yet (resources.cc).
 AwsError dependency(const std::string& noun, const std::string& id);
 // Rebuilds a security group's IpPermissions / IpPermissionsEgress from its
 // "_Rules" (security_groups.cc).

@@ -31,7 +31,7 @@ Result<Output> Provider::describe_regions(Context&, const Value& in) {
   for (const auto& w : wanted) {
     bool known = false;
     for (const char* r : kRegions) known |= w == r;
-    if (!known) return AwsError{"InvalidParameterValue", "Invalid region: " + w, 400};
+    if (!known) return errors("InvalidParameterValue", "Invalid region: " + w);
   }
   return out;
 }

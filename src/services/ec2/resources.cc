@@ -16,12 +16,12 @@ Result<Value> tags_from_specs(const Value& in, const std::string& resource_type)
   for (const auto& spec : in.value("TagSpecifications", Value::array())) {
     std::string rt = spec.value("ResourceType", "");
     if (rt != resource_type)
-      return AwsError{"InvalidParameterValue",
-                      "'" + rt + "' is not a valid taggable resource type for this operation.", 400};
+      return errors("InvalidParameterValue",
+                    "'" + rt + "' is not a valid taggable resource type for this operation.");
     for (const auto& t : spec.value("Tags", Value::array())) {
       std::string key = t.value("Key", "");
       if (text::starts_with(key, "aws:"))
-        return AwsError{"InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use", 400};
+        return errors("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use");
       tags.push_back({{"Key", key}, {"Value", t.value("Value", "")}});
     }
   }
@@ -62,23 +62,21 @@ const KindInfo* kind_info(const std::string& kind) {
 
 }  // namespace
 
-AwsError missing(const std::string& code, const std::string& message) { return AwsError{code, message, 400}; }
-
 AwsError dependency(const std::string& noun, const std::string& id) {
-  return AwsError{"DependencyViolation", "The " + noun + " '" + id + "' has dependencies and cannot be deleted.", 400};
+  return errors("DependencyViolation", "The " + noun + " '" + id + "' has dependencies and cannot be deleted.");
 }
 
 Result<Value*> Provider::find_resource(const Scope& scope, const std::string& kind, const std::string& id) {
   const KindInfo* info = kind_info(kind);
-  if (!info) return AwsError{"InternalError", "unknown resource kind " + kind, 500};
+  if (!info) return errors("InternalError", "unknown resource kind " + kind);
   if (Value* doc = store_.find(scope, kind, id)) return doc;
   if (!valid_id(id, info->prefix))
-    return missing(info->malformed, "Invalid id: \"" + id + "\" (expecting \"" + info->prefix + "-...\")");
+    return errors(info->malformed, "Invalid id: \"" + id + "\" (expecting \"" + info->prefix + "-...\")");
   std::string noun = info->noun;
   if (kind == "volume" || kind == "snapshot" || kind == "key-pair")
-    return missing(info->not_found, "The " + noun + " '" + id + "' does not exist.");
-  if (kind == "image") return missing(info->not_found, "The image id '[" + id + "]' does not exist");
-  return missing(info->not_found, "The " + noun + " '" + id + "' does not exist");
+    return errors(info->not_found, "The " + noun + " '" + id + "' does not exist.");
+  if (kind == "image") return errors(info->not_found, "The image id '[" + id + "]' does not exist");
+  return errors(info->not_found, "The " + noun + " '" + id + "' does not exist");
 }
 
 Result<Output> Provider::describe_kind(const Scope& scope, const Value& in, const std::string& kind,

@@ -70,13 +70,12 @@ Result<Value> route_target(Provider::Context&, Store& store, const Scope& scope,
     if (text::starts_with(gw, "igw-")) {
       const Value* igw = store.find(scope, "internet-gateway", gw);
       if (!igw)
-        return AwsError{"InvalidInternetGatewayID.NotFound", "The internetGateway ID '" + gw + "' does not exist", 400};
+        return errors("InvalidInternetGatewayID.NotFound", "The internetGateway ID '" + gw + "' does not exist");
       bool attached = false;
       for (const auto& a : (*igw)["Attachments"]) attached |= a["VpcId"] == rtb["VpcId"];
       if (!attached)
-        return AwsError{"InvalidParameterValue", "route table " + rtb["RouteTableId"].get<std::string>() +
-                                                     " and network gateway " + gw + " belong to different networks",
-                        400};
+        return errors("InvalidParameterValue", "route table " + rtb["RouteTableId"].get<std::string>() +
+                                                   " and network gateway " + gw + " belong to different networks");
     }
     route["GatewayId"] = gw;
   }
@@ -88,7 +87,7 @@ Result<Value> route_target(Provider::Context&, Store& store, const Scope& scope,
     ++targets;
     std::string iid = in["InstanceId"];
     const Value* inst = store.find(scope, "instance", iid);
-    if (!inst) return AwsError{"InvalidInstanceID.NotFound", "The instance ID '" + iid + "' does not exist", 400};
+    if (!inst) return errors("InvalidInstanceID.NotFound", "The instance ID '" + iid + "' does not exist");
     route["InstanceId"] = iid;
     route["InstanceOwnerId"] = scope.account;
     if (!(*inst)["NetworkInterfaces"].empty())
@@ -98,8 +97,7 @@ Result<Value> route_target(Provider::Context&, Store& store, const Scope& scope,
     ++targets;
     std::string eid = in["NetworkInterfaceId"];
     if (!store.find(scope, "network-interface", eid))
-      return AwsError{"InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eid + "' does not exist",
-                      400};
+      return errors("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eid + "' does not exist");
     route["NetworkInterfaceId"] = eid;
   }
   for (const char* other : {"VpcPeeringConnectionId", "TransitGatewayId", "EgressOnlyInternetGatewayId",
@@ -109,10 +107,10 @@ Result<Value> route_target(Provider::Context&, Store& store, const Scope& scope,
       route[other] = in[other];
     }
   if (targets == 0)
-    return AwsError{"InvalidParameterCombination", "No route target specified (gatewayId, natGatewayId, instanceId, "
-                    "networkInterfaceId, ...)", 400};
+    return errors("InvalidParameterCombination", "No route target specified (gatewayId, natGatewayId, instanceId, "
+                  "networkInterfaceId, ...)");
   if (targets > 1)
-    return AwsError{"InvalidParameterCombination", "More than one route target specified", 400};
+    return errors("InvalidParameterCombination", "More than one route target specified");
   route["Origin"] = "CreateRoute";
   route["State"] = "active";
   return route;
@@ -125,15 +123,15 @@ Result<Output> Provider::create_route(Context& ctx, const Value& in) {
   auto rtb = find_resource(scope, "route-table", in.value("RouteTableId", ""));
   if (!rtb) return rtb.take_error();
   if (!in.contains("DestinationCidrBlock"))
-    return missing("MissingParameter", "The request must contain the parameter destinationCidrBlock");
+    return errors("MissingParameter", "The request must contain the parameter destinationCidrBlock");
   std::string dest = in["DestinationCidrBlock"];
   auto cidr = parse_cidr(dest);
   if (!cidr)
-    return missing("InvalidParameterValue", "Value (" + dest + ") for parameter destinationCidrBlock is invalid. "
-                   "This is not a valid CIDR block.");
+    return errors("InvalidParameterValue", "Value (" + dest + ") for parameter destinationCidrBlock is invalid. "
+                  "This is not a valid CIDR block.");
   for (const auto& r : (**rtb)["Routes"])
     if (r.value("DestinationCidrBlock", "") == cidr->text())
-      return missing("RouteAlreadyExists", "The route identified by " + dest + " already exists.");
+      return errors("RouteAlreadyExists", "The route identified by " + dest + " already exists.");
   auto route = route_target(ctx, store_, scope, **rtb, in);
   if (!route) return route.take_error();
   (*route)["DestinationCidrBlock"] = cidr->text();
@@ -155,8 +153,8 @@ Result<Output> Provider::replace_route(Context& ctx, const Value& in) {
   for (auto& r : doc["Routes"]) {
     if (!cidr || r.value("DestinationCidrBlock", "") != cidr->text()) continue;
     if (r.value("GatewayId", "") == "local")
-      return missing("InvalidParameterValue", "cannot replace local route " + dest + " in route table " +
-                                                  doc["RouteTableId"].get<std::string>());
+      return errors("InvalidParameterValue", "cannot replace local route " + dest + " in route table " +
+                                                 doc["RouteTableId"].get<std::string>());
     auto route = route_target(ctx, store_, scope, doc, in);
     if (!route) return route.take_error();
     (*route)["DestinationCidrBlock"] = cidr->text();
@@ -165,8 +163,8 @@ Result<Output> Provider::replace_route(Context& ctx, const Value& in) {
     NUAGE_TRY(store_.put(scope, "route-table", doc["RouteTableId"], doc));
     return Output{};
   }
-  return missing("InvalidRoute.NotFound", "no route with destination-cidr-block " + dest + " in route table " +
-                                              doc["RouteTableId"].get<std::string>());
+  return errors("InvalidRoute.NotFound", "no route with destination-cidr-block " + dest + " in route table " +
+                                             doc["RouteTableId"].get<std::string>());
 }
 
 Result<Output> Provider::delete_route(Context& ctx, const Value& in) {
@@ -181,16 +179,16 @@ Result<Output> Provider::delete_route(Context& ctx, const Value& in) {
   for (const auto& r : doc["Routes"]) {
     if (cidr && r.value("DestinationCidrBlock", "") == cidr->text()) {
       if (r.value("GatewayId", "") == "local")
-        return missing("InvalidParameterValue", "cannot remove local route " + dest + " in route table " +
-                                                    doc["RouteTableId"].get<std::string>());
+        return errors("InvalidParameterValue", "cannot remove local route " + dest + " in route table " +
+                                                   doc["RouteTableId"].get<std::string>());
       found = true;
       continue;
     }
     kept.push_back(r);
   }
   if (!found)
-    return missing("InvalidRoute.NotFound", "no route with destination-cidr-block " + dest + " in route table " +
-                                                doc["RouteTableId"].get<std::string>());
+    return errors("InvalidRoute.NotFound", "no route with destination-cidr-block " + dest + " in route table " +
+                                               doc["RouteTableId"].get<std::string>());
   doc["Routes"] = kept;
   NUAGE_TRY(store_.put(scope, "route-table", doc["RouteTableId"], doc));
   return Output{};
@@ -208,20 +206,20 @@ Result<Output> Provider::associate_route_table(Context& ctx, const Value& in) {
     if (!subnet) return subnet.take_error();
     std::string subnet_id = (**subnet)["SubnetId"];
     if ((**subnet)["VpcId"] != (**rtb)["VpcId"])
-      return missing("InvalidParameterValue",
-                     "Route table " + rtb_id + " and subnet " + subnet_id + " belong to different networks");
+      return errors("InvalidParameterValue",
+                    "Route table " + rtb_id + " and subnet " + subnet_id + " belong to different networks");
     for (const auto& [rid, other] : store_.all(scope, "route-table"))
       for (const auto& a : other["Associations"])
         if (a.value("SubnetId", "") == subnet_id)
-          return missing("Resource.AlreadyAssociated", "the specified association for route table " + rtb_id +
-                                                           " conflicts with an existing association");
+          return errors("Resource.AlreadyAssociated", "the specified association for route table " + rtb_id +
+                                                          " conflicts with an existing association");
     assoc["SubnetId"] = subnet_id;
   } else if (in.contains("GatewayId")) {
     auto igw = find_resource(scope, "internet-gateway", in["GatewayId"]);
     if (!igw) return igw.take_error();
     assoc["GatewayId"] = (**igw)["InternetGatewayId"];
   } else {
-    return missing("MissingParameter", "The request must contain the parameter subnetId or gatewayId");
+    return errors("MissingParameter", "The request must contain the parameter subnetId or gatewayId");
   }
   Value doc = **rtb;
   doc["Associations"].push_back(assoc);
@@ -243,7 +241,7 @@ Result<Output> Provider::disassociate_route_table(Context& ctx, const Value& in)
         continue;
       }
       if (a.value("Main", false))
-        return missing("InvalidParameterValue", "cannot disassociate the main route table association " + id);
+        return errors("InvalidParameterValue", "cannot disassociate the main route table association " + id);
       found = true;
     }
     if (!found) continue;
@@ -252,7 +250,7 @@ Result<Output> Provider::disassociate_route_table(Context& ctx, const Value& in)
     NUAGE_TRY(store_.put(scope, "route-table", rid, doc));
     return Output{};
   }
-  return missing("InvalidAssociationID.NotFound", "The association ID '" + id + "' does not exist");
+  return errors("InvalidAssociationID.NotFound", "The association ID '" + id + "' does not exist");
 }
 
 }  // namespace nuage::services::ec2

@@ -175,19 +175,19 @@ const FilterFields& sg_filters() {
 Result<Output> Provider::create_security_group(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   if (!in.contains("GroupName"))
-    return missing("MissingParameter", "The request must contain the parameter groupName");
+    return errors("MissingParameter", "The request must contain the parameter groupName");
   if (!in.contains("Description"))
-    return missing("MissingParameter", "The request must contain the parameter groupDescription");
+    return errors("MissingParameter", "The request must contain the parameter groupDescription");
   std::string name = in["GroupName"], description = in["Description"];
   if (name.empty() || name.size() > 255)
-    return missing("InvalidParameterValue", "Value (" + name + ") for parameter groupName is invalid. Group names "
-                   "may be between 1 and 255 characters in length.");
+    return errors("InvalidParameterValue", "Value (" + name + ") for parameter groupName is invalid. Group names "
+                  "may be between 1 and 255 characters in length.");
   if (text::starts_with(text::lower(name), "sg-"))
-    return missing("InvalidParameterValue", "Value (" + name + ") for parameter GroupName is invalid. Group names "
-                   "may not be in the format sg-*.");
+    return errors("InvalidParameterValue", "Value (" + name + ") for parameter GroupName is invalid. Group names "
+                  "may not be in the format sg-*.");
   if (description.size() > 255)
-    return missing("InvalidParameterValue", "Value for parameter groupDescription is invalid: it may be at most 255 "
-                   "characters long.");
+    return errors("InvalidParameterValue", "Value for parameter groupDescription is invalid: it may be at most 255 "
+                  "characters long.");
   std::string vpc_id;
   if (in.contains("VpcId")) {
     auto vpc = find_resource(scope, "vpc", in["VpcId"]);
@@ -196,14 +196,14 @@ Result<Output> Provider::create_security_group(Context& ctx, const Value& in) {
   } else {
     for (const auto& [id, v] : store_.all(scope, "vpc"))
       if (v.value("IsDefault", false)) vpc_id = id;
-    if (vpc_id.empty()) return missing("VPCIdNotSpecified", "No default VPC for this user");
+    if (vpc_id.empty()) return errors("VPCIdNotSpecified", "No default VPC for this user");
   }
   if (name == "default")
-    return missing("InvalidGroup.Reserved", "The security group 'default' is reserved");
+    return errors("InvalidGroup.Reserved", "The security group 'default' is reserved");
   for (const auto& [id, sg] : store_.all(scope, "security-group"))
     if (sg["GroupName"] == name && sg["VpcId"] == vpc_id)
-      return missing("InvalidGroup.Duplicate",
-                     "The security group '" + name + "' already exists for VPC '" + vpc_id + "'");
+      return errors("InvalidGroup.Duplicate",
+                    "The security group '" + name + "' already exists for VPC '" + vpc_id + "'");
   auto tags = tags_from_specs(in, "security-group");
   if (!tags) return tags.take_error();
   std::string id = new_id("sg");
@@ -240,8 +240,8 @@ Result<Output> Provider::describe_security_groups(Context& ctx, const Value& in)
       for (const auto& [id, sg] : store_.all(scope, "security-group"))
         if (sg["GroupName"] == name && sg["VpcId"] == default_vpc) found = id;
       if (found.empty())
-        return missing("InvalidGroup.NotFound", "The security group '" + name.get<std::string>() +
-                                                    "' does not exist in default VPC '" + default_vpc + "'");
+        return errors("InvalidGroup.NotFound", "The security group '" + name.get<std::string>() +
+                                                   "' does not exist in default VPC '" + default_vpc + "'");
       ids.push_back(found);
     }
     Value request = in;
@@ -258,15 +258,15 @@ struct Ops {
   static Result<Value*> group_of_request(Provider& p, const Scope& scope, const Value& in) {
     if (in.contains("GroupId")) return p.find_resource(scope, "security-group", in["GroupId"]);
     if (!in.contains("GroupName"))
-      return AwsError{"MissingParameter", "The request must contain the parameter groupName or groupId", 400};
+      return errors("MissingParameter", "The request must contain the parameter groupName or groupId");
     std::string default_vpc;
     for (const auto& [id, v] : p.store_.all(scope, "vpc"))
       if (v.value("IsDefault", false)) default_vpc = id;
     for (const auto& [id, sg] : p.store_.all(scope, "security-group"))
       if (sg["GroupName"] == in["GroupName"] && sg["VpcId"] == default_vpc)
         return p.store_.find(scope, "security-group", id);
-    return AwsError{"InvalidGroup.NotFound", "The security group '" + in["GroupName"].get<std::string>() +
-                                                 "' does not exist in default VPC '" + default_vpc + "'", 400};
+    return errors("InvalidGroup.NotFound", "The security group '" + in["GroupName"].get<std::string>() +
+                                               "' does not exist in default VPC '" + default_vpc + "'");
   }
 
   // Rules a request describes (IpPermissions, or the flat form), validated.
@@ -289,33 +289,32 @@ struct Ops {
         if (!perm.contains("IpProtocol")) perm["IpProtocol"] = "-1";
       }
       if (perm.empty())
-        return AwsError{"MissingParameter", "The request must contain the parameter ipPermissions", 400};
+        return errors("MissingParameter", "The request must contain the parameter ipPermissions");
       if (!perm.contains("IpProtocol"))
-        return AwsError{"MissingParameter", "The request must contain the parameter ipProtocol", 400};
+        return errors("MissingParameter", "The request must contain the parameter ipProtocol");
       perms.push_back(perm);
     }
     std::vector<Value> rules;
     for (const auto& perm : perms) {
       std::string proto = normalize_protocol(perm.value("IpProtocol", ""));
-      if (proto.empty()) return AwsError{"MissingParameter", "The request must contain the parameter ipProtocol", 400};
+      if (proto.empty()) return errors("MissingParameter", "The request must contain the parameter ipProtocol");
       bool known = proto == "tcp" || proto == "udp" || proto == "icmp" || proto == "icmpv6" || proto == "-1";
       if (!known) {
         bool numeric = proto.find_first_not_of("0123456789") == std::string::npos && proto.size() <= 3;
         if (!numeric || std::stoi(proto) > 255)
-          return AwsError{"InvalidParameterValue",
-                          "Invalid value '" + perm.value("IpProtocol", "") + "' for IP protocol. Unknown protocol.",
-                          400};
+          return errors("InvalidParameterValue",
+                        "Invalid value '" + perm.value("IpProtocol", "") + "' for IP protocol. Unknown protocol.");
       }
       int64_t from = -1, to = -1;
       if (proto == "tcp" || proto == "udp") {
         if (!perm.contains("FromPort") || !perm.contains("ToPort"))
-          return AwsError{"InvalidParameterValue",
-                          "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.", 400};
+          return errors("InvalidParameterValue",
+                        "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.");
         from = perm["FromPort"].get<int64_t>();
         to = perm["ToPort"].get<int64_t>();
         if (from < 0 || to > 65535 || from > to)
-          return AwsError{"InvalidParameterValue", "Invalid value '" + std::to_string(from) + "-" + std::to_string(to) +
-                                                       "' for portRange. From port must not exceed to port.", 400};
+          return errors("InvalidParameterValue", "Invalid value '" + std::to_string(from) + "-" + std::to_string(to) +
+                                                     "' for portRange. From port must not exceed to port.");
       } else if (proto == "icmp" || proto == "icmpv6") {
         from = perm.value("FromPort", int64_t{-1});
         to = perm.value("ToPort", int64_t{-1});
@@ -331,7 +330,7 @@ struct Ops {
         std::string text = r.value("CidrIp", "");
         auto cidr = parse_cidr(text);
         if (!cidr)
-          return AwsError{"InvalidParameterValue", "CIDR block " + text + " is malformed", 400};
+          return errors("InvalidParameterValue", "CIDR block " + text + " is malformed");
         Value rule = with_description(base, r);
         rule["CidrIpv4"] = text;
         rules.push_back(rule);
@@ -339,7 +338,7 @@ struct Ops {
       for (const auto& r : perm.value("Ipv6Ranges", Value::array())) {
         std::string text = r.value("CidrIpv6", "");
         if (text.find(':') == std::string::npos || text.find('/') == std::string::npos)
-          return AwsError{"InvalidParameterValue", "CIDR block " + text + " is malformed", 400};
+          return errors("InvalidParameterValue", "CIDR block " + text + " is malformed");
         Value rule = with_description(base, r);
         rule["CidrIpv6"] = text;
         rules.push_back(rule);
@@ -359,18 +358,18 @@ struct Ops {
           for (const auto& [id, sg] : p.store_.all(scope, "security-group"))
             if (sg["GroupName"] == r["GroupName"] && sg["VpcId"] == group["VpcId"]) peer = &sg;
           if (!peer)
-            return AwsError{"InvalidGroup.NotFound",
-                            "The security group '" + r["GroupName"].get<std::string>() + "' does not exist", 400};
+            return errors("InvalidGroup.NotFound",
+                          "The security group '" + r["GroupName"].get<std::string>() + "' does not exist");
         } else {
-          return AwsError{"MissingParameter", "The request must contain the parameter groupId", 400};
+          return errors("MissingParameter", "The request must contain the parameter groupId");
         }
         Value rule = with_description(base, r);
         rule["ReferencedGroupInfo"] = {{"GroupId", (*peer)["GroupId"]}, {"UserId", (*peer)["OwnerId"]}};
         rules.push_back(rule);
       }
       if (rules.size() == before)
-        return AwsError{"InvalidParameterValue",
-                        "The request must contain at least one of ipRanges, ipv6Ranges, prefixListIds or groups", 400};
+        return errors("InvalidParameterValue",
+                      "The request must contain at least one of ipRanges, ipv6Ranges, prefixListIds or groups");
     }
     return rules;
   }
@@ -391,8 +390,8 @@ struct Ops {
     out.value = {{"Return", true}, {"SecurityGroupRules", Value::array()}};
     for (auto& rule : *wanted) {
       if (!keys.insert(rule_key(rule)).second)
-        return AwsError{"InvalidPermission.Duplicate",
-                        "the specified rule \"" + rule_text(rule) + "\" already exists", 400};
+        return errors("InvalidPermission.Duplicate",
+                      "the specified rule \"" + rule_text(rule) + "\" already exists");
       rule["SecurityGroupRuleId"] = new_id("sgr");
       rule["Tags"] = *tags;
       rule["SecurityGroupRuleArn"] = "arn:aws:ec2:" + scope.region + ":" + scope.account + ":security-group-rule/" +
@@ -418,8 +417,8 @@ struct Ops {
         for (const auto& r : rules)
           if (r["SecurityGroupRuleId"] == id && r.value("IsEgress", false) == egress) found = true;
         if (!found)
-          return AwsError{"InvalidSecurityGroupRuleId.NotFound",
-                          "The security group rule ID '" + id.get<std::string>() + "' does not exist", 400};
+          return errors("InvalidSecurityGroupRuleId.NotFound",
+                        "The security group rule ID '" + id.get<std::string>() + "' does not exist");
         doomed_ids.insert(id.get<std::string>());
       }
     } else {
@@ -434,8 +433,7 @@ struct Ops {
             found = true;
           }
         if (!found)
-          return AwsError{"InvalidPermission.NotFound", "The specified rule does not exist in this security group.",
-                          400};
+          return errors("InvalidPermission.NotFound", "The specified rule does not exist in this security group.");
       }
     }
     Value kept = Value::array(), revoked = Value::array();
@@ -472,7 +470,7 @@ Result<Output> Provider::delete_security_group(Context& ctx, const Value& in) {
   if (!group) return group.take_error();
   std::string id = (**group)["GroupId"];
   if ((**group)["GroupName"] == "default")
-    return missing("CannotDelete", "the specified group: \"" + id + "\" name: \"default\" cannot be deleted by a user");
+    return errors("CannotDelete", "the specified group: \"" + id + "\" name: \"default\" cannot be deleted by a user");
   auto uses = [&](const Value& groups) {
     for (const auto& g : groups)
       if (g.value("GroupId", "") == id) return true;
@@ -480,11 +478,11 @@ Result<Output> Provider::delete_security_group(Context& ctx, const Value& in) {
   };
   for (const auto& [iid, inst] : store_.all(scope, "instance"))
     if (state_name(inst) != "terminated" && uses(inst.value("SecurityGroups", Value::array())))
-      return missing("DependencyViolation", "resource " + id + " has a dependent object");
+      return errors("DependencyViolation", "resource " + id + " has a dependent object");
   for (const auto& [eid, eni] : store_.all(scope, "network-interface")) {
     std::string owner = eni.contains("Attachment") ? eni["Attachment"].value("InstanceId", "") : "";
     if ((owner.empty() || live_instance(scope, owner)) && uses(eni.value("Groups", Value::array())))
-      return missing("DependencyViolation", "resource " + id + " has a dependent object");
+      return errors("DependencyViolation", "resource " + id + " has a dependent object");
   }
   for (const auto& [gid, stored] : store_.all(scope, "security-group")) {
     if (gid == id) continue;
@@ -495,7 +493,7 @@ Result<Output> Provider::delete_security_group(Context& ctx, const Value& in) {
     }
     for (const auto& r : rules_of(sg))
       if (r.contains("ReferencedGroupInfo") && r["ReferencedGroupInfo"].value("GroupId", "") == id)
-        return missing("DependencyViolation", "resource " + id + " has a dependent object");
+        return errors("DependencyViolation", "resource " + id + " has a dependent object");
   }
   NUAGE_TRY(store_.erase(scope, "security-group", id));
   Output out;
@@ -530,7 +528,7 @@ Result<Output> Provider::describe_security_group_rules(Context& ctx, const Value
   }
   for (const auto& w : wanted)
     if (!seen.count(w))
-      return missing("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '" + w + "' does not exist");
+      return errors("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '" + w + "' does not exist");
   auto page = paginate(rows.size(), in, 5, 1000);
   if (!page) return page.take_error();
   Output out;

@@ -39,22 +39,22 @@ Result<Output> Provider::create_subnet(Context& ctx, const Value& in) {
   auto vpc = find_resource(scope, "vpc", in.value("VpcId", ""));
   if (!vpc) return vpc.take_error();
   if (!in.contains("CidrBlock"))
-    return missing("MissingParameter", "The request must contain the parameter cidrBlock");
+    return errors("MissingParameter", "The request must contain the parameter cidrBlock");
   std::string text = in["CidrBlock"];
   auto cidr = parse_cidr(text);
   if (!cidr)
-    return missing("InvalidParameterValue",
-                   "Value (" + text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
-  if (cidr->prefix < 16 || cidr->prefix > 28) return missing("InvalidSubnet.Range", "The CIDR '" + text + "' is invalid.");
+    return errors("InvalidParameterValue",
+                  "Value (" + text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
+  if (cidr->prefix < 16 || cidr->prefix > 28) return errors("InvalidSubnet.Range", "The CIDR '" + text + "' is invalid.");
   bool inside = false;
   for (const auto& assoc : (**vpc)["CidrBlockAssociationSet"])
     if (auto vc = parse_cidr(assoc.value("CidrBlock", "")); vc && vc->contains(*cidr)) inside = true;
-  if (!inside) return missing("InvalidSubnet.Range", "The CIDR '" + text + "' is invalid.");
+  if (!inside) return errors("InvalidSubnet.Range", "The CIDR '" + text + "' is invalid.");
   std::string vpc_id = (**vpc)["VpcId"];
   for (const auto& [sid, s] : store_.all(scope, "subnet")) {
     if (s["VpcId"] != vpc_id) continue;
     if (auto other = parse_cidr(s["CidrBlock"]); other && other->overlaps(*cidr))
-      return missing("InvalidSubnet.Conflict", "The CIDR '" + text + "' conflicts with another subnet");
+      return errors("InvalidSubnet.Conflict", "The CIDR '" + text + "' conflicts with another subnet");
   }
   std::vector<Zone> zones = availability_zones(scope.region);
   std::optional<Zone> zone;
@@ -62,14 +62,14 @@ Result<Output> Provider::create_subnet(Context& ctx, const Value& in) {
     std::string zid = in["AvailabilityZoneId"];
     zone = find_zone(scope.region, zid);
     if (!zone || zone->id != zid)
-      return missing("InvalidParameterValue", "Value (" + zid + ") for parameter availabilityZoneId is invalid.");
+      return errors("InvalidParameterValue", "Value (" + zid + ") for parameter availabilityZoneId is invalid.");
   } else if (in.contains("AvailabilityZone")) {
     std::string az = in["AvailabilityZone"];
     zone = find_zone(scope.region, az);
     if (!zone || zone->name != az)
-      return missing("InvalidParameterValue", "Value (" + az + ") for parameter availabilityZone is invalid. Subnets "
-                     "can currently only be created in the following availability zones: " + zones[0].name + ", " +
-                     zones[1].name + ", " + zones[2].name + ".");
+      return errors("InvalidParameterValue", "Value (" + az + ") for parameter availabilityZone is invalid. Subnets "
+                    "can currently only be created in the following availability zones: " + zones[0].name + ", " +
+                    zones[1].name + ", " + zones[2].name + ".");
   } else {
     zone = zones[store_.all(scope, "subnet").size() % zones.size()];
   }

@@ -32,19 +32,19 @@ Result<Output> Provider::create_tags(Context& ctx, const Value& in) {
   for (const auto& t : tags) {
     std::string key = t.value("Key", "");
     if (text::starts_with(key, "aws:"))
-      return AwsError{"InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use", 400};
+      return errors("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use");
     if (key.empty() || key.size() > 128)
-      return AwsError{"InvalidParameterValue", "Tag key must be between 1 and 128 characters", 400};
+      return errors("InvalidParameterValue", "Tag key must be between 1 and 128 characters");
     if (t.value("Value", "").size() > 256)
-      return AwsError{"InvalidParameterValue", "Tag value exceeds the maximum length of 256 characters", 400};
+      return errors("InvalidParameterValue", "Tag value exceeds the maximum length of 256 characters");
   }
   std::vector<std::pair<std::string, std::string>> targets;  // kind, id
   for (const auto& r : in.at("Resources")) {
     std::string id = r;
     std::string kind = kind_of_id(id);
-    if (kind.empty()) return AwsError{"InvalidID", "The ID '" + id + "' is not valid", 400};
+    if (kind.empty()) return errors("InvalidID", "The ID '" + id + "' is not valid");
     if (!store_.find(scope, kind, id))
-      return AwsError{not_found_code(kind) + ".NotFound", "The ID '" + id + "' does not exist", 400};
+      return errors(not_found_code(kind) + ".NotFound", "The ID '" + id + "' does not exist");
     targets.emplace_back(kind, id);
   }
   Status st = store_.transaction([&]() -> Status {
@@ -53,7 +53,7 @@ Result<Output> Provider::create_tags(Context& ctx, const Value& in) {
       Value& list = tag_list(doc);
       list = merge_tags(std::move(list), tags);
       if (list.size() > 50)
-        return AwsError{"TagLimitExceeded", "The maximum number of Tags for a resource has been reached.", 400};
+        return errors("TagLimitExceeded", "The maximum number of Tags for a resource has been reached.");
       NUAGE_TRY(store_.put(scope, kind, id, std::move(doc)));
     }
     return Status::Ok();
@@ -69,7 +69,7 @@ Result<Output> Provider::delete_tags(Context& ctx, const Value& in) {
       std::string id = r;
       std::string kind = kind_of_id(id);
       Value* found = kind.empty() ? nullptr : store_.find(scope, kind, id);
-      if (!found) return AwsError{not_found_code(kind) + ".NotFound", "The ID '" + id + "' does not exist", 400};
+      if (!found) return errors(not_found_code(kind) + ".NotFound", "The ID '" + id + "' does not exist");
       Value doc = *found;
       Value& list = tag_list(doc);
       Value kept = Value::array();

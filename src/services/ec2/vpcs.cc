@@ -65,13 +65,13 @@ const FilterFields& vpc_filters() {
 Result<Output> Provider::create_vpc(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   if (!in.contains("CidrBlock"))
-    return missing("MissingParameter", "The request must contain the parameter cidrBlock");
+    return errors("MissingParameter", "The request must contain the parameter cidrBlock");
   std::string text = in["CidrBlock"];
   auto cidr = parse_cidr(text);
   if (!cidr)
-    return missing("InvalidParameterValue",
-                   "Value (" + text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
-  if (cidr->prefix < 16 || cidr->prefix > 28) return missing("InvalidVpc.Range", "The CIDR '" + text + "' is invalid.");
+    return errors("InvalidParameterValue",
+                  "Value (" + text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
+  if (cidr->prefix < 16 || cidr->prefix > 28) return errors("InvalidVpc.Range", "The CIDR '" + text + "' is invalid.");
   auto tags = tags_from_specs(in, "vpc");
   if (!tags) return tags.take_error();
   std::string tenancy = in.value("InstanceTenancy", "default");
@@ -122,7 +122,7 @@ Result<Output> Provider::delete_vpc(Context& ctx, const Value& in) {
     for (const auto& a : igw["Attachments"]) busy |= a.value("VpcId", "") == id;
   for (const auto& [eid, eni] : store_.all(scope, "network-interface")) busy |= in_vpc(eni);
   for (const auto& [iid, inst] : store_.all(scope, "instance")) busy |= in_vpc(inst) && state_name(inst) != "terminated";
-  if (busy) return AwsError{"DependencyViolation", "The vpc '" + id + "' has dependencies and cannot be deleted.", 400};
+  if (busy) return errors("DependencyViolation", "The vpc '" + id + "' has dependencies and cannot be deleted.");
   Status st = store_.transaction([&]() -> Status {
     std::vector<std::pair<std::string, std::string>> doomed;
     for (const char* kind : {"security-group", "route-table"})
@@ -147,11 +147,11 @@ Result<Output> Provider::modify_vpc_attribute(Context& ctx, const Value& in) {
     doc[std::string("_") + attr] = in[attr].value("Value", false);
   }
   if (given != 1)
-    return missing("InvalidParameterCombination", "Fields for multiple attribute types specified: "
-                   "enableDnsHostnames, enableDnsSupport, enableNetworkAddressUsageMetrics");
+    return errors("InvalidParameterCombination", "Fields for multiple attribute types specified: "
+                  "enableDnsHostnames, enableDnsSupport, enableNetworkAddressUsageMetrics");
   if (doc.value("_EnableDnsHostnames", false) && !doc.value("_EnableDnsSupport", true))
-    return missing("InvalidParameterValue", "Invalid value 'true' for enableDnsHostnames: DNS support must be "
-                   "enabled for a VPC to support DNS hostnames.");
+    return errors("InvalidParameterValue", "Invalid value 'true' for enableDnsHostnames: DNS support must be "
+                  "enabled for a VPC to support DNS hostnames.");
   NUAGE_TRY(store_.put(scope, "vpc", doc["VpcId"], doc));
   return Output{};
 }
@@ -167,7 +167,7 @@ Result<Output> Provider::describe_vpc_attribute(Context& ctx, const Value& in) {
       {"enableNetworkAddressUsageMetrics", {"EnableNetworkAddressUsageMetrics", false}}};
   auto it = kAttrs.find(attr);
   if (it == kAttrs.end())
-    return missing("InvalidParameterValue", "Value (" + attr + ") for parameter attribute is invalid. Unknown attribute.");
+    return errors("InvalidParameterValue", "Value (" + attr + ") for parameter attribute is invalid. Unknown attribute.");
   Output out;
   out.value["VpcId"] = (**vpc)["VpcId"];
   out.value[it->second.first] = {{"Value", (**vpc).value("_" + it->second.first, it->second.second)}};
