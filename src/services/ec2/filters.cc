@@ -5,6 +5,12 @@
 
 namespace nuage::services::ec2 {
 
+const Value* tags_of(const Value& doc) {
+  auto it = doc.find("Tags");
+  if (it == doc.end()) it = doc.find("TagSet");
+  return it != doc.end() && it->is_array() ? &*it : nullptr;
+}
+
 static void collect(const Value& node, const std::vector<std::string>& parts, size_t i,
                     std::vector<std::string>& out) {
   if (node.is_array()) {

@@ -11,7 +11,7 @@ Result<Output> Provider::create_internet_gateway(Context& ctx, const Value& in) 
   if (!tags) return tags.take_error();
   std::string id = new_id("igw");
   Value igw = {{"InternetGatewayId", id}, {"OwnerId", scope.account}, {"Attachments", Value::array()}, {"Tags", *tags}};
-  NUAGE_TRY(store_.put(scope, "internet-gateway", id, igw));
+  NUAGE_TRY(store_->put(scope, "internet-gateway", id, igw));
   Output out;
   out.value["InternetGateway"] = igw;
   return out;
@@ -32,7 +32,7 @@ Result<Output> Provider::delete_internet_gateway(Context& ctx, const Value& in) 
   auto igw = find_resource(scope, "internet-gateway", id);
   if (!igw) return igw.take_error();
   if (!(**igw)["Attachments"].empty()) return dependency("internetGateway", id);
-  NUAGE_TRY(store_.erase(scope, "internet-gateway", id));
+  NUAGE_TRY(store_->erase(scope, "internet-gateway", id));
   return Output{};
 }
 
@@ -47,13 +47,13 @@ Result<Output> Provider::attach_internet_gateway(Context& ctx, const Value& in) 
   if (!(**igw)["Attachments"].empty())
     return errors("Resource.AlreadyAssociated", "resource " + id + " is already attached to network " +
                                                     (**igw)["Attachments"][0].value("VpcId", ""));
-  for (const auto& [gid, other] : store_.all(scope, "internet-gateway"))
+  for (const auto& [gid, other] : store_->all(scope, "internet-gateway"))
     for (const auto& a : other["Attachments"])
       if (a.value("VpcId", "") == vpc_id)
         return errors("Resource.AlreadyAssociated", "Network " + vpc_id + " already has an internet gateway attached");
   Value doc = **igw;
   doc["Attachments"] = {{{"State", "available"}, {"VpcId", vpc_id}}};
-  NUAGE_TRY(store_.put(scope, "internet-gateway", id, doc));
+  NUAGE_TRY(store_->put(scope, "internet-gateway", id, doc));
   return Output{};
 }
 
@@ -68,13 +68,13 @@ Result<Output> Provider::detach_internet_gateway(Context& ctx, const Value& in) 
   bool attached = false;
   for (const auto& a : (**igw)["Attachments"]) attached |= a.value("VpcId", "") == vpc_id;
   if (!attached) return errors("Gateway.NotAttached", "resource " + id + " is not attached to network " + vpc_id);
-  for (const auto& [iid, inst] : store_.all(scope, "instance"))
+  for (const auto& [iid, inst] : store_->all(scope, "instance"))
     if (inst.value("VpcId", "") == vpc_id && inst.contains("PublicIpAddress") && state_name(inst) != "terminated")
       return errors("DependencyViolation", "Network " + vpc_id + " has some mapped public address(es). Please unmap "
                     "those public address(es) before detaching the gateway.");
   Value doc = **igw;
   doc["Attachments"] = Value::array();
-  NUAGE_TRY(store_.put(scope, "internet-gateway", id, doc));
+  NUAGE_TRY(store_->put(scope, "internet-gateway", id, doc));
   return Output{};
 }
 

@@ -177,7 +177,7 @@ const FilterFields& key_filters() {
 
 namespace {
 
-Status check_key_name(Store& store, const Scope& scope, const std::string& name) {
+Status check_key_name(const storage::ResourceStore& store, const Scope& scope, const std::string& name) {
   if (name.empty()) return errors("MissingParameter", "The request must contain the parameter KeyName");
   if (name.size() > 255)
     return errors("InvalidParameterValue", "Value (" + name + ") for parameter keyName is invalid. Length exceeds "
@@ -193,7 +193,7 @@ Status check_key_name(Store& store, const Scope& scope, const std::string& name)
 Result<Output> Provider::create_key_pair(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string name = in.value("KeyName", "");
-  NUAGE_TRY(check_key_name(store_, scope, name));
+  NUAGE_TRY(check_key_name(*store_, scope, name));
   std::string type = in.value("KeyType", "rsa");
   if (type != "rsa" && type != "ed25519")
     return errors("InvalidParameterValue", "Value (" + type + ") for parameter keyType is invalid.");
@@ -234,7 +234,7 @@ Result<Output> Provider::create_key_pair(Context& ctx, const Value& in) {
                {"Tags", *tags},
                {"CreateTime", now_seconds()},
                {"_PublicKey", ssh_type(key.get()) + " " + text::base64_encode(ssh_blob(key.get())) + " " + name}};
-  NUAGE_TRY(store_.put(scope, "key-pair", id, doc));
+  NUAGE_TRY(store_->put(scope, "key-pair", id, doc));
   Output out;
   out.value = {{"KeyPairId", id}, {"KeyName", name}, {"KeyFingerprint", fingerprint}, {"KeyMaterial", material},
                {"Tags", *tags}};
@@ -244,7 +244,7 @@ Result<Output> Provider::create_key_pair(Context& ctx, const Value& in) {
 Result<Output> Provider::import_key_pair(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string name = in.value("KeyName", "");
-  NUAGE_TRY(check_key_name(store_, scope, name));
+  NUAGE_TRY(check_key_name(*store_, scope, name));
   if (!in.contains("PublicKeyMaterial"))
     return errors("MissingParameter", "The request must contain the parameter PublicKeyMaterial");
   const Value& raw = in["PublicKeyMaterial"];
@@ -274,7 +274,7 @@ Result<Output> Provider::import_key_pair(Context& ctx, const Value& in) {
                {"Tags", *tags},
                {"CreateTime", now_seconds()},
                {"_PublicKey", ssh_type(key.get()) + " " + text::base64_encode(ssh_blob(key.get()))}};
-  NUAGE_TRY(store_.put(scope, "key-pair", id, doc));
+  NUAGE_TRY(store_->put(scope, "key-pair", id, doc));
   Output out;
   out.value = {{"KeyPairId", id}, {"KeyName", name}, {"KeyFingerprint", fingerprint}, {"Tags", *tags}};
   return out;
@@ -284,7 +284,7 @@ Result<Output> Provider::describe_key_pairs(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   const Value& filters = filters_of(in);
   NUAGE_TRY(check_filters(filters, key_filters()));
-  auto keys = store_.all(scope, "key-pair");
+  auto keys = store_->all(scope, "key-pair");
   std::vector<const Value*> selected;
   bool by_name = in.contains("KeyNames") && !in["KeyNames"].empty();
   bool by_id = in.contains("KeyPairIds") && !in["KeyPairIds"].empty();
@@ -298,7 +298,7 @@ Result<Output> Provider::describe_key_pairs(Context& ctx, const Value& in) {
       selected.push_back(found);
     }
     for (const auto& id : in.value("KeyPairIds", Value::array())) {
-      const Value* key = store_.find(scope, "key-pair", id.get<std::string>());
+      const Value* key = store_->get(scope, "key-pair", id.get<std::string>());
       if (!key)
         return errors("InvalidKeyPair.NotFound", "The key pair ID '" + id.get<std::string>() + "' does not exist");
       selected.push_back(key);
@@ -324,10 +324,10 @@ Result<Output> Provider::delete_key_pair(Context& ctx, const Value& in) {
   if (name.empty() && key_id.empty())
     return errors("MissingParameter", "The request must contain the parameter KeyName or KeyPairId");
   std::string doomed;
-  for (const auto& [id, k] : store_.all(scope, "key-pair"))
+  for (const auto& [id, k] : store_->all(scope, "key-pair"))
     if ((!key_id.empty() && id == key_id) || (key_id.empty() && k["KeyName"] == name)) doomed = id;
   // Deleting a key pair that does not exist succeeds, as on EC2.
-  if (!doomed.empty()) NUAGE_TRY(store_.erase(scope, "key-pair", doomed));
+  if (!doomed.empty()) NUAGE_TRY(store_->erase(scope, "key-pair", doomed));
   Output out;
   out.value["Return"] = true;
   if (!doomed.empty()) out.value["KeyPairId"] = doomed;

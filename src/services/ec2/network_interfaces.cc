@@ -47,19 +47,19 @@ Result<Output> Provider::create_network_interface(Context& ctx, const Value& in)
   Scope scope = scope_of(ctx);
   auto found = find_resource(scope, "subnet", in.value("SubnetId", ""));
   if (!found) return found.take_error();
-  Value& subnet = **found;
-  std::string vpc_id = subnet["VpcId"];
+  const Value& subnet = **found;
+  std::string vpc_id = subnet["VpcId"], subnet_id = subnet["SubnetId"], zone = subnet["AvailabilityZone"];
   Value groups = Value::array();
   for (const auto& gid : in.value("Groups", Value::array())) {
     auto sg = find_resource(scope, "security-group", gid);
     if (!sg) return sg.take_error();
     if ((**sg)["VpcId"] != vpc_id)
-      return errors("InvalidParameter", "Security group " + gid.get<std::string>() + " and subnet " +
-                                            subnet["SubnetId"].get<std::string>() + " belong to different networks.");
+      return errors("InvalidParameter", "Security group " + gid.get<std::string>() + " and subnet " + subnet_id +
+                                            " belong to different networks.");
     groups.push_back(group_ident(**sg));
   }
   if (groups.empty())
-    for (const auto& [gid, sg] : store_.all(scope, "security-group"))
+    for (const auto& [gid, sg] : store_->all(scope, "security-group"))
       if (sg["VpcId"] == vpc_id && sg["GroupName"] == "default") groups.push_back(group_ident(sg));
   auto tags = tags_from_specs(in, "network-interface");
   if (!tags) return tags.take_error();
@@ -70,34 +70,42 @@ Result<Output> Provider::create_network_interface(Context& ctx, const Value& in)
     auto range = parse_cidr(subnet["CidrBlock"]);
     if (!addr || !range || !range->contains(Cidr{*addr, 32}))
       return errors("InvalidParameterValue", "Address " + ip + " does not fall within the subnet's address range");
-    for (const auto& [eid, eni] : store_.all(scope, "network-interface"))
-      if (eni.value("PrivateIpAddress", "") == ip && eni["SubnetId"] == subnet["SubnetId"])
+    for (const auto& [eid, eni] : store_->all(scope, "network-interface"))
+      if (eni.value("PrivateIpAddress", "") == ip && eni["SubnetId"] == subnet_id)
         return errors("InvalidIPAddress.InUse", "The specified address is already in use.");
-  } else {
-    ip = next_private_ip(scope, subnet);
   }
-  std::string id = new_id("eni");
-  std::string dns = private_dns_name(scope.region, ip);
-  std::string mac = new_mac_address();
-  Value eni = {{"NetworkInterfaceId", id},
-               {"SubnetId", subnet["SubnetId"]},
-               {"VpcId", vpc_id},
-               {"AvailabilityZone", subnet["AvailabilityZone"]},
-               {"Description", in.value("Description", "")},
-               {"OwnerId", scope.account},
-               {"RequesterId", ""},
-               {"RequesterManaged", false},
-               {"Status", "available"},
-               {"MacAddress", mac},
-               {"PrivateIpAddress", ip},
-               {"PrivateDnsName", dns},
-               {"SourceDestCheck", true},
-               {"InterfaceType", in.value("InterfaceType", "interface")},
-               {"Groups", groups},
-               {"PrivateIpAddresses", {{{"Primary", true}, {"PrivateIpAddress", ip}, {"PrivateDnsName", dns}}}},
-               {"Ipv6Addresses", Value::array()},
-               {"TagSet", *tags}};
-  NUAGE_TRY(store_.put(scope, "network-interface", id, eni));
+  Value eni;
+  // Taking the subnet's next address changes the subnet too.
+  Status st = store_->transaction([&]() -> Status {
+    if (!in.contains("PrivateIpAddress")) {
+      auto address = next_private_ip(scope, subnet_id);
+      if (!address) return address.error();
+      ip = *address;
+    }
+    std::string id = new_id("eni");
+    std::string dns = private_dns_name(scope.region, ip);
+    std::string mac = new_mac_address();
+    eni = {{"NetworkInterfaceId", id},
+           {"SubnetId", subnet_id},
+           {"VpcId", vpc_id},
+           {"AvailabilityZone", zone},
+           {"Description", in.value("Description", "")},
+           {"OwnerId", scope.account},
+           {"RequesterId", ""},
+           {"RequesterManaged", false},
+           {"Status", "available"},
+           {"MacAddress", mac},
+           {"PrivateIpAddress", ip},
+           {"PrivateDnsName", dns},
+           {"SourceDestCheck", true},
+           {"InterfaceType", in.value("InterfaceType", "interface")},
+           {"Groups", groups},
+           {"PrivateIpAddresses", {{{"Primary", true}, {"PrivateIpAddress", ip}, {"PrivateDnsName", dns}}}},
+           {"Ipv6Addresses", Value::array()},
+           {"TagSet", *tags}};
+    return store_->put(scope, "network-interface", id, eni);
+  });
+  if (!st.ok()) return st.error();
   Output out;
   out.value["NetworkInterface"] = eni;
   if (in.contains("ClientToken")) out.value["ClientToken"] = in["ClientToken"];
@@ -115,8 +123,8 @@ Result<Output> Provider::attach_network_interface(Context& ctx, const Value& in)
   if (!eni) return eni.take_error();
   auto found = find_instances(scope, Value::array({in.value("InstanceId", "")}));
   if (!found) return found.take_error();
-  Value& inst = *found->front();
-  Value& nic = **eni;
+  Value inst = *found->front();
+  Value nic = **eni;
   std::string inst_id = inst["InstanceId"], eni_id = nic["NetworkInterfaceId"];
   std::string state = state_name(inst);
   if (state != "running" && state != "stopped")
@@ -149,9 +157,9 @@ Result<Output> Provider::attach_network_interface(Context& ctx, const Value& in)
   entry["Attachment"] = {{"AttachmentId", attachment_id}, {"DeviceIndex", index}, {"NetworkCardIndex", card},
                          {"Status", "attached"}, {"AttachTime", now}, {"DeleteOnTermination", false}};
   inst["NetworkInterfaces"].push_back(std::move(entry));
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.put(scope, "network-interface", eni_id, nic));
-    return store_.put(scope, "instance", inst_id, inst);
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->put(scope, "network-interface", eni_id, std::move(nic)));
+    return store_->put(scope, "instance", inst_id, std::move(inst));
   });
   if (!st.ok()) return st.error();
   Output out;
@@ -172,20 +180,21 @@ Result<Output> Provider::detach_network_interface(Context& ctx, const Value& in)
   Scope scope = scope_of(ctx);
   std::string attachment_id = in.value("AttachmentId", "");
   std::string eni_id;
-  for (const auto& [id, eni] : store_.all(scope, "network-interface"))
+  for (const auto& [id, eni] : store_->all(scope, "network-interface"))
     if (eni.contains("Attachment") && eni["Attachment"].value("AttachmentId", "") == attachment_id) eni_id = id;
   if (eni_id.empty())
     return errors("InvalidAttachmentID.NotFound", "The attachment ID '" + attachment_id + "' does not exist");
-  Value& nic = *store_.find(scope, "network-interface", eni_id);
+  Value nic = *store_->get(scope, "network-interface", eni_id);
   if (nic["Attachment"].value("DeviceIndex", int64_t{0}) == 0)
     return errors("OperationNotPermitted", "The network interface at device index 0 cannot be detached.");
   std::string inst_id = nic["Attachment"].value("InstanceId", "");
-  Value* inst = store_.find(scope, "instance", inst_id);
-  Value none = Value::object();
-  detach_interface(inst ? *inst : none, nic);
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.put(scope, "network-interface", eni_id, nic));
-    return inst ? store_.put(scope, "instance", inst_id, *inst) : Status::Ok();
+  const Value* stored_inst = store_->get(scope, "instance", inst_id);
+  bool has_instance = stored_inst != nullptr;
+  Value inst = has_instance ? *stored_inst : Value::object();
+  detach_interface(inst, nic);
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->put(scope, "network-interface", eni_id, std::move(nic)));
+    return has_instance ? store_->put(scope, "instance", inst_id, std::move(inst)) : Status::Ok();
   });
   if (!st.ok()) return st.error();
   return Output{};
@@ -199,7 +208,7 @@ Result<Output> Provider::delete_network_interface(Context& ctx, const Value& in)
   std::string owner = (**eni).contains("Attachment") ? (**eni)["Attachment"].value("InstanceId", "") : "";
   if (!owner.empty() && live_instance(scope, owner))
     return errors("InvalidNetworkInterface.InUse", "The network interface '" + id + "' is currently in use.");
-  NUAGE_TRY(store_.erase(scope, "network-interface", id));
+  NUAGE_TRY(store_->erase(scope, "network-interface", id));
   return Output{};
 }
 

@@ -8,9 +8,20 @@
 // group) exist. State changes of instances are published on the event bus as
 // "EC2 Instance State-change Notification" after the mutex is released.
 //
+// State: one document per resource in a storage::ResourceStore (service
+// "ec2", kinds "instance", "vpc", "subnet", "security-group", ...), shaped
+// like its EC2 output structure (member names of the model) plus internal
+// fields whose names start with '_' (the serializer ignores members the
+// shape does not have). Handlers read documents with get(); a change is a
+// changed copy stored with put() (or erase()), and a change of several
+// resources one store transaction, so that a failure leaves memory and
+// database as they were and AWS Config sees every committed change.
+//
 // Thread-safety: handlers and clock timers are serialized by mutex_.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -23,9 +34,11 @@
 #include "services/ec2/catalog.h"
 #include "services/ec2/errors.h"
 #include "services/ec2/filters.h"
-#include "services/ec2/store.h"
+#include "storage/resource_store.h"
 
 namespace nuage::services::ec2 {
+
+using storage::Scope;
 
 struct Options {
   // Clock seconds an instance spends pending, stopping or shutting-down.
@@ -133,24 +146,33 @@ class Provider : public kit::Provider {
   // describe_kind)
   friend struct Ops;
   Scope scope_of(const Context& ctx) const { return {ctx.account_id, ctx.region}; }
-  void ensure_defaults(const Scope& scope);
-  Value* default_subnet(const Scope& scope, const std::string& az = "");
+  Status ensure_defaults(const Scope& scope);
+  Status create_default_vpc(const Scope& scope);  // ensure_defaults, in its transaction
+  const Value* default_subnet(const Scope& scope, const std::string& az = "");
   double now_seconds() const;
-  // Instances: apply transitions that fell due; schedule the next one.
+  // Instances: apply transitions that fell due (one store transaction per
+  // instance); schedule the next one.
   void settle_instance(const Scope& scope, const std::string& id);
   void settle_scope(const Scope& scope);
   void flush_events();  // publishes pending_events_; call without mutex_
   void begin_transition(const Scope& scope, Value& instance, const std::string& to_state,
                         const std::string& final_state, const std::string& reason);
   void set_state(const Scope& scope, Value& instance, const std::string& state, const std::string& reason);
-  // Finds instances by id (InvalidInstanceID.Malformed / .NotFound).
-  Result<std::vector<Value*>> find_instances(const Scope& scope, const Value& ids);
+  // Start/Stop/TerminateInstances: in one transaction, each instance
+  // `change` applies to (it returns false to leave one as it is) is changed
+  // and stored; the answer lists every instance's state change under `list`.
+  Result<kit::Output> change_states(const Scope& scope, const std::vector<const Value*>& found, const char* list,
+                                    const std::function<bool(Value& instance)>& change);
+  // Finds instances by id (InvalidInstanceID.Malformed / .NotFound), for
+  // reading: valid until the store changes.
+  Result<std::vector<const Value*>> find_instances(const Scope& scope, const Value& ids);
   Result<Value> image(const Scope& scope, const std::string& image_id);
-  std::string next_private_ip(const Scope& scope, Value& subnet);
+  // Takes the subnet's next private address and stores the subnet.
+  Result<std::string> next_private_ip(const Scope& scope, const std::string& subnet_id);
   std::string next_public_ip(const Scope& scope);
   // A resource by id, with the Malformed / NotFound error EC2 gives for its
-  // kind ("vpc", "subnet", "security-group", ...).
-  Result<Value*> find_resource(const Scope& scope, const std::string& kind, const std::string& id);
+  // kind ("vpc", "subnet", "security-group", ...); for reading.
+  Result<const Value*> find_resource(const Scope& scope, const std::string& kind, const std::string& id);
   // Describe over one kind: the ids asked for (each must exist), filters,
   // then MaxResults/NextToken when max_results > 0.
   Result<kit::Output> describe_kind(const Scope& scope, const Value& in, const std::string& kind,
@@ -176,7 +198,7 @@ class Provider : public kit::Provider {
   Clock& clock_;
   events::Bus& bus_;
   Options options_;
-  Store store_;
+  std::unique_ptr<storage::ResourceStore> store_;  // from open()
   std::mutex mutex_;
   std::vector<events::Event> pending_events_;  // published once mutex_ is released
   std::map<Scope, std::set<std::string>> transitional_;  // instances with a transition pending

@@ -66,10 +66,10 @@ AwsError dependency(const std::string& noun, const std::string& id) {
   return errors("DependencyViolation", "The " + noun + " '" + id + "' has dependencies and cannot be deleted.");
 }
 
-Result<Value*> Provider::find_resource(const Scope& scope, const std::string& kind, const std::string& id) {
+Result<const Value*> Provider::find_resource(const Scope& scope, const std::string& kind, const std::string& id) {
   const KindInfo* info = kind_info(kind);
   if (!info) return errors("InternalError", "unknown resource kind " + kind);
-  if (Value* doc = store_.find(scope, kind, id)) return doc;
+  if (const Value* doc = store_->get(scope, kind, id)) return doc;
   if (!valid_id(id, info->prefix))
     return errors(info->malformed, "Invalid id: \"" + id + "\" (expecting \"" + info->prefix + "-...\")");
   std::string noun = info->noun;
@@ -94,7 +94,7 @@ Result<Output> Provider::describe_kind(const Scope& scope, const Value& in, cons
         matched.push_back(id);
     }
   } else {
-    for (const auto& [id, doc] : store_.all(scope, kind))
+    for (const auto& [id, doc] : store_->all(scope, kind))
       if (matches(doc, filters, fields)) matched.push_back(id);
   }
   Output out;
@@ -107,12 +107,12 @@ Result<Output> Provider::describe_kind(const Scope& scope, const Value& in, cons
     end = page->end;
     if (!page->next_token.empty()) out.value["NextToken"] = page->next_token;
   }
-  for (size_t i = begin; i < end; ++i) out.value[list_member].push_back(out.share(store_.share(scope, kind, matched[i])));
+  for (size_t i = begin; i < end; ++i) out.value[list_member].push_back(out.share(store_->share(scope, kind, matched[i])));
   return out;
 }
 
 bool Provider::live_instance(const Scope& scope, const std::string& id) {
-  const Value* inst = store_.find(scope, "instance", id);
+  const Value* inst = store_->get(scope, "instance", id);
   return inst && state_name(*inst) != "terminated";
 }
 

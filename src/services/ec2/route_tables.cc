@@ -21,7 +21,7 @@ Result<Output> Provider::create_route_table(Context& ctx, const Value& in) {
   Value rtb = {{"RouteTableId", id},         {"VpcId", (**vpc)["VpcId"]},          {"OwnerId", scope.account},
                {"Routes", routes},           {"Associations", Value::array()},      {"PropagatingVgws", Value::array()},
                {"Tags", *tags}};
-  NUAGE_TRY(store_.put(scope, "route-table", id, rtb));
+  NUAGE_TRY(store_->put(scope, "route-table", id, rtb));
   Output out;
   out.value["RouteTable"] = rtb;
   if (in.contains("ClientToken")) out.value["ClientToken"] = in["ClientToken"];
@@ -54,21 +54,22 @@ Result<Output> Provider::delete_route_table(Context& ctx, const Value& in) {
   auto rtb = find_resource(scope, "route-table", id);
   if (!rtb) return rtb.take_error();
   if (!(**rtb)["Associations"].empty()) return dependency("routeTable", id);
-  NUAGE_TRY(store_.erase(scope, "route-table", id));
+  NUAGE_TRY(store_->erase(scope, "route-table", id));
   return Output{};
 }
 
 namespace {
 
 // The target of a CreateRoute/ReplaceRoute, validated against the table's VPC.
-Result<Value> route_target(Provider::Context&, Store& store, const Scope& scope, const Value& rtb, const Value& in) {
+Result<Value> route_target(Provider::Context&, const storage::ResourceStore& store, const Scope& scope,
+                           const Value& rtb, const Value& in) {
   Value route = Value::object();
   int targets = 0;
   if (in.contains("GatewayId")) {
     ++targets;
     std::string gw = in["GatewayId"];
     if (text::starts_with(gw, "igw-")) {
-      const Value* igw = store.find(scope, "internet-gateway", gw);
+      const Value* igw = store.get(scope, "internet-gateway", gw);
       if (!igw)
         return errors("InvalidInternetGatewayID.NotFound", "The internetGateway ID '" + gw + "' does not exist");
       bool attached = false;
@@ -86,7 +87,7 @@ Result<Value> route_target(Provider::Context&, Store& store, const Scope& scope,
   if (in.contains("InstanceId")) {
     ++targets;
     std::string iid = in["InstanceId"];
-    const Value* inst = store.find(scope, "instance", iid);
+    const Value* inst = store.get(scope, "instance", iid);
     if (!inst) return errors("InvalidInstanceID.NotFound", "The instance ID '" + iid + "' does not exist");
     route["InstanceId"] = iid;
     route["InstanceOwnerId"] = scope.account;
@@ -96,7 +97,7 @@ Result<Value> route_target(Provider::Context&, Store& store, const Scope& scope,
   if (in.contains("NetworkInterfaceId")) {
     ++targets;
     std::string eid = in["NetworkInterfaceId"];
-    if (!store.find(scope, "network-interface", eid))
+    if (!store.get(scope, "network-interface", eid))
       return errors("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eid + "' does not exist");
     route["NetworkInterfaceId"] = eid;
   }
@@ -132,12 +133,12 @@ Result<Output> Provider::create_route(Context& ctx, const Value& in) {
   for (const auto& r : (**rtb)["Routes"])
     if (r.value("DestinationCidrBlock", "") == cidr->text())
       return errors("RouteAlreadyExists", "The route identified by " + dest + " already exists.");
-  auto route = route_target(ctx, store_, scope, **rtb, in);
+  auto route = route_target(ctx, *store_, scope, **rtb, in);
   if (!route) return route.take_error();
   (*route)["DestinationCidrBlock"] = cidr->text();
   Value doc = **rtb;
   doc["Routes"].push_back(*route);
-  NUAGE_TRY(store_.put(scope, "route-table", doc["RouteTableId"], doc));
+  NUAGE_TRY(store_->put(scope, "route-table", doc["RouteTableId"], doc));
   Output out;
   out.value["Return"] = true;
   return out;
@@ -155,12 +156,12 @@ Result<Output> Provider::replace_route(Context& ctx, const Value& in) {
     if (r.value("GatewayId", "") == "local")
       return errors("InvalidParameterValue", "cannot replace local route " + dest + " in route table " +
                                                  doc["RouteTableId"].get<std::string>());
-    auto route = route_target(ctx, store_, scope, doc, in);
+    auto route = route_target(ctx, *store_, scope, doc, in);
     if (!route) return route.take_error();
     (*route)["DestinationCidrBlock"] = cidr->text();
     (*route)["Origin"] = "ReplaceRoute";
     r = *route;
-    NUAGE_TRY(store_.put(scope, "route-table", doc["RouteTableId"], doc));
+    NUAGE_TRY(store_->put(scope, "route-table", doc["RouteTableId"], doc));
     return Output{};
   }
   return errors("InvalidRoute.NotFound", "no route with destination-cidr-block " + dest + " in route table " +
@@ -190,7 +191,7 @@ Result<Output> Provider::delete_route(Context& ctx, const Value& in) {
     return errors("InvalidRoute.NotFound", "no route with destination-cidr-block " + dest + " in route table " +
                                                doc["RouteTableId"].get<std::string>());
   doc["Routes"] = kept;
-  NUAGE_TRY(store_.put(scope, "route-table", doc["RouteTableId"], doc));
+  NUAGE_TRY(store_->put(scope, "route-table", doc["RouteTableId"], doc));
   return Output{};
 }
 
@@ -208,7 +209,7 @@ Result<Output> Provider::associate_route_table(Context& ctx, const Value& in) {
     if ((**subnet)["VpcId"] != (**rtb)["VpcId"])
       return errors("InvalidParameterValue",
                     "Route table " + rtb_id + " and subnet " + subnet_id + " belong to different networks");
-    for (const auto& [rid, other] : store_.all(scope, "route-table"))
+    for (const auto& [rid, other] : store_->all(scope, "route-table"))
       for (const auto& a : other["Associations"])
         if (a.value("SubnetId", "") == subnet_id)
           return errors("Resource.AlreadyAssociated", "the specified association for route table " + rtb_id +
@@ -223,7 +224,7 @@ Result<Output> Provider::associate_route_table(Context& ctx, const Value& in) {
   }
   Value doc = **rtb;
   doc["Associations"].push_back(assoc);
-  NUAGE_TRY(store_.put(scope, "route-table", rtb_id, doc));
+  NUAGE_TRY(store_->put(scope, "route-table", rtb_id, doc));
   Output out;
   out.value = {{"AssociationId", assoc["RouteTableAssociationId"]}, {"AssociationState", assoc["AssociationState"]}};
   return out;
@@ -232,7 +233,7 @@ Result<Output> Provider::associate_route_table(Context& ctx, const Value& in) {
 Result<Output> Provider::disassociate_route_table(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string id = in.value("AssociationId", "");
-  for (const auto& [rid, rtb] : store_.all(scope, "route-table")) {
+  for (const auto& [rid, rtb] : store_->all(scope, "route-table")) {
     Value kept = Value::array();
     bool found = false;
     for (const auto& a : rtb["Associations"]) {
@@ -247,7 +248,7 @@ Result<Output> Provider::disassociate_route_table(Context& ctx, const Value& in)
     if (!found) continue;
     Value doc = rtb;
     doc["Associations"] = kept;
-    NUAGE_TRY(store_.put(scope, "route-table", rid, doc));
+    NUAGE_TRY(store_->put(scope, "route-table", rid, doc));
     return Output{};
   }
   return errors("InvalidAssociationID.NotFound", "The association ID '" + id + "' does not exist");

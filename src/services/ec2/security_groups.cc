@@ -194,13 +194,13 @@ Result<Output> Provider::create_security_group(Context& ctx, const Value& in) {
     if (!vpc) return vpc.take_error();
     vpc_id = (**vpc)["VpcId"];
   } else {
-    for (const auto& [id, v] : store_.all(scope, "vpc"))
+    for (const auto& [id, v] : store_->all(scope, "vpc"))
       if (v.value("IsDefault", false)) vpc_id = id;
     if (vpc_id.empty()) return errors("VPCIdNotSpecified", "No default VPC for this user");
   }
   if (name == "default")
     return errors("InvalidGroup.Reserved", "The security group 'default' is reserved");
-  for (const auto& [id, sg] : store_.all(scope, "security-group"))
+  for (const auto& [id, sg] : store_->all(scope, "security-group"))
     if (sg["GroupName"] == name && sg["VpcId"] == vpc_id)
       return errors("InvalidGroup.Duplicate",
                     "The security group '" + name + "' already exists for VPC '" + vpc_id + "'");
@@ -220,7 +220,7 @@ Result<Output> Provider::create_security_group(Context& ctx, const Value& in) {
                           {"IsEgress", true}, {"IpProtocol", "-1"}, {"FromPort", -1}, {"ToPort", -1},
                           {"CidrIpv4", "0.0.0.0/0"}, {"Tags", Value::array()}});
   render_permissions(sg);
-  NUAGE_TRY(store_.put(scope, "security-group", id, sg));
+  NUAGE_TRY(store_->put(scope, "security-group", id, sg));
   Output out;
   out.value = {{"GroupId", id}, {"SecurityGroupArn", arn}};
   if (!tags->empty()) out.value["Tags"] = *tags;
@@ -232,12 +232,12 @@ Result<Output> Provider::describe_security_groups(Context& ctx, const Value& in)
   // GroupNames name groups of the default VPC.
   if (in.contains("GroupNames") && !in["GroupNames"].empty()) {
     std::string default_vpc;
-    for (const auto& [id, v] : store_.all(scope, "vpc"))
+    for (const auto& [id, v] : store_->all(scope, "vpc"))
       if (v.value("IsDefault", false)) default_vpc = id;
     Value ids = in.value("GroupIds", Value::array());
     for (const auto& name : in["GroupNames"]) {
       std::string found;
-      for (const auto& [id, sg] : store_.all(scope, "security-group"))
+      for (const auto& [id, sg] : store_->all(scope, "security-group"))
         if (sg["GroupName"] == name && sg["VpcId"] == default_vpc) found = id;
       if (found.empty())
         return errors("InvalidGroup.NotFound", "The security group '" + name.get<std::string>() +
@@ -255,18 +255,28 @@ Result<Output> Provider::describe_security_groups(Context& ctx, const Value& in)
 struct Ops {
   // The group a security-group request names: GroupId, or GroupName in the
   // default VPC.
-  static Result<Value*> group_of_request(Provider& p, const Scope& scope, const Value& in) {
+  static Result<const Value*> group_of_request(Provider& p, const Scope& scope, const Value& in) {
     if (in.contains("GroupId")) return p.find_resource(scope, "security-group", in["GroupId"]);
     if (!in.contains("GroupName"))
       return errors("MissingParameter", "The request must contain the parameter groupName or groupId");
     std::string default_vpc;
-    for (const auto& [id, v] : p.store_.all(scope, "vpc"))
+    for (const auto& [id, v] : p.store_->all(scope, "vpc"))
       if (v.value("IsDefault", false)) default_vpc = id;
-    for (const auto& [id, sg] : p.store_.all(scope, "security-group"))
-      if (sg["GroupName"] == in["GroupName"] && sg["VpcId"] == default_vpc)
-        return p.store_.find(scope, "security-group", id);
+    for (const auto& [id, sg] : p.store_->all(scope, "security-group"))
+      if (sg["GroupName"] == in["GroupName"] && sg["VpcId"] == default_vpc) return &sg;
     return errors("InvalidGroup.NotFound", "The security group '" + in["GroupName"].get<std::string>() +
                                                "' does not exist in default VPC '" + default_vpc + "'");
+  }
+
+  // A group with its "_Rules": derived from its IpPermissions and stored the
+  // first time, so that derived rules keep their ids.
+  static Result<const Value*> with_rules(Provider& p, const Scope& scope, const std::string& id) {
+    const Value* sg = p.store_->get(scope, "security-group", id);
+    if (sg->contains("_Rules")) return sg;
+    Value derived = *sg;
+    rules_of(derived);
+    NUAGE_TRY(p.store_->put(scope, "security-group", id, std::move(derived)));
+    return p.store_->get(scope, "security-group", id);
   }
 
   // Rules a request describes (IpPermissions, or the flat form), validated.
@@ -355,7 +365,7 @@ struct Ops {
           if (!found) return found.take_error();
           peer = *found;
         } else if (r.contains("GroupName")) {
-          for (const auto& [id, sg] : p.store_.all(scope, "security-group"))
+          for (const auto& [id, sg] : p.store_->all(scope, "security-group"))
             if (sg["GroupName"] == r["GroupName"] && sg["VpcId"] == group["VpcId"]) peer = &sg;
           if (!peer)
             return errors("InvalidGroup.NotFound",
@@ -400,7 +410,7 @@ struct Ops {
       out.value["SecurityGroupRules"].push_back(rule);
     }
     render_permissions(sg);
-    NUAGE_TRY(p.store_.put(scope, "security-group", sg["GroupId"], sg));
+    NUAGE_TRY(p.store_->put(scope, "security-group", sg["GroupId"], sg));
     return out;
   }
 
@@ -452,7 +462,7 @@ struct Ops {
     }
     sg["_Rules"] = kept;
     render_permissions(sg);
-    NUAGE_TRY(p.store_.put(scope, "security-group", sg["GroupId"], sg));
+    NUAGE_TRY(p.store_->put(scope, "security-group", sg["GroupId"], sg));
     Output out;
     out.value = {{"Return", true}, {"RevokedSecurityGroupRules", revoked}};
     return out;
@@ -476,26 +486,23 @@ Result<Output> Provider::delete_security_group(Context& ctx, const Value& in) {
       if (g.value("GroupId", "") == id) return true;
     return false;
   };
-  for (const auto& [iid, inst] : store_.all(scope, "instance"))
+  for (const auto& [iid, inst] : store_->all(scope, "instance"))
     if (state_name(inst) != "terminated" && uses(inst.value("SecurityGroups", Value::array())))
       return errors("DependencyViolation", "resource " + id + " has a dependent object");
-  for (const auto& [eid, eni] : store_.all(scope, "network-interface")) {
+  for (const auto& [eid, eni] : store_->all(scope, "network-interface")) {
     std::string owner = eni.contains("Attachment") ? eni["Attachment"].value("InstanceId", "") : "";
     if ((owner.empty() || live_instance(scope, owner)) && uses(eni.value("Groups", Value::array())))
       return errors("DependencyViolation", "resource " + id + " has a dependent object");
   }
-  for (const auto& [gid, stored] : store_.all(scope, "security-group")) {
+  for (const auto& [gid, stored] : store_->all(scope, "security-group")) {
     if (gid == id) continue;
-    Value& sg = *store_.find(scope, "security-group", gid);
-    if (!sg.contains("_Rules")) {
-      rules_of(sg);
-      NUAGE_TRY(store_.put(scope, "security-group", gid, sg));
-    }
-    for (const auto& r : rules_of(sg))
+    auto sg = Ops::with_rules(*this, scope, gid);
+    if (!sg) return sg.take_error();
+    for (const auto& r : (**sg)["_Rules"])
       if (r.contains("ReferencedGroupInfo") && r["ReferencedGroupInfo"].value("GroupId", "") == id)
         return errors("DependencyViolation", "resource " + id + " has a dependent object");
   }
-  NUAGE_TRY(store_.erase(scope, "security-group", id));
+  NUAGE_TRY(store_->erase(scope, "security-group", id));
   Output out;
   out.value = {{"Return", true}, {"GroupId", id}};
   return out;
@@ -512,14 +519,10 @@ Result<Output> Provider::describe_security_group_rules(Context& ctx, const Value
   for (const auto& id : in.value("SecurityGroupRuleIds", Value::array())) wanted.insert(id.get<std::string>());
   std::vector<Value> rows;
   std::set<std::string> seen;
-  for (const auto& [gid, stored] : store_.all(scope, "security-group")) {
-    Value& sg = *store_.find(scope, "security-group", gid);
-    // Rules derived now get their ids for good.
-    if (!sg.contains("_Rules")) {
-      rules_of(sg);
-      NUAGE_TRY(store_.put(scope, "security-group", gid, sg));
-    }
-    for (const auto& r : rules_of(sg)) {
+  for (const auto& [gid, stored] : store_->all(scope, "security-group")) {
+    auto sg = Ops::with_rules(*this, scope, gid);
+    if (!sg) return sg.take_error();
+    for (const auto& r : (**sg)["_Rules"]) {
       std::string rid = r["SecurityGroupRuleId"];
       if (!wanted.empty() && !wanted.count(rid)) continue;
       seen.insert(rid);

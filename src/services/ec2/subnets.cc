@@ -51,7 +51,7 @@ Result<Output> Provider::create_subnet(Context& ctx, const Value& in) {
     if (auto vc = parse_cidr(assoc.value("CidrBlock", "")); vc && vc->contains(*cidr)) inside = true;
   if (!inside) return errors("InvalidSubnet.Range", "The CIDR '" + text + "' is invalid.");
   std::string vpc_id = (**vpc)["VpcId"];
-  for (const auto& [sid, s] : store_.all(scope, "subnet")) {
+  for (const auto& [sid, s] : store_->all(scope, "subnet")) {
     if (s["VpcId"] != vpc_id) continue;
     if (auto other = parse_cidr(s["CidrBlock"]); other && other->overlaps(*cidr))
       return errors("InvalidSubnet.Conflict", "The CIDR '" + text + "' conflicts with another subnet");
@@ -71,13 +71,13 @@ Result<Output> Provider::create_subnet(Context& ctx, const Value& in) {
                     "can currently only be created in the following availability zones: " + zones[0].name + ", " +
                     zones[1].name + ", " + zones[2].name + ".");
   } else {
-    zone = zones[store_.all(scope, "subnet").size() % zones.size()];
+    zone = zones[store_->all(scope, "subnet").size() % zones.size()];
   }
   auto tags = tags_from_specs(in, "subnet");
   if (!tags) return tags.take_error();
   Value subnet = subnet_document(scope, vpc_id, *cidr, *zone, false, *tags);
   std::string id = subnet["SubnetId"];
-  NUAGE_TRY(store_.put(scope, "subnet", id, subnet));
+  NUAGE_TRY(store_->put(scope, "subnet", id, subnet));
   Output out;
   out.value["Subnet"] = subnet;
   return out;
@@ -119,26 +119,26 @@ Result<Output> Provider::delete_subnet(Context& ctx, const Value& in) {
   std::string id = in.value("SubnetId", "");
   auto subnet = find_resource(scope, "subnet", id);
   if (!subnet) return subnet.take_error();
-  for (const auto& [iid, inst] : store_.all(scope, "instance"))
+  for (const auto& [iid, inst] : store_->all(scope, "instance"))
     if (inst.value("SubnetId", "") == id && state_name(inst) != "terminated") return dependency("subnet", id);
-  for (const auto& [eid, eni] : store_.all(scope, "network-interface")) {
+  for (const auto& [eid, eni] : store_->all(scope, "network-interface")) {
     if (eni.value("SubnetId", "") != id) continue;
     std::string owner = eni.contains("Attachment") ? eni["Attachment"].value("InstanceId", "") : "";
     if (owner.empty() || live_instance(scope, owner)) return dependency("subnet", id);
   }
-  Status st = store_.transaction([&]() -> Status {
+  Status st = store_->transaction([&]() -> Status {
     // The subnet's route table association goes with it.
-    for (const auto& [rid, rtb] : store_.all(scope, "route-table")) {
+    for (const auto& [rid, rtb] : store_->all(scope, "route-table")) {
       Value kept = Value::array();
       for (const auto& a : rtb["Associations"])
         if (a.value("SubnetId", "") != id) kept.push_back(a);
       if (kept.size() != rtb["Associations"].size()) {
         Value doc = rtb;
         doc["Associations"] = kept;
-        NUAGE_TRY(store_.put(scope, "route-table", rid, doc));
+        NUAGE_TRY(store_->put(scope, "route-table", rid, doc));
       }
     }
-    return store_.erase(scope, "subnet", id);
+    return store_->erase(scope, "subnet", id);
   });
   if (!st.ok()) return st.error();
   return Output{};
@@ -158,7 +158,7 @@ Result<Output> Provider::modify_subnet_attribute(Context& ctx, const Value& in) 
            {"EnableResourceNameDnsARecordOnLaunch", "EnableResourceNameDnsARecord"},
            {"EnableResourceNameDnsAAAARecordOnLaunch", "EnableResourceNameDnsAAAARecord"}})
     if (in.contains(member)) doc["PrivateDnsNameOptionsOnLaunch"][field] = in[member].value("Value", false);
-  NUAGE_TRY(store_.put(scope, "subnet", doc["SubnetId"], doc));
+  NUAGE_TRY(store_->put(scope, "subnet", doc["SubnetId"], doc));
   return Output{};
 }
 

@@ -43,18 +43,18 @@ Result<Output> Provider::create_tags(Context& ctx, const Value& in) {
     std::string id = r;
     std::string kind = kind_of_id(id);
     if (kind.empty()) return errors("InvalidID", "The ID '" + id + "' is not valid");
-    if (!store_.find(scope, kind, id))
+    if (!store_->get(scope, kind, id))
       return errors(not_found_code(kind) + ".NotFound", "The ID '" + id + "' does not exist");
     targets.emplace_back(kind, id);
   }
-  Status st = store_.transaction([&]() -> Status {
+  Status st = store_->transaction([&]() -> Status {
     for (const auto& [kind, id] : targets) {
-      Value doc = *store_.find(scope, kind, id);
+      Value doc = *store_->get(scope, kind, id);
       Value& list = tag_list(doc);
       list = merge_tags(std::move(list), tags);
       if (list.size() > 50)
         return errors("TagLimitExceeded", "The maximum number of Tags for a resource has been reached.");
-      NUAGE_TRY(store_.put(scope, kind, id, std::move(doc)));
+      NUAGE_TRY(store_->put(scope, kind, id, std::move(doc)));
     }
     return Status::Ok();
   });
@@ -64,11 +64,11 @@ Result<Output> Provider::create_tags(Context& ctx, const Value& in) {
 
 Result<Output> Provider::delete_tags(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
-  Status st = store_.transaction([&]() -> Status {
+  Status st = store_->transaction([&]() -> Status {
     for (const auto& r : in.at("Resources")) {
       std::string id = r;
       std::string kind = kind_of_id(id);
-      Value* found = kind.empty() ? nullptr : store_.find(scope, kind, id);
+      const Value* found = kind.empty() ? nullptr : store_->get(scope, kind, id);
       if (!found) return errors(not_found_code(kind) + ".NotFound", "The ID '" + id + "' does not exist");
       Value doc = *found;
       Value& list = tag_list(doc);
@@ -80,7 +80,7 @@ Result<Output> Provider::delete_tags(Context& ctx, const Value& in) {
         if (!remove) kept.push_back(existing);
       }
       list = kept;
-      NUAGE_TRY(store_.put(scope, kind, id, std::move(doc)));
+      NUAGE_TRY(store_->put(scope, kind, id, std::move(doc)));
     }
     return Status::Ok();
   });
@@ -98,7 +98,7 @@ Result<Output> Provider::describe_tags(Context& ctx, const Value& in) {
                                  "network-interface", "volume", "snapshot", "image", "key-pair"};
   std::vector<Value> rows;
   for (const char* kind : kKinds)
-    for (const auto& [id, doc] : store_.all(scope, kind))
+    for (const auto& [id, doc] : store_->all(scope, kind))
       if (const Value* tags = tags_of(doc))
         for (const auto& t : *tags) {
           Value row = {{"Key", t["Key"]}, {"Value", t["Value"]}, {"ResourceId", id}, {"ResourceType", kind}};

@@ -110,7 +110,7 @@ Value split_tags(const Value& in, const std::string& type, std::string* bad) {
 
 Status Provider::sync_instance_devices(const Scope& scope, const std::string& instance_id,
                                        const std::string& volume_id, const Value* attachment) {
-  Value* inst = store_.find(scope, "instance", instance_id);
+  const Value* inst = store_->get(scope, "instance", instance_id);
   if (!inst) return Status::Ok();
   Value doc = *inst;
   Value kept = Value::array();
@@ -124,7 +124,7 @@ Status Provider::sync_instance_devices(const Scope& scope, const std::string& in
                       {"AttachTime", (*attachment)["AttachTime"]},
                       {"DeleteOnTermination", attachment->value("DeleteOnTermination", false)}}}});
   doc["BlockDeviceMappings"] = kept;
-  return store_.put(scope, "instance", instance_id, doc);
+  return store_->put(scope, "instance", instance_id, doc);
 }
 
 // ----------------------------------------------------------------- volumes
@@ -193,7 +193,7 @@ Result<Output> Provider::create_volume(Context& ctx, const Value& in) {
   if (iops > 0) vol["Iops"] = iops;
   if (type == "gp3") vol["Throughput"] = in.value("Throughput", int64_t{125});
   if (in.contains("KmsKeyId")) vol["KmsKeyId"] = in["KmsKeyId"];
-  NUAGE_TRY(store_.put(scope, "volume", id, vol));
+  NUAGE_TRY(store_->put(scope, "volume", id, vol));
   Output out;
   out.value = vol;
   out.value["State"] = "creating";  // what EC2 answers; it is available at once
@@ -210,7 +210,7 @@ Result<Output> Provider::attach_volume(Context& ctx, const Value& in) {
   if (!vol) return vol.take_error();
   auto found = find_instances(scope, Value::array({in.value("InstanceId", "")}));
   if (!found) return found.take_error();
-  Value& inst = *found->front();
+  const Value& inst = *found->front();
   std::string vol_id = (**vol)["VolumeId"], inst_id = inst["InstanceId"];
   std::string device = in.value("Device", "");
   if (device.empty()) return errors("MissingParameter", "The request must contain the parameter device");
@@ -237,8 +237,8 @@ Result<Output> Provider::attach_volume(Context& ctx, const Value& in) {
   Value doc = **vol;
   doc["State"] = "in-use";
   doc["Attachments"] = Value::array({attachment});
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.put(scope, "volume", vol_id, doc));
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->put(scope, "volume", vol_id, doc));
     return sync_instance_devices(scope, inst_id, vol_id, &attachment);
   });
   if (!st.ok()) return st.error();
@@ -265,7 +265,7 @@ Result<Output> Provider::detach_volume(Context& ctx, const Value& in) {
   if (in.contains("Device") && in["Device"] != attachment["Device"])
     return errors("InvalidAttachment.NotFound", "Volume '" + vol_id + "' is not attached at " +
                                                     in["Device"].get<std::string>());
-  if (const Value* inst = store_.find(scope, "instance", inst_id)) {
+  if (const Value* inst = store_->get(scope, "instance", inst_id)) {
     std::string state = state_name(*inst);
     if (attachment["Device"] == inst->value("RootDeviceName", "") && state != "stopped" && state != "terminated")
       return errors("IncorrectState", "Unable to detach root volume '" + vol_id + "' from instance '" + inst_id + "'");
@@ -273,8 +273,8 @@ Result<Output> Provider::detach_volume(Context& ctx, const Value& in) {
   Value doc = **vol;
   doc["State"] = "available";
   doc["Attachments"] = Value::array();
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.put(scope, "volume", vol_id, doc));
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->put(scope, "volume", vol_id, doc));
     return sync_instance_devices(scope, inst_id, vol_id, nullptr);
   });
   if (!st.ok()) return st.error();
@@ -292,7 +292,7 @@ Result<Output> Provider::delete_volume(Context& ctx, const Value& in) {
   if (!(**vol)["Attachments"].empty())
     return errors("VolumeInUse", "Volume " + vol_id + " is currently attached to " +
                                      (**vol)["Attachments"][0].value("InstanceId", ""));
-  NUAGE_TRY(store_.erase(scope, "volume", vol_id));
+  NUAGE_TRY(store_->erase(scope, "volume", vol_id));
   return Output{};
 }
 
@@ -325,7 +325,7 @@ Result<Output> Provider::modify_volume(Context& ctx, const Value& in) {
   mod["TargetSize"] = size;
   mod["TargetVolumeType"] = type;
   if (doc.contains("Iops")) mod["TargetIops"] = doc["Iops"];
-  NUAGE_TRY(store_.put(scope, "volume", doc["VolumeId"], doc));
+  NUAGE_TRY(store_->put(scope, "volume", doc["VolumeId"], doc));
   Output out;
   out.value["VolumeModification"] = mod;
   return out;
@@ -398,7 +398,7 @@ Result<Output> Provider::create_snapshot(Context& ctx, const Value& in) {
   std::string id = new_id("snap");
   Value snap = snapshot_doc(id, **vol, scope.account, now_seconds(), timefmt::iso8601(clock_.now(), true),
                             in.value("Description", ""), *tags);
-  NUAGE_TRY(store_.put(scope, "snapshot", id, snap));
+  NUAGE_TRY(store_->put(scope, "snapshot", id, snap));
   Output out;
   out.value = snap;
   return out;
@@ -426,11 +426,11 @@ Result<Output> Provider::delete_snapshot(Context& ctx, const Value& in) {
   auto snap = find_resource(scope, "snapshot", in.value("SnapshotId", ""));
   if (!snap) return snap.take_error();
   std::string id = (**snap)["SnapshotId"];
-  for (const auto& [image_id, image] : store_.all(scope, "image"))
+  for (const auto& [image_id, image] : store_->all(scope, "image"))
     for (const auto& bdm : image.value("BlockDeviceMappings", Value::array()))
       if (bdm.value("Ebs", Value::object()).value("SnapshotId", "") == id)
         return errors("InvalidSnapshot.InUse", "The snapshot " + id + " is currently in use by " + image_id);
-  NUAGE_TRY(store_.erase(scope, "snapshot", id));
+  NUAGE_TRY(store_->erase(scope, "snapshot", id));
   return Output{};
 }
 
@@ -460,7 +460,7 @@ Result<Output> Provider::create_image(Context& ctx, const Value& in) {
   std::vector<Value> snapshots;
   for (const auto& bdm : inst.value("BlockDeviceMappings", Value::array())) {
     std::string vol_id = bdm.value("Ebs", Value::object()).value("VolumeId", "");
-    const Value* vol = store_.find(scope, "volume", vol_id);
+    const Value* vol = store_->get(scope, "volume", vol_id);
     if (!vol) continue;
     std::string snap_id = new_id("snap");
     snapshots.push_back(snapshot_doc(snap_id, *vol, scope.account, now, now_text,
@@ -479,9 +479,9 @@ Result<Output> Provider::create_image(Context& ctx, const Value& in) {
   doc["SourceInstanceId"] = inst_id;
   if (in.contains("Description")) doc["Description"] = in["Description"];
   else if (source) doc["Description"] = (*source).value("Description", "");
-  Status st = store_.transaction([&]() -> Status {
-    for (const auto& s : snapshots) NUAGE_TRY(store_.put(scope, "snapshot", s["SnapshotId"], s));
-    return store_.put(scope, "image", image_id, doc);
+  Status st = store_->transaction([&]() -> Status {
+    for (const auto& s : snapshots) NUAGE_TRY(store_->put(scope, "snapshot", s["SnapshotId"], s));
+    return store_->put(scope, "image", image_id, doc);
   });
   if (!st.ok()) return st.error();
   Output out;
@@ -501,7 +501,7 @@ Result<Output> Provider::describe_images(Context& ctx, const Value& in) {
       candidates.push_back(*img);
     }
   } else {
-    for (const auto& [id, img] : store_.all(scope, "image")) candidates.push_back(img);
+    for (const auto& [id, img] : store_->all(scope, "image")) candidates.push_back(img);
     for (auto& img : public_images(scope.region)) candidates.push_back(std::move(img));
   }
   Value owners = in.value("Owners", Value::array());
@@ -529,7 +529,7 @@ Result<Output> Provider::describe_images(Context& ctx, const Value& in) {
 
 Status Provider::check_new_image_name(const Scope& scope, const std::string& name) {
   if (auto bad = bad_image_name(name)) return *bad;
-  for (const auto& [id, image] : store_.all(scope, "image"))
+  for (const auto& [id, image] : store_->all(scope, "image"))
     if (image["Name"] == name)
       return errors("InvalidAMIName.Duplicate", "AMI name " + name + " is already in use by AMI " + id);
   return Status::Ok();
@@ -571,7 +571,7 @@ Result<Output> Provider::register_image(Context& ctx, const Value& in) {
   if (in.contains("Description")) doc["Description"] = in["Description"];
   if (in.contains("EnaSupport")) doc["EnaSupport"] = in["EnaSupport"];
   if (in.contains("BootMode")) doc["BootMode"] = in["BootMode"];
-  NUAGE_TRY(store_.put(scope, "image", image_id, doc));
+  NUAGE_TRY(store_->put(scope, "image", image_id, doc));
   Output out;
   out.value["ImageId"] = image_id;
   return out;
@@ -592,7 +592,7 @@ Result<Output> Provider::copy_snapshot(Context& ctx, const Value& in) {
                   {"Encrypted", in.value("Encrypted", (**source).value("Encrypted", false))}};
   Value snap = snapshot_doc(id, volume, scope.account, now_seconds(), timefmt::iso8601(clock_.now(), true),
                             description, *tags);
-  NUAGE_TRY(store_.put(scope, "snapshot", id, snap));
+  NUAGE_TRY(store_->put(scope, "snapshot", id, snap));
   Output out;
   out.value = {{"SnapshotId", id}, {"Tags", *tags}};
   return out;
@@ -635,9 +635,9 @@ Result<Output> Provider::copy_image(Context& ctx, const Value& in) {
   doc["Description"] = in.value("Description", (*source).value("Description", ""));
   doc["SourceImageId"] = source_id;
   doc["SourceImageRegion"] = source_scope.region;
-  Status st = store_.transaction([&]() -> Status {
-    for (const auto& snap : snapshots) NUAGE_TRY(store_.put(scope, "snapshot", snap["SnapshotId"], snap));
-    return store_.put(scope, "image", image_id, doc);
+  Status st = store_->transaction([&]() -> Status {
+    for (const auto& snap : snapshots) NUAGE_TRY(store_->put(scope, "snapshot", snap["SnapshotId"], snap));
+    return store_->put(scope, "image", image_id, doc);
   });
   if (!st.ok()) return st.error();
   Output out;
@@ -648,23 +648,23 @@ Result<Output> Provider::copy_image(Context& ctx, const Value& in) {
 Result<Output> Provider::deregister_image(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string id = in.value("ImageId", "");
-  if (!store_.find(scope, "image", id)) {
+  if (!store_->get(scope, "image", id)) {
     if (!public_image(id, scope.region).is_null())
       return errors("AuthFailure", "Not authorized for image:" + id);
     auto missing = find_resource(scope, "image", id);
     return missing.take_error();
   }
-  Value image = *store_.find(scope, "image", id);
+  Value image = *store_->get(scope, "image", id);
   Output out;
   out.value["Return"] = true;
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.erase(scope, "image", id));
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->erase(scope, "image", id));
     if (!in.value("DeleteAssociatedSnapshots", false)) return Status::Ok();
     out.value["DeleteSnapshotResults"] = Value::array();
     for (const auto& bdm : image.value("BlockDeviceMappings", Value::array())) {
       std::string snap = bdm.value("Ebs", Value::object()).value("SnapshotId", "");
-      if (snap.empty() || !store_.find(scope, "snapshot", snap)) continue;
-      NUAGE_TRY(store_.erase(scope, "snapshot", snap));
+      if (snap.empty() || !store_->get(scope, "snapshot", snap)) continue;
+      NUAGE_TRY(store_->erase(scope, "snapshot", snap));
       out.value["DeleteSnapshotResults"].push_back({{"SnapshotId", snap}, {"ReturnCode", "success"}});
     }
     return Status::Ok();

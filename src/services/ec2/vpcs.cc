@@ -24,19 +24,19 @@ Status Provider::create_vpc_companions(const Scope& scope, const std::string& vp
                           {"IsEgress", true}, {"IpProtocol", "-1"}, {"FromPort", -1}, {"ToPort", -1},
                           {"CidrIpv4", "0.0.0.0/0"}, {"Tags", Value::array()}});
   render_permissions(sg);
-  NUAGE_TRY(store_.put(scope, "security-group", sg_id, sg));
+  NUAGE_TRY(store_->put(scope, "security-group", sg_id, sg));
   std::string rtb_id = new_id("rtb");
-  return store_.put(scope, "route-table", rtb_id,
-                    {{"RouteTableId", rtb_id},
-                     {"VpcId", vpc_id},
-                     {"OwnerId", scope.account},
-                     {"Routes", {{{"DestinationCidrBlock", cidr}, {"GatewayId", "local"},
-                                  {"Origin", "CreateRouteTable"}, {"State", "active"}}}},
-                     {"Associations",
-                      {{{"Main", true}, {"RouteTableAssociationId", new_id("rtbassoc")}, {"RouteTableId", rtb_id},
-                        {"AssociationState", {{"State", "associated"}}}}}},
-                     {"PropagatingVgws", Value::array()},
-                     {"Tags", Value::array()}});
+  return store_->put(scope, "route-table", rtb_id,
+                     {{"RouteTableId", rtb_id},
+                      {"VpcId", vpc_id},
+                      {"OwnerId", scope.account},
+                      {"Routes", {{{"DestinationCidrBlock", cidr}, {"GatewayId", "local"},
+                                   {"Origin", "CreateRouteTable"}, {"State", "active"}}}},
+                      {"Associations",
+                       {{{"Main", true}, {"RouteTableAssociationId", new_id("rtbassoc")}, {"RouteTableId", rtb_id},
+                         {"AssociationState", {{"State", "associated"}}}}}},
+                      {"PropagatingVgws", Value::array()},
+                      {"Tags", Value::array()}});
 }
 
 namespace {
@@ -90,8 +90,8 @@ Result<Output> Provider::create_vpc(Context& ctx, const Value& in) {
                {"Tags", *tags},
                {"_EnableDnsSupport", true},
                {"_EnableDnsHostnames", false}};
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.put(scope, "vpc", id, vpc));
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->put(scope, "vpc", id, vpc));
     return create_vpc_companions(scope, id, cidr->text());
   });
   if (!st.ok()) return st.error();
@@ -111,25 +111,25 @@ Result<Output> Provider::delete_vpc(Context& ctx, const Value& in) {
   if (!vpc) return vpc.take_error();
   auto in_vpc = [&](const Value& doc) { return doc.value("VpcId", "") == id; };
   bool busy = false;
-  for (const auto& [sid, s] : store_.all(scope, "subnet")) busy |= in_vpc(s);
-  for (const auto& [gid, g] : store_.all(scope, "security-group")) busy |= in_vpc(g) && g["GroupName"] != "default";
-  for (const auto& [rid, r] : store_.all(scope, "route-table")) {
+  for (const auto& [sid, s] : store_->all(scope, "subnet")) busy |= in_vpc(s);
+  for (const auto& [gid, g] : store_->all(scope, "security-group")) busy |= in_vpc(g) && g["GroupName"] != "default";
+  for (const auto& [rid, r] : store_->all(scope, "route-table")) {
     bool main = false;
     for (const auto& a : r["Associations"]) main |= a.value("Main", false);
     busy |= in_vpc(r) && !main;
   }
-  for (const auto& [iid, igw] : store_.all(scope, "internet-gateway"))
+  for (const auto& [iid, igw] : store_->all(scope, "internet-gateway"))
     for (const auto& a : igw["Attachments"]) busy |= a.value("VpcId", "") == id;
-  for (const auto& [eid, eni] : store_.all(scope, "network-interface")) busy |= in_vpc(eni);
-  for (const auto& [iid, inst] : store_.all(scope, "instance")) busy |= in_vpc(inst) && state_name(inst) != "terminated";
+  for (const auto& [eid, eni] : store_->all(scope, "network-interface")) busy |= in_vpc(eni);
+  for (const auto& [iid, inst] : store_->all(scope, "instance")) busy |= in_vpc(inst) && state_name(inst) != "terminated";
   if (busy) return errors("DependencyViolation", "The vpc '" + id + "' has dependencies and cannot be deleted.");
-  Status st = store_.transaction([&]() -> Status {
+  Status st = store_->transaction([&]() -> Status {
     std::vector<std::pair<std::string, std::string>> doomed;
     for (const char* kind : {"security-group", "route-table"})
-      for (const auto& [rid, r] : store_.all(scope, kind))
+      for (const auto& [rid, r] : store_->all(scope, kind))
         if (in_vpc(r)) doomed.emplace_back(kind, rid);
-    for (const auto& [kind, rid] : doomed) NUAGE_TRY(store_.erase(scope, kind, rid));
-    return store_.erase(scope, "vpc", id);
+    for (const auto& [kind, rid] : doomed) NUAGE_TRY(store_->erase(scope, kind, rid));
+    return store_->erase(scope, "vpc", id);
   });
   if (!st.ok()) return st.error();
   return Output{};
@@ -152,7 +152,7 @@ Result<Output> Provider::modify_vpc_attribute(Context& ctx, const Value& in) {
   if (doc.value("_EnableDnsHostnames", false) && !doc.value("_EnableDnsSupport", true))
     return errors("InvalidParameterValue", "Invalid value 'true' for enableDnsHostnames: DNS support must be "
                   "enabled for a VPC to support DNS hostnames.");
-  NUAGE_TRY(store_.put(scope, "vpc", doc["VpcId"], doc));
+  NUAGE_TRY(store_->put(scope, "vpc", doc["VpcId"], doc));
   return Output{};
 }
 
