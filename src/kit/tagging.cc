@@ -67,10 +67,15 @@ void declare(OperationTable& table, const TaggingSpec& spec, Handler tag, Handle
 
 }  // namespace
 
-void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, storage::ResourceStore& store,
-                 std::mutex& mutex, Resolver resolve) {
-  auto tag = [spec, errors, &store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
+namespace {
+
+using StoreOf = std::function<storage::ResourceStore&()>;
+
+void add_store_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, StoreOf store_of,
+                       std::mutex& mutex, Resolver resolve) {
+  auto tag = [spec, errors, store_of, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
     std::lock_guard lock(mutex);
+    storage::ResourceStore& store = store_of();
     auto r = resolve(ctx, arn_of(spec, in));
     if (!r) return r.take_error();
     storage::Tags add = tags_from(in.value(spec.tags_member, Value()));
@@ -78,15 +83,17 @@ void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& e
     NUAGE_TRY(store.tag(r->scope, r->kind, r->id, add));
     return Output{};
   };
-  auto untag = [spec, &store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
+  auto untag = [spec, store_of, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
     std::lock_guard lock(mutex);
+    storage::ResourceStore& store = store_of();
     auto r = resolve(ctx, arn_of(spec, in));
     if (!r) return r.take_error();
     NUAGE_TRY(store.untag(r->scope, r->kind, r->id, keys_of(spec, in)));
     return Output{};
   };
-  auto list = [spec, &store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
+  auto list = [spec, store_of, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
     std::lock_guard lock(mutex);
+    storage::ResourceStore& store = store_of();
     auto r = resolve(ctx, arn_of(spec, in));
     if (!r) return r.take_error();
     Output out;
@@ -94,6 +101,20 @@ void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& e
     return out;
   };
   declare(table, spec, std::move(tag), std::move(untag), std::move(list));
+}
+
+}  // namespace
+
+void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, storage::ResourceStore& store,
+                 std::mutex& mutex, Resolver resolve) {
+  add_store_tagging(table, spec, errors, [&store]() -> storage::ResourceStore& { return store; }, mutex,
+                    std::move(resolve));
+}
+
+void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors,
+                 const std::unique_ptr<storage::ResourceStore>& store, std::mutex& mutex, Resolver resolve) {
+  add_store_tagging(table, spec, errors, [&store]() -> storage::ResourceStore& { return *store; }, mutex,
+                    std::move(resolve));
 }
 
 void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, Taggable& target) {

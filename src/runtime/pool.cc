@@ -48,7 +48,7 @@ PoolResult Pool::invoke(const std::string& group, const std::string& key, int li
       result.status = PoolResult::kThrottled;
       return result;
     }
-    ++busy;
+    result.concurrency = ++busy;
     slot.generation = generation_[group];
     // The most recently used environment first: it is the warmest.
     for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {

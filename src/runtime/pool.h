@@ -32,6 +32,7 @@ struct PoolResult {
   Outcome outcome;
   std::string log_stream;  // AWS_LAMBDA_LOG_STREAM_NAME of the environment that ran it
   std::string error;       // kStartFailed: why
+  int concurrency = 0;     // invocations of the group running as it started, itself included
 };
 
 class Pool {
