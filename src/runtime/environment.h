@@ -84,6 +84,8 @@ class Environment {
   // environment is dead and must be dropped.
   Outcome invoke(const Invocation& invocation);
   bool alive() const;
+  // The resident memory of its processes (kB), for the budget.
+  uint64_t resident_kb() const { return process_ ? process_->resident_kb() : 0; }
 
  private:
   Environment() = default;

@@ -51,14 +51,18 @@ uint64_t status_kb(pid_t pid, std::string_view field) {
   return 0;
 }
 
-// Applies `fn` to pid and every descendant (bounded depth).
+// Applies `fn` to pid and every descendant (bounded depth). A child is
+// listed under the thread that forked it, so every thread is read.
 template <class Fn>
 void for_tree(pid_t pid, const Fn& fn, int depth = 0) {
   fn(pid);
   if (depth > 8) return;
-  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  pid_t child;
-  while (children >> child) for_tree(child, fn, depth + 1);
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    pid_t child;
+    while (children >> child) for_tree(child, fn, depth + 1);
+  }
 }
 
 }  // namespace

@@ -18,9 +18,26 @@ struct Invoker::Job {
   Ref ref;
   std::string request_id;
   std::string payload;
-  int attempt = 1;
+  int attempt = 1;    // runs that ended in an error
+  int throttles = 0;  // runs refused for lack of concurrency
+  Clock::TimePoint accepted;  // the event's age counts from here
+  uint64_t generation = 0;
   std::optional<Clock::Work> work;
 };
+
+namespace {
+
+// AWS's asynchronous invocation rules: two retries of a failed run, one and
+// two minutes later; throttled events retried with exponential backoff from
+// 1 s to 5 minutes for up to six hours.
+constexpr int kMaxAttempts = 3;
+constexpr auto kMaxEventAge = std::chrono::hours(6);
+
+Clock::Duration throttle_backoff(int throttles) {
+  return std::chrono::seconds(std::min<int64_t>(300, int64_t{1} << std::min(throttles - 1, 9)));
+}
+
+}  // namespace
 
 Invoker::Invoker(Shared& shared, Code& code, Roles& roles, Options options)
     : shared_(shared), code_(code), roles_(roles), options_(options), clock_(shared.env.clock) {}
@@ -33,9 +50,14 @@ Status Invoker::open() {
   Status w = runtime::write_clients(runtime_dir);
   if (!w.ok()) spdlog::warn("lambda: {}", w.error().message);
   host_ = std::make_unique<runtime::FunctionHost>(runtime_dir, env.hidden, sandbox_);
+  budget_ = env.sandboxes;
+  if (!budget_) {
+    own_budget_ = std::make_unique<runtime::Budget>(runtime::Budget::machine_capacity_mb());
+    budget_ = own_budget_.get();
+  }
   runtime::PoolOptions po;
   po.idle_timeout = options_.idle_timeout;
-  pool_ = std::make_unique<runtime::Pool>(po);
+  pool_ = std::make_unique<runtime::Pool>(*budget_, po);
   for (int i = 0; i < options_.event_workers; ++i) workers_.emplace_back([this] { event_worker(); });
   return Status::Ok();
 }
@@ -55,9 +77,19 @@ void Invoker::forget(const Ref& ref) {
   if (pool_) pool_->evict(ref.account + "/" + ref.region + "/" + ref.name);
 }
 
+void Invoker::add_health(Value& health) const {
+  health["lambda_sandbox"] = runtime::sandbox_name(sandbox_);
+  if (!pool_) return;
+  health["sandboxes"] = {{"capacity_mb", budget_->capacity_mb()},
+                         {"reserved_mb", budget_->reserved_mb()},
+                         {"environments", pool_->live_count()},
+                         {"busy", pool_->live_count() - pool_->idle_count()}};
+}
+
 void Invoker::clear() {
   {
     std::lock_guard lock(queue_mu_);
+    ++generation_;
     queue_.clear();
     for (auto id : timers_) clock_.cancel(id);
     timers_.clear();
@@ -66,7 +98,8 @@ void Invoker::clear() {
 }
 
 Result<Invoker::RunResult> Invoker::run(const Ref& ref, const std::string& request_id, const std::string& payload,
-                                        const std::string& client_context) {
+                                        const std::string& client_context, bool wait,
+                                        std::function<bool()> cancelled) {
   if (!pool_) return internal_error("lambda execution is not available");
   Value entry;
   int limit = -1;
@@ -83,14 +116,23 @@ Result<Invoker::RunResult> Invoker::run(const Ref& ref, const std::string& reque
   std::string name = ref.name, version = config["Version"];
   auto creds = roles_.credentials(ref.account, ref.region, config["Role"], name);
   if (!creds) return creds.take_error();
-  std::string group = ref.account + "/" + ref.region + "/" + name;
-  std::string key = config["FunctionArn"].get<std::string>() + "|" + config["RevisionId"].get<std::string>() + "|" +
-                    creds->access_key;
+  // Environments of one version and revision are interchangeable: a warm one
+  // gets its keys renewed rather than a new one started.
+  runtime::Launch launch;
+  launch.group = ref.account + "/" + ref.region + "/" + name;
+  launch.key = config["FunctionArn"].get<std::string>() + "|" + config["RevisionId"].get<std::string>();
+  launch.limit = limit;
+  launch.memory_mb = static_cast<uint64_t>(config["MemorySize"].get<int64_t>());
+  launch.prepare_warm = [&](const std::map<std::string, std::string>& variables) {
+    return roles_.renew_keys(variables, *creds);
+  };
+  launch.wait_for_room = wait;
+  launch.cancelled = std::move(cancelled);
   std::string log_group = "/aws/lambda/" + name;
   if (config.contains("LoggingConfig") && config["LoggingConfig"].contains("LogGroup"))
     log_group = config["LoggingConfig"]["LogGroup"];
 
-  auto make_spec = [&](runtime::EnvironmentSpec& spec, std::string* error) -> bool {
+  launch.make_spec = [&](runtime::EnvironmentSpec& spec, std::string* error) -> bool {
     auto code_dir = code_.extracted(entry["code"]["blob"], entry["code"]["sha_hex"]);
     if (!code_dir) {
       *error = code_dir.error().message;
@@ -132,12 +174,14 @@ Result<Invoker::RunResult> Invoker::run(const Ref& ref, const std::string& reque
   inv.client_context = client_context;
   inv.timeout = std::chrono::seconds(config["Timeout"].get<int64_t>());
   Clock::TimePoint started = clock_.now();
-  runtime::PoolResult pr = pool_->invoke(group, key, limit, make_spec, inv);
+  runtime::PoolResult pr = pool_->invoke(launch, inv);
+  if (pr.status == runtime::PoolResult::kCancelled) return internal_error("the invocation was cancelled");
   if (pr.status == runtime::PoolResult::kThrottled) {
     record_metrics(ref, started, nullptr, false);
+    bool reserved = limit >= 0 && !pr.over_capacity;
     return errors("TooManyRequestsException", "Rate Exceeded.",
-                  {{"Reason", limit >= 0 ? "ReservedFunctionConcurrentInvocationLimitExceeded"
-                                         : "ConcurrentInvocationLimitExceeded"}});
+                  {{"Reason", reserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
+                                       : "ConcurrentInvocationLimitExceeded"}});
   }
   if (pr.status == runtime::PoolResult::kStartFailed) {
     spdlog::error("lambda: cannot start an environment for {}: {}", name, pr.error);
@@ -250,7 +294,7 @@ Result<Output> Invoker::invoke(Context& ctx, const Value& in) {
     return out;
   }
   if (type == "Event") {
-    accept_event(*ref, ctx.request_id, payload);
+    NUAGE_TRY(accept_event(*ref, ctx.request_id, payload));
     out.value["StatusCode"] = 202;
     return out;
   }
@@ -289,36 +333,65 @@ Result<Output> Invoker::invoke_async(Context& ctx, const Value& in) {
     auto found = shared_.function(*ref);
     if (!found) return found.take_error();
   }
-  accept_event(*ref, ctx.request_id, payload);
+  NUAGE_TRY(accept_event(*ref, ctx.request_id, payload));
   Output out;
   out.value["Status"] = 202;
   return out;
 }
 
-void Invoker::accept_event(const Ref& ref, const std::string& request_id, const std::string& payload) {
+Status Invoker::accept_event(const Ref& ref, const std::string& request_id, const std::string& payload) {
   Job job;
   job.ref = ref;
   job.request_id = request_id;
   job.payload = payload;
+  job.accepted = clock_.now();
   // Work in flight: a clock advance that triggered this (a schedule, an
   // alarm) returns once it has run.
   job.work.emplace(clock_.begin_work());
-  enqueue(std::move(job));
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) return Status::Ok();
+    // Bounded: a client cannot make nuage hold events without end.
+    if (queue_.size() >= options_.max_queued_events)
+      return errors("TooManyRequestsException", "Rate Exceeded.", {{"Reason", "CallerRateLimitExceeded"}});
+    job.generation = generation_;
+    queue_.push_back(std::make_unique<Job>(std::move(job)));
+  }
+  queue_cv_.notify_one();
+  return Status::Ok();
 }
 
 void Invoker::enqueue(Job job) {
   {
     std::lock_guard lock(queue_mu_);
-    if (stopping_) return;
+    if (stopping_ || job.generation != generation_) return;
     queue_.push_back(std::make_unique<Job>(std::move(job)));
   }
   queue_cv_.notify_one();
 }
 
-// Event invocations: run in order of arrival; on a function error (or a
-// throttle) retried twice, one and then two minutes later on the nuage
-// clock, as Lambda does — the retry takes a Clock::Work when its timer
-// fires, so advancing the clock waits for it to finish.
+void Invoker::retry_later(const Job& job, Clock::Duration delay) {
+  auto retry = std::make_shared<Job>();
+  retry->ref = job.ref;
+  retry->request_id = job.request_id;
+  retry->payload = job.payload;
+  retry->attempt = job.attempt;
+  retry->throttles = job.throttles;
+  retry->accepted = job.accepted;
+  retry->generation = job.generation;
+  std::lock_guard lock(queue_mu_);
+  if (stopping_ || job.generation != generation_) return;
+  // The timer takes a Clock::Work when it fires, so a clock advance waits for
+  // the retry to run; while it waits nothing holds the clock.
+  timers_.push_back(clock_.schedule(clock_.now() + delay, [this, retry](Clock::TimePoint) {
+    Job j = std::move(*retry);
+    j.work.emplace(clock_.begin_work());
+    enqueue(std::move(j));
+  }));
+}
+
+// Event invocations run in order of arrival, each waiting for room in the
+// sandbox budget; see the header for their retries.
 void Invoker::event_worker() {
   for (;;) {
     std::unique_ptr<Job> job;
@@ -329,26 +402,28 @@ void Invoker::event_worker() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    auto r = run(job->ref, job->request_id, job->payload, "");
+    uint64_t generation = job->generation;
+    auto given_up = [this, generation] {
+      std::lock_guard lock(queue_mu_);
+      return stopping_ || generation != generation_;
+    };
+    auto r = run(job->ref, job->request_id, job->payload, "", true, given_up);
+    if (given_up()) continue;
+    if (!r && r.error().code == "TooManyRequestsException") {
+      ++job->throttles;
+      Clock::Duration delay = throttle_backoff(job->throttles);
+      if (clock_.now() + delay - job->accepted > kMaxEventAge) {
+        spdlog::warn("lambda: event {} for {} dropped: throttled for six hours", job->request_id, job->ref.name);
+        continue;
+      }
+      retry_later(*job, delay);
+      continue;
+    }
     bool failed = !r ? r.error().code != "ResourceNotFoundException" : !r->function_error.empty();
-    if (!failed || job->attempt >= 3) continue;
-    auto delay = std::chrono::minutes(job->attempt == 1 ? 1 : 2);
-    auto retry = std::make_shared<Job>();
-    retry->ref = job->ref;
-    retry->request_id = job->request_id;
-    retry->payload = job->payload;
-    retry->attempt = job->attempt + 1;
-    std::lock_guard lock(queue_mu_);
-    if (stopping_) return;
-    timers_.push_back(clock_.schedule(clock_.now() + delay, [this, retry](Clock::TimePoint) {
-      Job j;
-      j.ref = retry->ref;
-      j.request_id = retry->request_id;
-      j.payload = retry->payload;
-      j.attempt = retry->attempt;
-      j.work.emplace(clock_.begin_work());
-      enqueue(std::move(j));
-    }));
+    if (!failed || job->attempt >= kMaxAttempts) continue;
+    Clock::Duration delay = std::chrono::minutes(job->attempt == 1 ? 1 : 2);
+    ++job->attempt;
+    retry_later(*job, delay);
   }
 }
 

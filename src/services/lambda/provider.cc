@@ -58,7 +58,7 @@ void Provider::reset() {
 
 void Provider::register_routes(kit::Routes& routes) { code_.add_route(routes); }
 
-void Provider::add_health(kit::Value& health) const { health["lambda_sandbox"] = invoker_.sandbox(); }
+void Provider::add_health(kit::Value& health) const { invoker_.add_health(health); }
 
 // The function a call names, as an ARN ("*" for calls naming none).
 static std::vector<std::string> named_function_arns(const Context& ctx, const Value& in) {

@@ -45,6 +45,23 @@ Status Roles::check(const kit::RequestContext& ctx, const std::string& role, con
   return Status::Ok();
 }
 
+bool Roles::renew_keys(const std::map<std::string, std::string>& variables, const auth::Credential& current) {
+  auto key = variables.find("AWS_ACCESS_KEY_ID");
+  auto token = variables.find("AWS_SESSION_TOKEN");
+  if (key == variables.end() || token == variables.end()) return false;
+  if (key->second == current.access_key) return true;
+  if (!env_.credentials) return false;
+  auto known = env_.credentials->lookup(key->second);
+  if (!known || known->type != auth::PrincipalType::kAssumedRole || known->session_token != token->second ||
+      known->arn != current.arn || !known->active)
+    return false;
+  if (known->expiration && current.expiration && *known->expiration >= *current.expiration) return true;
+  auth::Credential renewed = *known;
+  renewed.expiration = current.expiration;
+  env_.credentials->put(std::move(renewed));
+  return true;
+}
+
 void Roles::clear() {
   std::lock_guard lock(mu_);
   cache_.clear();
