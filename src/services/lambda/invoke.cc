@@ -370,7 +370,7 @@ void Invoker::enqueue(Job job) {
   queue_cv_.notify_one();
 }
 
-void Invoker::retry_later(const Job& job, Clock::Duration delay) {
+void Invoker::retry_later(const Job& job, Clock::TimePoint due) {
   auto retry = std::make_shared<Job>();
   retry->ref = job.ref;
   retry->request_id = job.request_id;
@@ -383,7 +383,7 @@ void Invoker::retry_later(const Job& job, Clock::Duration delay) {
   if (stopping_ || job.generation != generation_) return;
   // The timer takes a Clock::Work when it fires, so a clock advance waits for
   // the retry to run; while it waits nothing holds the clock.
-  timers_.push_back(clock_.schedule(clock_.now() + delay, [this, retry](Clock::TimePoint) {
+  timers_.push_back(clock_.schedule(due, [this, retry](Clock::TimePoint) {
     Job j = std::move(*retry);
     j.work.emplace(clock_.begin_work());
     enqueue(std::move(j));
@@ -407,23 +407,26 @@ void Invoker::event_worker() {
       std::lock_guard lock(queue_mu_);
       return stopping_ || generation != generation_;
     };
+    // Retries count from the attempt's start: a clock advance that begins
+    // while the attempt finishes still finds its retry due.
+    Clock::TimePoint attempted = clock_.now();
     auto r = run(job->ref, job->request_id, job->payload, "", true, given_up);
     if (given_up()) continue;
     if (!r && r.error().code == "TooManyRequestsException") {
       ++job->throttles;
       Clock::Duration delay = throttle_backoff(job->throttles);
-      if (clock_.now() + delay - job->accepted > kMaxEventAge) {
+      if (attempted + delay - job->accepted > kMaxEventAge) {
         spdlog::warn("lambda: event {} for {} dropped: throttled for six hours", job->request_id, job->ref.name);
         continue;
       }
-      retry_later(*job, delay);
+      retry_later(*job, attempted + delay);
       continue;
     }
     bool failed = !r ? r.error().code != "ResourceNotFoundException" : !r->function_error.empty();
     if (!failed || job->attempt >= kMaxAttempts) continue;
     Clock::Duration delay = std::chrono::minutes(job->attempt == 1 ? 1 : 2);
     ++job->attempt;
-    retry_later(*job, delay);
+    retry_later(*job, attempted + delay);
   }
 }
 

@@ -90,8 +90,8 @@ class Invoker {
   // Queues an Event invocation, holding a Clock::Work until it has run.
   Status accept_event(const Ref& ref, const std::string& request_id, const std::string& payload);
   void enqueue(Job job);
-  // Puts a job back on the queue `delay` from now on the clock.
-  void retry_later(const Job& job, Clock::Duration delay);
+  // Puts a job back on the queue when the clock reaches `due`.
+  void retry_later(const Job& job, Clock::TimePoint due);
   void event_worker();
 
   Shared& shared_;
