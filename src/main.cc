@@ -20,6 +20,7 @@
 #include "kit/environment.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "runtime/budget.h"
 #include "events/bus.h"
 #include "services/cloudwatch/provider.h"
 #include "services/ec2/provider.h"
@@ -51,6 +52,7 @@ struct ServeOptions {
   bool sync_full = false;
   int ec2_transition_seconds = 0;
   std::string iam_enforcement = "on";
+  uint64_t sandbox_memory_mb = 0;  // 0: derived from the machine
 };
 
 // Every provider nuage serves, in the order they open: the one place a new
@@ -120,6 +122,9 @@ int serve(const ServeOptions& o) {
   Clock clock;
   admin::restore_clock(**db, clock);
   auth::CredentialStore credentials(o.strict_credentials, o.default_account);
+  // Before the providers: their sandboxes hold reservations in it.
+  runtime::Budget sandboxes(o.sandbox_memory_mb ? o.sandbox_memory_mb : runtime::Budget::machine_capacity_mb());
+  spdlog::info("sandboxed processes may use {} MiB", sandboxes.capacity_mb());
   // Before the gateway: providers unsubscribe when destroyed, and change
   // deliveries stop before the bus goes.
   events::Bus bus(&clock);
@@ -128,6 +133,7 @@ int serve(const ServeOptions& o) {
   env.hidden = {work_dir};
   env.port = [&bound_port] { return bound_port.load(); };
   env.credentials = &credentials;
+  env.sandboxes = &sandboxes;
   env.settings.ec2_transition_seconds = o.ec2_transition_seconds;
   env.settings.iam_enforcement = o.iam_enforcement == "on";
   gateway::Gateway gateway({}, credentials, clock);
@@ -285,6 +291,11 @@ int main(int argc, char** argv) {
                         "Authorize requests of IAM users and roles with their policies")
       ->capture_default_str()
       ->check(CLI::IsMember({"on", "off"}));
+  serve_cmd->add_option("--sandbox-memory", serve_options.sandbox_memory_mb,
+                        "MiB that sandboxed code (Lambda environments) may use in all (0: half of the memory "
+                        "available at start)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30));
   serve_cmd->add_flag("--sync-full", serve_options.sync_full,
                       "fsync the database on every commit (survives power loss, not only kill -9)");
 
