@@ -24,6 +24,7 @@
 #include "events/bus.h"
 #include "services/cloudwatch/provider.h"
 #include "services/ec2/provider.h"
+#include "services/efs/provider.h"
 #include "services/eventbridge/provider.h"
 #include "services/scheduler/provider.h"
 #include "services/iam/authorizer.h"
@@ -74,6 +75,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::s3::Provider>(env));
   gateway.add_provider(std::make_unique<services::cloudwatch::Provider>(env));
   gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
+  gateway.add_provider(std::make_unique<services::efs::Provider>(env));
   return authorizer;
 }
 

@@ -19,6 +19,7 @@ namespace {
 // SigV4 signing names that differ from the model name.
 std::string model_for_signing_name(const std::string& signing_name) {
   if (signing_name == "monitoring") return "cloudwatch";
+  if (signing_name == "elasticfilesystem") return "efs";
   return signing_name;
 }
 

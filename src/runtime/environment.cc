@@ -37,6 +37,7 @@ SandboxSpec sandbox_spec(const EnvironmentSpec& spec) {
   out.env = spec.env;
   out.hidden = spec.hidden;
   out.mounts = {{spec.code_dir, "/var/task"}, {spec.opt_dir, "/opt"}, {spec.runtime_dir, "/var/runtime"}};
+  out.mounts.insert(out.mounts.end(), spec.file_systems.begin(), spec.file_systems.end());
   out.cwd = spec.code_dir;
   out.sandbox_cwd = "/var/task";
   std::string runtime_dir = Environment::runtime_root(spec);

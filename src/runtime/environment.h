@@ -43,6 +43,7 @@ struct EnvironmentSpec {
   std::filesystem::path code_dir;         // extracted code, mounted at /var/task
   std::filesystem::path opt_dir;          // merged layers, mounted at /opt ("" = none)
   std::filesystem::path runtime_dir;      // nuage's runtime clients, mounted at /var/runtime
+  std::vector<Mount> file_systems;        // writable host folders at /mnt/... (bubblewrap only)
   std::vector<std::filesystem::path> hidden;  // folders the function must not see (nuage's data)
   std::map<std::string, std::string> env;     // complete environment, paths as seen inside
   SandboxMode sandbox = SandboxMode::kProcess;

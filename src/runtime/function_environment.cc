@@ -51,6 +51,7 @@ EnvironmentSpec FunctionHost::spec(const FunctionEnvironment& f) {
   spec.runtime = f.runtime;
   spec.code_dir = f.code_dir;
   spec.opt_dir = f.opt_dir;
+  for (const auto& [folder, mount_path] : f.file_systems) spec.file_systems.push_back({folder, mount_path, true});
   spec.runtime_dir = runtime_dir_;
   spec.hidden = hidden_;
   spec.sandbox = sandbox_;

@@ -37,6 +37,9 @@ struct FunctionEnvironment {
   std::map<std::string, std::string> variables;  // Environment.Variables (reserved names are skipped)
   std::filesystem::path code_dir;  // extracted code
   std::filesystem::path opt_dir;   // merged layers ("" = none)
+  // FileSystemConfigs: a host folder (an EFS access point's root) and its
+  // LocalMountPath, mounted writable.
+  std::vector<std::pair<std::filesystem::path, std::string>> file_systems;
 };
 
 // The variables Lambda sets itself: a configuration may not set them.

@@ -32,9 +32,16 @@ std::vector<std::string> command(const SandboxSpec& spec) {
     if (p.empty() || text::starts_with(p, "/tmp/") || text::starts_with(p, "/var/")) continue;  // already hidden
     cmd.insert(cmd.end(), {"--tmpfs", p});
   }
+  // Mount points under /mnt are made in a tmpfs of its own: the host's root
+  // is read-only, and its /mnt is none of the sandbox's business.
+  for (const auto& m : spec.mounts)
+    if (text::starts_with(m.target, "/mnt/")) {
+      cmd.insert(cmd.end(), {"--tmpfs", "/mnt"});
+      break;
+    }
   for (const auto& m : spec.mounts) {
     if (m.source.empty()) cmd.insert(cmd.end(), {"--tmpfs", m.target});
-    else cmd.insert(cmd.end(), {"--ro-bind", m.source.string(), m.target});
+    else cmd.insert(cmd.end(), {m.writable ? "--bind" : "--ro-bind", m.source.string(), m.target});
   }
   cmd.insert(cmd.end(), {"--die-with-parent", "--unshare-pid"});
   if (!spec.sandbox_cwd.empty()) cmd.insert(cmd.end(), {"--chdir", spec.sandbox_cwd});

@@ -28,11 +28,13 @@ const char* sandbox_name(SandboxMode mode);
 // bubblewrap when /usr/bin/bwrap exists (and NUAGE_LAMBDA_SANDBOX is not "process").
 SandboxMode detect_sandbox();
 
-// A folder of the host seen read-only at `target` inside the sandbox; an
-// empty `source` is an empty tmpfs there instead.
+// A folder of the host seen at `target` inside the sandbox, read-only unless
+// `writable` (file systems: EFS access points under /mnt); an empty `source`
+// is an empty tmpfs there instead.
 struct Mount {
   std::filesystem::path source;
   std::string target;
+  bool writable = false;
 };
 
 struct SandboxSpec {

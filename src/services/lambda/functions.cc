@@ -8,6 +8,7 @@
 #include "runtime/zip.h"
 #include "services/lambda/limits.h"
 #include "services/lambda/errors.h"
+#include "services/lambda/file_systems.h"
 #include "services/lambda/versions.h"
 
 namespace nuage::services::lambda {
@@ -97,6 +98,8 @@ Result<Output> Functions::create_function(Context& ctx, const Value& in) {
     return layers_.resolve(in.value("Layers", Value::array()));
   }();
   if (!layers) return layers.take_error();
+  auto mounts = file_systems::resolve(shared_.env, *ref, in.value("FileSystemConfigs", Value::array()));
+  if (!mounts) return mounts.take_error();
   auto code = code_.store(ctx, in.at("Code"), "CreateFunction");
   if (!code) return code.take_error();
   NUAGE_TRY(check_unzipped(*code, *layers));
@@ -132,7 +135,8 @@ Result<Output> Functions::create_function(Context& ctx, const Value& in) {
     config["VpcConfig"] = {{"SubnetIds", in["VpcConfig"].value("SubnetIds", Value::array())},
                            {"SecurityGroupIds", in["VpcConfig"].value("SecurityGroupIds", Value::array())},
                            {"VpcId", ""}};
-  Value doc = {{"latest", {{"config", config}, {"code", *code}, {"layers", *layers}}},
+  if (!mounts->empty()) config["FileSystemConfigs"] = file_systems::public_view(*mounts);
+  Value doc = {{"latest", {{"config", config}, {"code", *code}, {"layers", *layers}, {"file_systems", *mounts}}},
                {"versions", Value::object()},
                {"aliases", Value::object()},
                {"next_version", 1},
@@ -251,6 +255,12 @@ Result<Output> Functions::update_function_configuration(Context& ctx, const Valu
   if (!ref) return ref.take_error();
   NUAGE_TRY(check_config(in));
   if (in.contains("Role")) NUAGE_TRY(roles_.check(ctx, in["Role"], ref->name));
+  std::optional<Value> mounts;
+  if (in.contains("FileSystemConfigs")) {
+    auto resolved = file_systems::resolve(shared_.env, *ref, in["FileSystemConfigs"]);
+    if (!resolved) return resolved.take_error();
+    mounts = std::move(*resolved);
+  }
   Output out;
   {
     std::lock_guard lock(shared_.mutex);
@@ -272,6 +282,11 @@ Result<Output> Functions::update_function_configuration(Context& ctx, const Valu
     if (in.contains("Environment"))
       c["Environment"] = {{"Variables", in["Environment"].value("Variables", Value::object())}};
     if (in.contains("LoggingConfig")) c["LoggingConfig"].update(in["LoggingConfig"]);
+    if (mounts) {
+      latest["file_systems"] = *mounts;
+      if (mounts->empty()) c.erase("FileSystemConfigs");
+      else c["FileSystemConfigs"] = file_systems::public_view(*mounts);
+    }
     if (layers) {
       NUAGE_TRY(check_unzipped(latest["code"], *layers));
       latest["layers"] = *layers;

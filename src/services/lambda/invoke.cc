@@ -7,6 +7,7 @@
 #include "kit/metrics_sink.h"
 #include "runtime/clients.h"
 #include "services/lambda/errors.h"
+#include "services/lambda/file_systems.h"
 #include "services/lambda/invocation_log.h"
 #include "services/lambda/permissions.h"
 
@@ -118,6 +119,11 @@ Result<Invoker::RunResult> Invoker::run(const Ref& ref, const std::string& reque
   if (!creds) return creds.take_error();
   // Environments of one version and revision are interchangeable: a warm one
   // gets its keys renewed rather than a new one started.
+  const Value mounts = entry.value("file_systems", Value::array());
+  NUAGE_TRY(file_systems::check_mountable(mounts));
+  if (!mounts.empty() && host_->sandbox() != runtime::SandboxMode::kBubblewrap)
+    return errors("EFSMountFailureException",
+                  "The function couldn't mount its EFS file system: file systems need bubblewrap (/usr/bin/bwrap).");
   runtime::Launch launch;
   launch.group = ref.account + "/" + ref.region + "/" + name;
   launch.key = config["FunctionArn"].get<std::string>() + "|" + config["RevisionId"].get<std::string>();
@@ -163,6 +169,7 @@ Result<Invoker::RunResult> Invoker::run(const Ref& ref, const std::string& reque
     }
     f.code_dir = *code_dir;
     f.opt_dir = *opt;
+    for (const auto& m : mounts) f.file_systems.emplace_back(m["Folder"].get<std::string>(), m["LocalMountPath"]);
     spec = host_->spec(f);
     return true;
   };
