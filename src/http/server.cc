@@ -530,18 +530,19 @@ asio::awaitable<void> Server::Impl::Session::serve() {
       co_return;
     }
 
+    // 100 Continue for every request that expects it, an empty body's too
+    // (Content-Length: 0): S3 answers so, and botocore, when a final status
+    // comes instead, keeps that status line for the connection's next
+    // response and misreads it (urllib3 "MissingHeaderBodySeparatorDefect",
+    // then a read timeout: every empty upload cost a minute).
+    if (version == 11 && iequals(sv(header[bhttp::field::expect]), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(opt.body_timeout);
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
+      (void)n;
+      if (ec) co_return;
+    }
     if (!hp.is_done()) {
-      if (version == 11) {
-        auto expect = header[bhttp::field::expect];
-        if (iequals(sv(expect), "100-continue")) {
-          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          stream_.expires_after(opt.body_timeout);
-          auto [ec, n] = co_await asio::async_write(
-              stream_, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
-          (void)n;
-          if (ec) co_return;
-        }
-      }
       bhttp::request_parser<SpoolBody> bp(std::move(hp));
       bp.body_limit(opt.max_body_bytes);
       bp.get().body().memory_limit = opt.memory_body_limit;

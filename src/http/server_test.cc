@@ -401,6 +401,20 @@ TEST_F(ServerTest, ExpectContinue) {
   EXPECT_EQ(r->body, "PUT /exp 4:data");
 }
 
+TEST_F(ServerTest, ExpectContinueWithAnEmptyBodyStillGetsContinue) {
+  start_server();
+  Client c(port_);
+  ASSERT_TRUE(c.send("PUT /exp HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                     "Expect: 100-continue\r\n\r\n"));
+  auto interim = c.read_until("\r\n\r\n");
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(*interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  auto r = c.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "PUT /exp 0:");
+}
+
 TEST_F(ServerTest, ExpectContinueWithTooLargeBodyGets413WithoutContinue) {
   start_server();
   Client c(port_);

@@ -698,3 +698,19 @@ def test_aws_chunked_uploads(nuage, s3, bucket, size):
     assert status == 400 and b"<Code>BadDigest</Code>" in body
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="bad")
+
+
+def test_empty_uploads_keep_the_connection_usable(nuage):
+    """botocore sends Expect: 100-continue with empty bodies too; answered
+    without the interim 100 it misreads the connection's next response."""
+    from botocore.config import Config
+    s3 = nuage.client("s3", config=Config(retries={"max_attempts": 1}, read_timeout=10))
+    bucket = f"empty-{__import__('uuid').uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    s3.put_object(Bucket=bucket, Key="after", Body=b"x")
+    s3.upload_fileobj(__import__("io").BytesIO(b""), bucket, "empty2")
+    s3.put_object(Bucket=bucket, Key="after2", Body=b"y")
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == ["after", "after2", "empty", "empty2"]
+    assert s3.get_object(Bucket=bucket, Key="empty")["ContentLength"] == 0
