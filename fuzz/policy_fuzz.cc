@@ -1,10 +1,13 @@
 // Fuzzes IAM policy documents: parsing, validation and compilation (what
 // CreatePolicy, PutRolePolicy and the trust and bucket policies run), then the
-// evaluation of a request against the compiled policy in each role it can play.
+// evaluation of a request against the compiled policy in each role it can play
+// — and, as a stored resource policy, across accounts and for anonymous
+// callers (evaluate_access), and whether it is public.
 // Input: [kind byte] the document.
 #include "fuzz_input.h"
 #include "policy/evaluator.h"
 #include "policy/policy.h"
+#include "policy/resource_access.h"
 
 using namespace nuage;
 using namespace nuage::policy;
@@ -41,5 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Evaluation evaluation = evaluate(request, set);
   (void)evaluation.reason(request.action);
+  if (kind == PolicyKind::kResource) {
+    (void)is_public(**compiled);
+    ResourcePolicy stored{data[0] & 32 ? "000000000000" : "111111111111", "arn:aws:s3:::bucket", *compiled,
+                          (data[0] & 64) != 0};
+    (void)evaluate_access(request, PolicySet{}, stored).reason(request.action);
+    request.principal.type = Principal::Type::kAnonymous;
+    (void)evaluate_access(request, PolicySet{}, stored);
+  }
   return 0;
 }

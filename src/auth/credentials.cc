@@ -11,13 +11,17 @@ CredentialStore::CredentialStore(bool strict, std::string default_account)
       default_account_(std::move(default_account)),
       free_requests_(std::numeric_limits<double>::infinity()) {}
 
+bool is_account_id(const std::string& text) {
+  return text.size() == 12 && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
 Credential CredentialStore::root(const std::string& access_key) const {
   Credential c;
   c.access_key = access_key;
-  c.account_id = default_account_;
+  c.account_id = is_account_id(access_key) ? access_key : default_account_;
   c.type = PrincipalType::kRoot;
-  c.arn = "arn:aws:iam::" + default_account_ + ":root";
-  c.user_id = default_account_;
+  c.arn = "arn:aws:iam::" + c.account_id + ":root";
+  c.user_id = c.account_id;
   if (access_key == "test") {
     c.secret_key = "test";
   } else {

@@ -9,7 +9,9 @@
 // against: unless strict, it is accepted as the default account's root
 // *without* signature verification (`Credential::verifiable` false), so a user
 // whose profile holds any key pair can talk to nuage. When strict it is
-// refused (InvalidClientTokenId). A key IAM deleted stays refused (a
+// refused (InvalidClientTokenId). An unknown key that is a 12-digit number
+// is the root of the account it names instead (as LocalStack reads it): the
+// way to be a second account. A key IAM deleted stays refused (a
 // tombstone) until a reset, so revoking a key never turns it into the root.
 //
 // moto's `POST /moto-api/reset-auth` (INITIAL_NO_AUTH_ACTION_COUNT) is kept
@@ -91,6 +93,9 @@ class CredentialStore {
   double free_requests_;   // reset-auth's INITIAL_NO_AUTH_ACTION_COUNT
   double requests_ = 0;    // counted since the last reset-auth, up to free_requests_
 };
+
+// Twelve digits: an AWS account id.
+bool is_account_id(const std::string& text);
 
 // Python's str() of a float, for moto's answers: "inf", "-inf", "nan", "4.0", "2.5", "1e+16".
 std::string python_float_text(double value);

@@ -39,6 +39,17 @@ TEST(CredentialStore, UnknownKeyIsAnUnverifiableRootUnlessStrict) {
   EXPECT_TRUE(strict.lookup("test"));
 }
 
+TEST(CredentialStore, AnUnknownTwelveDigitKeyIsTheRootOfThatAccount) {
+  CredentialStore store(false, "123456789012");
+  auto c = store.lookup("111111111111");
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->verifiable);
+  EXPECT_EQ(c->account_id, "111111111111");
+  EXPECT_EQ(c->arn, "arn:aws:iam::111111111111:root");
+  EXPECT_EQ(store.lookup("11111111111")->account_id, "123456789012");  // 11 digits: just an unknown key
+  EXPECT_FALSE(CredentialStore(true).lookup("111111111111"));
+}
+
 TEST(CredentialStore, IssuedKeysAreVerifiedAndRevokedOnesStayRefused) {
   CredentialStore store;
   store.put(user_key("AKIAISSUED0000000001"));

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -31,6 +32,7 @@
 #include "kit/payload.h"
 #include "kit/value.h"
 #include "policy/conditions.h"
+#include "policy/resource_access.h"
 
 namespace nuage::kit {
 
@@ -69,6 +71,13 @@ using Resources = std::function<std::vector<std::string>(const RequestContext&, 
 using Targets = std::function<std::vector<ActionTarget>(const RequestContext&, const Value& input)>;
 // Condition keys of one call that come from its input (s3:prefix, ...).
 using ConditionKeys = std::function<void(const RequestContext&, const Value& input, policy::Context& keys)>;
+// The stored resource-based policy (bucket policy, function policy, ...)
+// that governs one (action, resource) of a call, and the resource's owner;
+// nullopt when there is no such resource or the action is not governed by
+// one (the handler then answers as it would). Called before the handler,
+// without any of the provider's locks held.
+using ResourcePolicies =
+    std::function<std::optional<policy::ResourcePolicy>(const RequestContext&, const ActionTarget& target)>;
 
 class OperationTable {
  public:
@@ -109,6 +118,10 @@ class OperationTable {
   // Targets of the operations that declare neither resources nor targets
   // (S3 derives every action from the operation and its input).
   void set_default_targets(Targets fn) { default_targets_ = std::move(fn); }
+  // The service's resource policies: calls are then judged by
+  // policy::evaluate_access — anonymous callers and service principals by the
+  // resource policy alone, other accounts by both sides.
+  void set_resource_policies(ResourcePolicies fn) { resource_policies_ = std::move(fn); }
 
   Entry& add(const std::string& operation, Handler handler) {
     Entry& e = entries_[operation];
@@ -156,6 +169,10 @@ class OperationTable {
     if (condition_keys_) condition_keys_(ctx, input, keys);
   }
   const std::string& iam_prefix() const { return iam_prefix_; }
+  bool has_resource_policies() const { return static_cast<bool>(resource_policies_); }
+  std::optional<policy::ResourcePolicy> resource_policy(const RequestContext& ctx, const ActionTarget& target) const {
+    return resource_policies_ ? resource_policies_(ctx, target) : std::nullopt;
+  }
 
  private:
   std::map<std::string, Entry, std::less<>> entries_;
@@ -163,6 +180,7 @@ class OperationTable {
   Resources default_resources_;
   Targets default_targets_;
   ConditionKeys condition_keys_;
+  ResourcePolicies resource_policies_;
 };
 
 // GET endpoints a provider serves under /_nuage/ (Lambda's code downloads).

@@ -60,37 +60,83 @@ void Authorizer::add_global_keys(const kit::RequestContext& ctx, nuage::policy::
 
 Status Authorizer::authorize(const kit::RequestContext& ctx, const kit::OperationTable& table,
                              const kit::Value& input) {
-  // Service principals act on their own authority (what they may do is
-  // decided where they act, e.g. a role's trust policy in AssumeRole).
-  if (!enforcement_ || ctx.anonymous || ctx.caller.type == auth::PrincipalType::kRoot ||
-      ctx.caller.type == auth::PrincipalType::kService)
-    return Status::Ok();
+  namespace policy = nuage::policy;
+  const bool anonymous = ctx.anonymous;
+  const bool service = !anonymous && ctx.caller.type == auth::PrincipalType::kService;
+  // Whose identity side allows everything: the account's root, and every
+  // caller when enforcement is off (resource policies still keep accounts
+  // apart and anonymous callers out).
+  const bool privileged = !anonymous && !service && (!enforcement_ || ctx.caller.type == auth::PrincipalType::kRoot);
+  // Service principals act on their own authority where no resource policy
+  // speaks for the resource (a role's trust policy decides in AssumeRole).
+  if (!table.has_resource_policies() && (privileged || anonymous || service)) return Status::Ok();
   kit::Authorization auth = table.authorization(ctx.operation, ctx, input);
   if (auth.decided_elsewhere) return Status::Ok();
-  auto view = iam_.caller_view(ctx.caller);
-  if (!view) {
-    // The user or role behind still-valid credentials is gone: nothing allows.
-    nuage::policy::Evaluation none;
-    const kit::ActionTarget& t = auth.targets.front();
-    return deny(ctx, t.action, t.resource, none);
+
+  policy::Request request;
+  policy::PolicySet identity;
+  if (anonymous) {
+    request.principal.type = policy::Principal::Type::kAnonymous;
+    request.principal.arn = "*";
+    request.context.set("aws:userid", "anonymous");
+  } else if (service) {
+    request.principal.type = policy::Principal::Type::kService;
+    request.principal.service = request.principal.arn = ctx.caller.arn;
+    request.principal.account = ctx.caller.account_id;
+    if (!ctx.caller.source_arn.empty()) request.context.set("aws:SourceArn", ctx.caller.source_arn);
+    request.context.set("aws:SourceAccount", ctx.caller.account_id);
+  } else {
+    auto view = iam_.caller_view(ctx.caller);
+    if (!view && !privileged) {
+      // The user or role behind still-valid credentials is gone: nothing allows.
+      policy::Evaluation none;
+      const kit::ActionTarget& t = auth.targets.front();
+      return deny(ctx, t.action, t.resource, none);
+    }
+    if (view) {
+      request.principal = view->principal;
+      request.context = std::move(view->context);
+      identity = std::move(view->policies);
+    } else {
+      request.principal.type = ctx.caller.type == auth::PrincipalType::kUser ? policy::Principal::Type::kUser
+                               : ctx.caller.type == auth::PrincipalType::kAssumedRole
+                                   ? policy::Principal::Type::kAssumedRole
+                                   : policy::Principal::Type::kRoot;
+      request.principal.arn = ctx.caller.arn;
+      request.principal.account = ctx.caller.account_id;
+    }
+    if (privileged) identity = policy::PolicySet{{policy::allow_all_identity()}, {}, {}, {}, false, false};
   }
-  add_global_keys(ctx, view->context);
-  add_request_tag_keys(input, view->context);
-  table.add_condition_keys(ctx, input, view->context);
-  nuage::policy::Request request{"", "", view->principal, std::move(view->context)};
+  add_global_keys(ctx, request.context);
+  add_request_tag_keys(input, request.context);
+  table.add_condition_keys(ctx, input, request.context);
   for (const auto& target : auth.targets) {
     request.action = target.action;
     request.resource = target.resource;
-    auto ev = nuage::policy::evaluate(request, view->policies);
-    if (!ev.allowed()) return deny(ctx, target.action, target.resource, ev);
+    auto resource = table.resource_policy(ctx, target);
+    policy::Evaluation ev;
+    if (resource) {
+      ev = policy::evaluate_access(request, identity, *resource);
+    } else if (anonymous) {
+      ev.decided_by = policy::PolicyType::kResource;  // nothing grants anonymous access
+    } else if (service || privileged) {
+      continue;
+    } else {
+      ev = policy::evaluate(request, identity);
+    }
+    if (ev.allowed()) continue;
+    // S3 tells anonymous and other accounts' callers no more than "Access Denied".
+    bool outsider = anonymous || (resource && resource->owner_account != ctx.caller.account_id);
+    return deny(ctx, target.action, target.resource, ev, true, outsider && terse_outsider_denials(ctx.service));
   }
   return Status::Ok();
 }
 
 AwsError Authorizer::deny(const kit::RequestContext& ctx, const std::string& action, const std::string& resource,
-                          const nuage::policy::Evaluation& ev, bool with_reason) {
+                          const nuage::policy::Evaluation& ev, bool with_reason, bool terse) {
+  const std::string principal = ctx.anonymous ? "anonymous" : ctx.caller.arn;
   // AWS says "User:" for every kind of principal, role sessions included.
-  std::string message = "User: " + ctx.caller.arn + " is not authorized to perform: " + action +
+  std::string message = "User: " + principal + " is not authorized to perform: " + action +
                         " on resource: " + resource;
   if (with_reason) message += " " + ev.reason(action);
   json statements = json::array();
@@ -106,14 +152,14 @@ AwsError Authorizer::deny(const kit::RequestContext& ctx, const std::string& act
                   {"matchedStatements", {{"items", statements}}},
                   {"failures", {{"items", json::array()}}},
                   {"context",
-                   {{"principal", {{"id", ctx.caller.user_id}, {"arn", ctx.caller.arn}}},
+                   {{"principal", {{"id", ctx.anonymous ? "anonymous" : ctx.caller.user_id}, {"arn", principal}}},
                     {"action", action},
                     {"resource", resource},
                     {"conditions", {{"items", json::array()}}}}}};
   std::string encoded = encode_authorization_message(decoded);
   json record = {{"time", timefmt::iso8601(ctx.clock ? ctx.clock->now() : std::chrono::system_clock::now())},
                  {"requestId", ctx.request_id},
-                 {"principal", ctx.caller.arn},
+                 {"principal", principal},
                  {"service", ctx.service},
                  {"operation", ctx.operation},
                  {"action", action},
@@ -128,13 +174,14 @@ AwsError Authorizer::deny(const kit::RequestContext& ctx, const std::string& act
                  {"matchedStatements", statements},
                  {"message", message},
                  {"encodedMessage", encoded}};
-  spdlog::info("iam: denied {} {} to {}: {}", action, resource, ctx.caller.arn, record["reason"].get<std::string>());
+  spdlog::info("iam: denied {} {} to {}: {}", action, resource, principal, record["reason"].get<std::string>());
   {
     std::lock_guard lock(mu_);
     ring_.push_back(std::move(record));
     while (ring_.size() > kRingSize) ring_.pop_front();
   }
   std::string code = access_denied_code(ctx.service);
+  if (terse) return AwsError{code, "Access Denied", 403};
   if (code == "UnauthorizedOperation")
     return AwsError{code,
                     "You are not authorized to perform this operation. " + message +

@@ -1,9 +1,13 @@
 // IAM enforcement: the gateway's authorizer. Every request signed with a
 // user's or a role session's credentials is judged by the policy engine
 // against the action(s) and resource(s) its provider declares for the
-// operation (kit::OperationTable); the
-// account root and anonymous requests pass (anonymous access is a matter of
-// resource policies, left to the services that have them). A denial answers
+// operation (kit::OperationTable). Where the provider names the stored
+// resource policy of a target (OperationTable::set_resource_policies), the
+// decision is policy::evaluate_access's: anonymous callers and service
+// principals need the resource policy's grant, callers of another account
+// need both sides, an explicit deny anywhere wins — for the account root too.
+// Elsewhere the account root, anonymous requests (operations AWS serves
+// unsigned) and service principals pass. A denial answers
 // the service's access-denied error in AWS's words, is logged, and is kept
 // in a bounded ring shown at GET /_nuage/iam/decisions.
 //
@@ -33,8 +37,10 @@ class Authorizer {
   // The service's access-denied error for a decision, recorded in the ring
   // and the log. `with_reason` false gives the short form AWS uses for
   // refused trust policies.
+  // `terse`: only "Access Denied", as S3 answers callers outside the
+  // resource's account.
   AwsError deny(const kit::RequestContext& ctx, const std::string& action, const std::string& resource,
-                const nuage::policy::Evaluation& evaluation, bool with_reason = true);
+                const nuage::policy::Evaluation& evaluation, bool with_reason = true, bool terse = false);
 
   // The recent denials, newest last (JSON array).
   nlohmann::json decisions() const;

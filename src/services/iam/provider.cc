@@ -198,9 +198,10 @@ void Provider::collect_entity_policies(const std::string& account, const Entity&
 
 std::optional<Provider::CallerView> Provider::caller_view(const auth::Credential& caller) const {
   std::shared_lock lock(mu_);
+  // An account IAM has no state for yet still has its root.
+  static const Account kEmptyAccount;
   auto acc = accounts_.find(caller.account_id);
-  if (acc == accounts_.end()) return std::nullopt;
-  const Account& a = acc->second;
+  const Account& a = acc == accounts_.end() ? kEmptyAccount : acc->second;
   CallerView v;
   v.principal.arn = caller.arn;
   v.principal.account = caller.account_id;

@@ -54,5 +54,7 @@ std::string access_denied_code(const std::string& service) {
   return "AccessDenied";
 }
 
+bool terse_outsider_denials(const std::string& service) { return service == "s3"; }
+
 }  // namespace nuage::services::iam
 

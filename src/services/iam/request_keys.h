@@ -21,4 +21,8 @@ void add_request_tag_keys(const kit::Value& input, nuage::policy::Context& conte
 // AccessDenied otherwise.
 std::string access_denied_code(const std::string& service);
 
+// Whether the service tells callers outside the resource's account (and
+// anonymous ones) only "Access Denied" (S3), rather than IAM's reasons.
+bool terse_outsider_denials(const std::string& service);
+
 }  // namespace nuage::services::iam

@@ -9,7 +9,6 @@
 #include "services/lambda/errors.h"
 #include "services/lambda/file_systems.h"
 #include "services/lambda/invocation_log.h"
-#include "services/lambda/permissions.h"
 
 namespace nuage::services::lambda {
 
@@ -290,10 +289,6 @@ Result<Output> Invoker::invoke(Context& ctx, const Value& in) {
     if (!found) return found.take_error();
     auto entry = resolve_entry(*ref, **found, ref->qualifier);
     if (!entry) return entry.take_error();
-    // An AWS service (an EventBridge rule, a CloudWatch alarm) may invoke only
-    // what the function's resource policy grants it (AddPermission).
-    if (ctx.caller.type == auth::PrincipalType::kService)
-      NUAGE_TRY(Permissions::check_service_invoke(ctx, *ref, (**found)["policy"]));
   }
   Output out;
   if (type == "DryRun") {

@@ -156,12 +156,18 @@ Result<Output> Layers::delete_layer_version(Context& ctx, const Value& in) {
 
 void Layers::register_operations(kit::OperationTable& table) {
   // PublishLayerVersion locks itself: it reads S3 first.
-  table.add("PublishLayerVersion", this, &Layers::publish_layer_version);
-  table.add_locked("GetLayerVersion", this, shared_.mutex, &Layers::get_layer_version);
-  table.add_locked("GetLayerVersionByArn", this, shared_.mutex, &Layers::get_layer_version_by_arn);
+  // Calls naming a layer are authorized against it (its policy grants other
+  // accounts GetLayerVersion).
+  table.add("PublishLayerVersion", this, &Layers::publish_layer_version).iam_resources(layer_version_arns);
+  table.add_locked("GetLayerVersion", this, shared_.mutex, &Layers::get_layer_version).iam_resources(layer_version_arns);
+  table.add_locked("GetLayerVersionByArn", this, shared_.mutex, &Layers::get_layer_version_by_arn)
+      .iam_action("GetLayerVersion")
+      .iam_resources(layer_version_arns);
   table.add_locked("ListLayers", this, shared_.mutex, &Layers::list_layers);
-  table.add_locked("ListLayerVersions", this, shared_.mutex, &Layers::list_layer_versions);
-  table.add_locked("DeleteLayerVersion", this, shared_.mutex, &Layers::delete_layer_version);
+  table.add_locked("ListLayerVersions", this, shared_.mutex, &Layers::list_layer_versions)
+      .iam_resources(layer_version_arns);
+  table.add_locked("DeleteLayerVersion", this, shared_.mutex, &Layers::delete_layer_version)
+      .iam_resources(layer_version_arns);
 }
 
 }  // namespace nuage::services::lambda

@@ -1,7 +1,6 @@
 #include "services/lambda/permissions.h"
 
-#include "policy/evaluator.h"
-#include "policy/policy.h"
+#include "common/text.h"
 #include "services/lambda/errors.h"
 
 namespace nuage::services::lambda {
@@ -41,33 +40,44 @@ std::string policy_document(const Value& statements) {
 
 }  // namespace
 
-Status Permissions::check_service_invoke(const Context& ctx, const Ref& ref, const Value& statements) {
-  std::string arn = function_arn(ref);
-  std::string document = Value{{"Version", "2012-10-17"}, {"Statement", statements}}.dump();
-  policy::Request request;
-  request.action = "lambda:InvokeFunction";
-  request.resource = arn;
-  request.principal.type = policy::Principal::Type::kService;
-  request.principal.service = ctx.caller.arn;
-  request.principal.arn = ctx.caller.arn;
-  request.principal.account = ctx.caller.account_id;
-  if (!ctx.caller.source_arn.empty()) request.context.set("aws:SourceArn", ctx.caller.source_arn);
-  request.context.set("aws:SourceAccount", ctx.caller.account_id);
-  policy::PolicySet policies;
-  policies.resource_required = true;
-  if (!statements.empty()) {
-    auto compiled = policy::compile_policy(document, policy::PolicyKind::kResource);
-    if (!compiled) return compiled.error();
-    policies.resource.push_back({arn, "resource", *compiled});
+std::optional<policy::ResourcePolicy> Permissions::resource_policy(const Context& ctx,
+                                                                   const kit::ActionTarget& target) {
+  // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
+  // arn:aws:lambda:<region>:<account>:layer:<name>[:<version>]
+  auto parts = text::split(target.resource, ':');
+  if (parts.size() < 7 || parts[0] != "arn" || parts[2] != "lambda") return std::nullopt;
+  const std::string &region = parts[3], &account = parts[4], &type = parts[5], &name = parts[6];
+  std::string arn;
+  const Value* doc = nullptr;
+  std::unique_lock lock(shared_.mutex);
+  if (type == "function") {
+    arn = function_arn(region, account, name);
+    doc = shared_.store->get({account, region}, kFunction, name);
+  } else if (type == "layer") {
+    arn = layer_arn(region, account, name);
+    if (parts.size() > 7) {
+      arn += ":" + parts[7];
+      doc = shared_.store->get({account, region}, kLayerVersion, name + ":" + parts[7]);
+    } else {
+      doc = shared_.store->get({account, region}, kLayer, name);
+    }
+  } else {
+    return std::nullopt;
   }
-  // A policy naming the unqualified function also covers its qualified ARNs.
-  if (!ref.qualifier.empty()) request.resource = function_arn(ref.region, ref.account, ref.name);
-  policy::Evaluation unqualified = policy::evaluate(request, policies);
-  request.resource = arn;
-  if (unqualified.allowed() || policy::evaluate(request, policies).allowed()) return Status::Ok();
-  return errors("AccessDeniedException",
-                "User: " + ctx.caller.arn + " is not authorized to perform: lambda:InvokeFunction on resource: " +
-                    arn + " because no resource-based policy allows the lambda:InvokeFunction action");
+  // A resource of another account that does not exist is that account's
+  // business all the same: no one else may create or change it.
+  if (!doc) return account == ctx.account_id ? std::nullopt : std::optional(policy::ResourcePolicy{account, arn, nullptr, false});
+  Value statements = doc->value("policy", Value::array());
+  lock.unlock();
+  policy::ResourcePolicy out{account, arn, nullptr, false};
+  if (!statements.is_array() || statements.empty()) return out;
+  // A statement on the unqualified function also covers its versions and
+  // aliases.
+  for (auto& st : statements)
+    if (st.value("Resource", Value()) == arn) st["Resource"] = Value::array({arn, arn + ":*"});
+  auto compiled = policies_.compile(Value{{"Version", "2012-10-17"}, {"Statement", statements}}.dump());
+  if (compiled) out.policy = *compiled;
+  return out;
 }
 
 Result<Output> Permissions::add_permission(Context& ctx, const Value& in) {
@@ -174,12 +184,17 @@ Result<Output> Permissions::get_layer_policy(Context& ctx, const Value& in) {
 }
 
 void Permissions::register_operations(kit::OperationTable& table) {
+  table.set_resource_policies(
+      [this](const Context& ctx, const kit::ActionTarget& target) { return resource_policy(ctx, target); });
   table.add_locked("AddPermission", this, shared_.mutex, &Permissions::add_permission);
   table.add_locked("RemovePermission", this, shared_.mutex, &Permissions::remove_permission);
   table.add_locked("GetPolicy", this, shared_.mutex, &Permissions::get_policy);
-  table.add_locked("AddLayerVersionPermission", this, shared_.mutex, &Permissions::add_layer_permission);
-  table.add_locked("RemoveLayerVersionPermission", this, shared_.mutex, &Permissions::remove_layer_permission);
-  table.add_locked("GetLayerVersionPolicy", this, shared_.mutex, &Permissions::get_layer_policy);
+  table.add_locked("AddLayerVersionPermission", this, shared_.mutex, &Permissions::add_layer_permission)
+      .iam_resources(layer_version_arns);
+  table.add_locked("RemoveLayerVersionPermission", this, shared_.mutex, &Permissions::remove_layer_permission)
+      .iam_resources(layer_version_arns);
+  table.add_locked("GetLayerVersionPolicy", this, shared_.mutex, &Permissions::get_layer_policy)
+      .iam_resources(layer_version_arns);
 }
 
 }  // namespace nuage::services::lambda

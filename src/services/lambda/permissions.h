@@ -1,12 +1,15 @@
 // Resource-based policies: a function's (AddPermission, RemovePermission,
 // GetPolicy) and a layer version's (AddLayerVersionPermission,
-// RemoveLayerVersionPermission, GetLayerVersionPolicy), and the check that
-// an AWS service (an EventBridge rule, a CloudWatch alarm) invoking a
-// function is granted it by the function's policy.
-// Thread-safety: handlers run under Shared::mutex.
+// RemoveLayerVersionPermission, GetLayerVersionPolicy). These policies are
+// what the authorizer judges calls on functions and layers by
+// (kit::OperationTable::set_resource_policies): an AWS service invoking a
+// function (an EventBridge rule, a Scheduler schedule) and callers of other
+// accounts need their grant.
+// Thread-safety: handlers run under Shared::mutex; resource_policy takes it.
 #pragma once
 
 #include <functional>
+#include <optional>
 
 #include "kit/provider.h"
 #include "services/lambda/resources.h"
@@ -18,9 +21,9 @@ class Permissions {
   explicit Permissions(Shared& shared) : shared_(shared) {}
   void register_operations(kit::OperationTable& table);
 
-  // AccessDeniedException unless the function's statements `policy` let the
-  // calling service principal invoke `ref` (aws:SourceArn, aws:SourceAccount).
-  static Status check_service_invoke(const Context& ctx, const Ref& ref, const Value& policy);
+  // The owner and policy of the function or layer (version) a target's ARN
+  // names; nullopt when it names none of the caller's account.
+  std::optional<policy::ResourcePolicy> resource_policy(const Context& ctx, const kit::ActionTarget& target);
 
  private:
   Result<Output> add_permission(Context& ctx, const Value& in);
@@ -34,6 +37,7 @@ class Permissions {
   Status change_layer_policy(const Context& ctx, const Value& in, const std::function<Status(Value& doc)>& change);
 
   Shared& shared_;
+  policy::PolicyCache policies_{policy::PolicyKind::kResource};
 };
 
 }  // namespace nuage::services::lambda

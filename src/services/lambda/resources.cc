@@ -64,6 +64,16 @@ std::string layer_arn(const std::string& region, const std::string& account, con
 
 std::string layer_version_id(const std::string& name, int64_t version) { return name + ":" + std::to_string(version); }
 
+std::vector<std::string> layer_version_arns(const Context& ctx, const Value& in) {
+  if (auto arn = in.find("Arn"); arn != in.end() && arn->is_string()) return {arn->get<std::string>()};
+  auto name = in.find("LayerName");
+  if (name == in.end() || !name->is_string()) return {"*"};
+  LayerRef layer = layer_ref(ctx, name->get<std::string>());
+  std::string arn = layer_arn(layer.region, layer.account, layer.name);
+  if (auto v = in.find("VersionNumber"); v != in.end() && v->is_number_integer()) arn += ":" + std::to_string(v->get<int64_t>());
+  return {arn};
+}
+
 AwsError function_not_found(const Ref& ref, const std::string& qualifier) {
   return errors("ResourceNotFoundException", "Function not found: " + function_arn(ref.region, ref.account, ref.name) +
                                                  (qualifier.empty() ? "" : ":" + qualifier));

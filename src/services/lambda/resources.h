@@ -65,6 +65,9 @@ std::string function_arn(const std::string& region, const std::string& account, 
 std::string function_arn(const Ref& ref);  // qualified when the reference is
 std::string layer_arn(const std::string& region, const std::string& account, const std::string& name);
 std::string layer_version_id(const std::string& name, int64_t version);
+// The IAM resources of calls naming a layer (LayerName, with VersionNumber)
+// or a layer version (Arn): the layer or layer version ARN.
+std::vector<std::string> layer_version_arns(const Context& ctx, const Value& in);
 
 // ResourceNotFoundException "Function not found: <arn>[:<qualifier>]".
 AwsError function_not_found(const Ref& ref, const std::string& qualifier);

@@ -15,6 +15,7 @@ inline const kit::Errors errors("s3", {
     {"NoSuchBucketPolicy", 404},
     {"NoSuchCORSConfiguration", 404},
     {"NoSuchLifecycleConfiguration", 404},
+    {"NoSuchPublicAccessBlockConfiguration", 404},
     {"NoSuchTagSet", 404},
     {"NoSuchVersion", 404},
     {"NotModified", 304},

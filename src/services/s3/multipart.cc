@@ -84,6 +84,7 @@ Result<Output> Provider::create_multipart_upload(Context& ctx, const Value& in) 
   if (key.size() > 1024) return errors("KeyTooLongError", "Your key is too long");
   auto b = find_bucket(ctx, bucket);
   if (!b) return b.error();
+  NUAGE_TRY(check_acl(*b, in));
   // The object's metadata is fixed now, read as PutObject reads it.
   Value meta = content_meta(in);
   if (auto it = in.find("Tagging"); it != in.end()) {

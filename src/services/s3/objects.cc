@@ -107,6 +107,7 @@ Result<Output> Provider::put_object(Context& ctx, const Value& in) {
   NUAGE_TRY(check_key(key));
   auto b = find_bucket(ctx, bucket);
   if (!b) return b.error();
+  NUAGE_TRY(check_acl(*b, in));
   Value meta = content_meta(in);
   if (auto it = in.find("Tagging"); it != in.end()) {
     auto tags = parse_tagging_header(it->get<std::string>());
@@ -390,6 +391,7 @@ Result<Output> Provider::copy_object(Context& ctx, const Value& in) {
   NUAGE_TRY(check_key(key));
   auto b = find_bucket(ctx, bucket);
   if (!b) return b.error();
+  NUAGE_TRY(check_acl(*b, in));
   std::string source_version;
   auto src = copy_source(ctx, in.at("CopySource"), in, source_version);
   if (!src) return src.error();

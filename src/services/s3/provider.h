@@ -1,5 +1,6 @@
 // Amazon S3 (rest-xml): buckets, objects with versions, multipart uploads,
-// tagging, policies, CORS and lifecycle configuration.
+// tagging, policies (evaluated: anonymous and cross-account access through
+// the authorizer), Block Public Access, CORS and lifecycle configuration.
 //
 // State lives in the shared database (tables s3_buckets, s3_objects,
 // s3_uploads, s3_parts); object bytes live in a BlobStore of their own.
@@ -21,6 +22,7 @@
 
 #include "kit/environment.h"
 #include "kit/provider.h"
+#include "policy/resource_access.h"
 #include "services/s3/checksum.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
@@ -76,6 +78,16 @@ class Provider : public kit::Provider {
   Result<Output> get_bucket_config(Context& ctx, const Value& in, const std::string& field);
   Result<Output> delete_bucket_config(Context& ctx, const Value& in, const std::string& field);
 
+  // Bucket policies and Block Public Access (policies.cc)
+  Result<Output> get_bucket_policy_status(Context& ctx, const Value& in);
+  // MalformedPolicy for a document S3 would refuse; AccessDenied for a public
+  // one when the bucket's BlockPublicPolicy is on.
+  Status check_bucket_policy(const Context& ctx, const Bucket& bucket, const std::string& document);
+  // The bucket's owner and policy governing one (action, resource) of a call
+  // (kit::ResourcePolicies), for the authorizer.
+  std::optional<policy::ResourcePolicy> bucket_policy(const Context& ctx, const kit::ActionTarget& target);
+  Result<policy::PolicyPtr> compiled_policy(const std::string& document);
+
   // Objects (objects.cc)
   Result<Output> put_object(Context& ctx, const Value& in);
   Result<Output> get_object(Context& ctx, const Value& in, bool head);
@@ -123,6 +135,11 @@ class Provider : public kit::Provider {
   // next newest to latest.
   Status remove_version(const Object& obj, std::vector<std::string>& garbage);
   void discard(const std::vector<std::string>& blobs);
+  // Whether the bucket's Block Public Access configuration has `setting` on.
+  bool blocks(const Bucket& bucket, const char* setting) const;
+  // AccessDenied for a request granting public access by ACL (x-amz-acl,
+  // x-amz-grant-*) when the bucket's BlockPublicAcls is on.
+  Status check_acl(const Bucket& bucket, const Value& in) const;
   storage::Database& db() { return db_; }
   storage::BlobStore& blobs() { return blobs_; }
 
@@ -131,6 +148,8 @@ class Provider : public kit::Provider {
 
   storage::Database& db_;
   storage::BlobStore blobs_;
+  // Compiled bucket policies: the authorizer looks one up on every request.
+  policy::PolicyCache policies_{policy::PolicyKind::kResource};
 };
 
 }  // namespace nuage::services::s3
