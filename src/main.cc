@@ -28,6 +28,7 @@
 #include "services/scheduler/provider.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
+#include "services/rds/provider.h"
 #include "services/s3/provider.h"
 #include "services/lambda/provider.h"
 #include "services/logs/provider.h"
@@ -74,6 +75,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::s3::Provider>(env));
   gateway.add_provider(std::make_unique<services::cloudwatch::Provider>(env));
   gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
+  gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   return authorizer;
 }
 
@@ -175,6 +177,7 @@ int serve(const ServeOptions& o) {
   // run() returned: stop() was called. Wake the signal thread if it still waits.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  gateway.close_providers();
   db->reset();
   if (!scratch.empty()) {
     std::error_code ec;
