@@ -29,6 +29,7 @@
 #include "services/scheduler/provider.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/provider.h"
+#include "services/rds/provider.h"
 #include "services/s3/provider.h"
 #include "services/lambda/provider.h"
 #include "services/logs/provider.h"
@@ -76,6 +77,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::cloudwatch::Provider>(env));
   gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
   gateway.add_provider(std::make_unique<services::efs::Provider>(env));
+  gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   return authorizer;
 }
 
@@ -177,6 +179,7 @@ int serve(const ServeOptions& o) {
   // run() returned: stop() was called. Wake the signal thread if it still waits.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  gateway.close_providers();
   db->reset();
   if (!scratch.empty()) {
     std::error_code ec;

@@ -7,6 +7,8 @@ packages=(
   libboost1.81-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libpugixml-dev libzip-dev libpcre2-dev
   libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap zip unzip
+  # RDS DB instances of engine postgres / aurora-postgresql run a real server.
+  postgresql
 )
 if [ "${1:-}" = "--test" ]; then
   # Test clients and tools: pytest, boto3 and both AWS CLIs (Debian's awscli is v2),

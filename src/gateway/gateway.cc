@@ -159,6 +159,10 @@ Status Gateway::open_providers() {
   return Status::Ok();
 }
 
+void Gateway::close_providers() {
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) (*it)->close();
+}
+
 kit::Routes Gateway::provider_routes() const {
   kit::Routes routes;
   for (kit::Provider* p : order_) p->register_routes(routes);

@@ -43,6 +43,9 @@ class Gateway : public kit::ServiceCalls {
   // Opens every provider's state, in the order they were added; the first
   // failure is returned (nuage does not start).
   Status open_providers();
+  // Stops what the providers run (database servers), in reverse order of
+  // opening, before the database closes.
+  void close_providers();
   // Decides whether the caller may perform the operation (IAM enforcement),
   // from what the provider's table declares for it. Called after the input is
   // parsed and before the provider runs; a failed Status is answered as the

@@ -194,6 +194,9 @@ class Provider {
   // Opens the provider's state (migrations, reload, re-armed timers), once,
   // before serving. A failure stops nuage with its message.
   virtual Status open() { return Status::Ok(); }
+  // Stops what the provider runs outside nuage's process (RDS's database
+  // servers) when nuage stops, before the database and the work folder go.
+  virtual void close() {}
   // Forgets all state (POST /_nuage/reset).
   virtual void reset() = 0;
   // Admin GET routes whose paths start with the given prefixes.

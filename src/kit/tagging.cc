@@ -89,7 +89,7 @@ void add_store_tagging(OperationTable& table, const TaggingSpec& spec, const Err
     auto r = resolve(ctx, arn_of(spec, in));
     if (!r) return r.take_error();
     Output out;
-    out.value[spec.tags_member] = tags_value(store().tags(r->scope, r->kind, r->id), spec.tags_as_map);
+    out.value[spec.list_tags_member.empty() ? spec.tags_member : spec.list_tags_member] = tags_value(store().tags(r->scope, r->kind, r->id), spec.tags_as_map);
     return out;
   };
   declare(table, spec, std::move(tag), std::move(untag), std::move(list));
@@ -127,7 +127,7 @@ void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& e
     auto tags = target.tags(ctx, arn_of(spec, in));
     if (!tags) return tags.take_error();
     Output out;
-    out.value[spec.tags_member] = tags_value(*tags, spec.tags_as_map);
+    out.value[spec.list_tags_member.empty() ? spec.tags_member : spec.list_tags_member] = tags_value(*tags, spec.tags_as_map);
     return out;
   };
   declare(table, spec, std::move(tag), std::move(untag), std::move(list));

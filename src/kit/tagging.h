@@ -36,6 +36,7 @@ struct TaggingSpec {
   // resources apply.
   bool names_arn = true;
   std::string tags_member = "Tags";        // Tag's input and List's output
+  std::string list_tags_member;            // List's output when it differs (RDS's TagList)
   bool tags_as_map = false;                // {"k": "v"} instead of [{"Key", "Value"}]
   std::string keys_member = "TagKeys";     // Untag's input
   size_t max_tags = 50;

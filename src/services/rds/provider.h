@@ -1,0 +1,161 @@
+// RDS (query protocol): DB instances and Aurora DB clusters that are real
+// database servers where the engine is installed (engine.h: a PostgreSQL
+// server per instance on 127.0.0.1, its own data folder under
+// <data>/rds/<DbiResourceId>), DB snapshots that are copies of the data
+// folder, DB subnet groups, engine versions, events, and tags on ARNs.
+//
+// States are AWS's: creating -> backing-up -> available; stopping ->
+// stopped; starting -> available; rebooting; modifying; deleting. A
+// transitional state lasts as long as the real work it stands for (initdb
+// and the server accepting connections, a clean shutdown, ...), done in
+// order by one engine worker thread; `available` means the server accepts
+// connections. A stopped instance or cluster is started again seven days
+// later on the nuage clock (RDS-EVENT-0154 / RDS-EVENT-0153), as AWS does.
+// Instances that were available when nuage stopped are started again when
+// it opens. An engine that is not installed serves its instances as
+// metadata only, without an Endpoint, and `nuage health` says so.
+//
+// State: documents in a storage::ResourceStore (service "rds"; kinds
+// "db-instance", "db-cluster", "db-snapshot", "db-subnet-group"), shaped
+// like the model's output structures plus '_'-prefixed internal members;
+// events in the table rds_events.
+//
+// Thread-safety: handlers, timers and the engine worker's state changes are
+// serialized by mutex_; engine work runs outside it, and bus events are
+// published after it is released.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "events/bus.h"
+#include "kit/environment.h"
+#include "kit/errors.h"
+#include "kit/provider.h"
+#include "services/rds/engine.h"
+#include "storage/resource_store.h"
+
+namespace nuage::services::rds {
+
+using kit::Output;
+using kit::Value;
+using storage::Scope;
+using Context = kit::RequestContext;
+
+extern const kit::Errors errors;
+extern const char* const kInstance;
+extern const char* const kCluster;
+extern const char* const kSnapshot;
+extern const char* const kSubnetGroup;
+
+class Provider : public kit::Provider {
+ public:
+  explicit Provider(kit::Environment& env) : env_(env) {}
+  ~Provider() override;
+  std::string_view service() const override { return "rds"; }
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
+  void reset() override;
+  void close() override;
+  void add_health(Value& health) const override;
+
+ private:
+  // What the engine worker does for a resource, outside the mutex, and
+  // the state it leaves behind.
+  struct Job {
+    Scope scope;
+    std::string kind, id;
+    std::string during;  // the job is dropped if the resource left this state
+    std::function<Status(const EngineSpec& spec)> work;
+    std::string after;  // "" : the resource is deleted
+    std::string event;  // the event message recorded once done ("": none)
+    std::string event_id;
+  };
+  void post(Job job);
+  void finish(const Job& job, const Status& result);
+
+  // --- instances.cc
+  Result<Output> create_db_instance(Context& ctx, const Value& in);
+  Result<Output> describe_db_instances(Context& ctx, const Value& in);
+  Result<Output> modify_db_instance(Context& ctx, const Value& in);
+  Result<Output> stop_db_instance(Context& ctx, const Value& in);
+  Result<Output> start_db_instance(Context& ctx, const Value& in);
+  Result<Output> reboot_db_instance(Context& ctx, const Value& in);
+  Result<Output> delete_db_instance(Context& ctx, const Value& in);
+  Result<Value*> instance_for_change(const Scope& scope, const std::string& id);
+  // Starts the instance (or cluster) server again after a stop, now or at nuage's start.
+  void start_instance(const Scope& scope, Value& doc, const std::string& event);
+  void arm_auto_start(const Scope& scope, const std::string& kind, const std::string& id, double at);
+  EngineSpec spec_of(const Scope& scope, const Value& instance) const;
+  std::filesystem::path folder_of(const std::string& resource_id) const { return root_ / resource_id; }
+
+  // --- clusters.cc
+  Result<Output> create_db_cluster(Context& ctx, const Value& in);
+  Result<Output> describe_db_clusters(Context& ctx, const Value& in);
+  Result<Output> modify_db_cluster(Context& ctx, const Value& in);
+  Result<Output> stop_db_cluster(Context& ctx, const Value& in);
+  Result<Output> start_db_cluster(Context& ctx, const Value& in);
+  Result<Output> delete_db_cluster(Context& ctx, const Value& in);
+  void start_cluster(const Scope& scope, Value& cluster, const std::string& event);
+  // The cluster's members with their state set to `state`.
+  Status set_members(const Scope& scope, const Value& cluster, const std::string& state);
+
+  // --- snapshots.cc
+  Result<Output> create_db_snapshot(Context& ctx, const Value& in);
+  Result<Output> describe_db_snapshots(Context& ctx, const Value& in);
+  Result<Output> delete_db_snapshot(Context& ctx, const Value& in);
+  Result<Output> restore_db_instance_from_db_snapshot(Context& ctx, const Value& in);
+  // A snapshot document of `instance` (status "creating") for its data
+  // copied into the snapshot's folder by the engine worker.
+  Result<Value> new_snapshot(const Scope& scope, const Value& instance, const std::string& snapshot_id,
+                             const std::string& type, double now);
+
+  // --- catalog.cc: subnet groups, engine versions, events
+  Result<Output> create_db_subnet_group(Context& ctx, const Value& in);
+  Result<Output> describe_db_subnet_groups(Context& ctx, const Value& in);
+  Result<Output> delete_db_subnet_group(Context& ctx, const Value& in);
+  Result<Output> describe_db_engine_versions(Context& ctx, const Value& in);
+  Result<Output> describe_events(Context& ctx, const Value& in);
+  // Records an event (DescribeEvents) and queues it for EventBridge.
+  void record_event(const Scope& scope, const std::string& source_type, const std::string& source_id,
+                    const std::string& arn, const std::string& message, const std::string& event_id,
+                    const std::string& category);
+  void flush_events();
+
+  kit::Environment& env_;
+  std::filesystem::path root_;  // <work>/rds
+  mutable std::mutex mutex_;
+  std::unique_ptr<storage::ResourceStore> store_;
+  std::vector<events::Event> pending_events_;
+  std::vector<Clock::TimerId> timers_;
+  Engines engines_;
+  EngineWorker worker_;
+  bool closed_ = false;
+  // Set while RestoreDBInstanceFromDBSnapshot makes its instance: the
+  // snapshot folder the new instance's data is copied from.
+  std::string restoring_from_;
+};
+
+// Shared helpers of the feature files.
+// A random resource id ("db-" + 26 base32 characters, as DbiResourceId).
+std::string new_resource_id(const std::string& prefix);
+std::string rds_arn(const Scope& scope, const std::string& type, const std::string& id);
+Status check_identifier(const std::string& id, const std::string& what);
+// MaxRecords/Marker pagination over a kind's documents in id order.
+struct Page {
+  size_t max = 100;
+  std::string after;
+};
+Result<Page> page_of(const Value& in);
+// One page of `kind`'s documents that `keep` accepts, shared into
+// out.value[member], with the Marker of the next page when there is one.
+void page_into(const storage::ResourceStore& store, const Scope& scope, const std::string& kind, const Page& page,
+               const std::string& member, const std::function<bool(const Value&)>& keep, Output& out);
+// Exact-value filters (Filters: [{Name, Values}]) over named document members.
+using FilterFields = std::map<std::string, std::string, std::less<>>;
+Status check_filters(const Value& in, const FilterFields& fields);
+bool matches_filters(const Value& doc, const Value& in, const FilterFields& fields);
+
+}  // namespace nuage::services::rds

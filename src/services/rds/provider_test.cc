@@ -1,0 +1,158 @@
+// The RDS provider's state machine without servers: instances of an engine
+// no server runs for (mysql) go through AWS's states on the engine worker,
+// the seven-day automatic start fires on the clock, and the identifier,
+// filter and pagination rules hold. Engines themselves are proven end to end
+// (tests/e2e/test_rds.py) with real PostgreSQL servers.
+#include "services/rds/provider.h"
+
+#include <gtest/gtest.h>
+
+#include "kit/test_environment.h"
+
+namespace nuage::services::rds {
+namespace {
+
+struct RdsProvider : ::testing::Test {
+  kit::TestEnvironment test;
+  std::unique_ptr<Provider> provider;
+  kit::OperationTable table;
+
+  void SetUp() override {
+    provider = std::make_unique<Provider>(test.env);
+    provider->register_operations(table);
+    ASSERT_TRUE(provider->open().ok());
+  }
+  void TearDown() override { provider->close(); }
+
+  Result<kit::Output> call(const std::string& op, const Value& in) { return test.handle(table, op, in); }
+  std::string status(const std::string& id) {
+    auto out = call("DescribeDBInstances", {{"DBInstanceIdentifier", id}});
+    return out.ok() ? out->materialized()["DBInstances"][0].value("DBInstanceStatus", "") : "";
+  }
+  // Waits (bounded) for the engine worker to leave `id` in `wanted` ("": gone).
+  void wait_for(const std::string& id, const std::string& wanted) {
+    for (int i = 0; i < 5000 && status(id) != wanted; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    EXPECT_EQ(status(id), wanted);
+  }
+  Value create(const std::string& id) {
+    auto out = call("CreateDBInstance", {{"DBInstanceIdentifier", id},
+                                         {"DBInstanceClass", "db.t3.micro"},
+                                         {"Engine", "mysql"},
+                                         {"MasterUsername", "admin"},
+                                         {"MasterUserPassword", "Sup3r-secret"}});
+    EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
+    return out->materialized()["DBInstance"];
+  }
+};
+
+TEST(RdsRules, Identifiers) {
+  EXPECT_TRUE(check_identifier("db-1", "X").ok());
+  EXPECT_FALSE(check_identifier("1db", "X").ok());
+  EXPECT_FALSE(check_identifier("db--1", "X").ok());
+  EXPECT_FALSE(check_identifier("db-", "X").ok());
+  EXPECT_FALSE(check_identifier("db_1", "X").ok());
+  EXPECT_FALSE(check_identifier(std::string(64, 'a'), "X").ok());
+  EXPECT_EQ(check_identifier("", "DBInstanceIdentifier").error().code, "InvalidParameterValue");
+}
+
+TEST(RdsRules, FiltersAreExactAndNamed) {
+  FilterFields fields = {{"engine", "Engine"}};
+  Value doc = {{"Engine", "postgres"}};
+  EXPECT_TRUE(matches_filters(doc, {{"Filters", {{{"Name", "engine"}, {"Values", {"mysql", "postgres"}}}}}}, fields));
+  EXPECT_FALSE(matches_filters(doc, {{"Filters", {{{"Name", "engine"}, {"Values", {"postgre*"}}}}}}, fields));
+  auto bad = check_filters({{"Filters", {{{"Name", "colour"}, {"Values", {"x"}}}}}}, fields);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "Unrecognized filter name: colour");
+}
+
+TEST(RdsRules, MaxRecordsBounds) {
+  EXPECT_FALSE(page_of({{"MaxRecords", 19}}).ok());
+  EXPECT_FALSE(page_of({{"MaxRecords", 101}}).ok());
+  EXPECT_EQ(page_of({{"MaxRecords", 20}})->max, 20u);
+  EXPECT_FALSE(page_of({{"Marker", "not a token"}}).ok());
+}
+
+TEST_F(RdsProvider, LifecycleWithoutAServer) {
+  Value created = create("meta");
+  EXPECT_EQ(created["DBInstanceStatus"], "creating");
+  EXPECT_FALSE(created.contains("Endpoint"));  // never a fake endpoint
+  wait_for("meta", "available");
+
+  auto stopped = call("StopDBInstance", {{"DBInstanceIdentifier", "meta"}});
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(stopped->materialized()["DBInstance"]["DBInstanceStatus"], "stopping");
+  auto again = call("StopDBInstance", {{"DBInstanceIdentifier", "meta"}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "InvalidDBInstanceState");
+  EXPECT_EQ(again.error().message, "Instance meta is not in available state.");
+  wait_for("meta", "stopped");
+
+  // Seven days later AWS starts it again, and so does nuage.
+  test.clock.advance(std::chrono::hours(24 * 7 - 1));
+  EXPECT_EQ(status("meta"), "stopped");
+  test.clock.advance(std::chrono::hours(2));
+  EXPECT_EQ(status("meta"), "available");
+  auto events =
+      call("DescribeEvents", {{"SourceType", "db-instance"}, {"SourceIdentifier", "meta"}, {"Duration", 20000}});
+  ASSERT_TRUE(events.ok());
+  std::vector<std::string> messages;
+  for (const auto& e : events->value["Events"]) messages.push_back(e["Message"]);
+  EXPECT_NE(std::find(messages.begin(), messages.end(),
+                      "DB instance is being started due to it exceeding the maximum allowed time being stopped."),
+            messages.end());
+}
+
+TEST_F(RdsProvider, ErrorsOfTheIssue) {
+  create("dup");
+  wait_for("dup", "available");
+  auto dup = call("CreateDBInstance", {{"DBInstanceIdentifier", "dup"},
+                                       {"DBInstanceClass", "db.t3.micro"},
+                                       {"Engine", "mysql"},
+                                       {"MasterUsername", "admin"},
+                                       {"MasterUserPassword", "Sup3r-secret"}});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, "DBInstanceAlreadyExists");
+  auto missing = call("DescribeDBInstances", {{"DBInstanceIdentifier", "ghost"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "DBInstanceNotFound");
+  EXPECT_EQ(missing.error().status, 404);
+  auto no_snapshot = call("DeleteDBInstance", {{"DBInstanceIdentifier", "dup"}});
+  ASSERT_FALSE(no_snapshot.ok());
+  EXPECT_EQ(no_snapshot.error().code, "InvalidParameterCombination");
+  ASSERT_TRUE(call("DeleteDBInstance", {{"DBInstanceIdentifier", "dup"}, {"SkipFinalSnapshot", true}}).ok());
+  // No server to stop: the deletion is done by the worker at once, and the
+  // instance is gone (a second delete may find it deleting or gone).
+  auto twice = call("DeleteDBInstance", {{"DBInstanceIdentifier", "dup"}, {"SkipFinalSnapshot", true}});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_TRUE(twice.error().message == "Instance dup is already being deleted." ||
+              twice.error().message == "DBInstance dup not found.")
+      << twice.error().message;
+  wait_for("dup", "");
+}
+
+TEST_F(RdsProvider, ClusterMembersFollowTheCluster) {
+  ASSERT_TRUE(call("CreateDBCluster", {{"DBClusterIdentifier", "c1"},
+                                       {"Engine", "aurora-mysql"},
+                                       {"MasterUsername", "admin"},
+                                       {"MasterUserPassword", "Sup3r-secret"}})
+                  .ok());
+  ASSERT_TRUE(call("CreateDBInstance", {{"DBInstanceIdentifier", "c1-w"},
+                                        {"DBClusterIdentifier", "c1"},
+                                        {"DBInstanceClass", "db.r6g.large"},
+                                        {"Engine", "aurora-mysql"}})
+                  .ok());
+  wait_for("c1-w", "available");
+  auto direct = call("StopDBInstance", {{"DBInstanceIdentifier", "c1-w"}});
+  ASSERT_FALSE(direct.ok());
+  EXPECT_EQ(direct.error().code, "InvalidParameterCombination");
+  ASSERT_TRUE(call("StopDBCluster", {{"DBClusterIdentifier", "c1"}}).ok());
+  wait_for("c1-w", "stopped");
+  auto wrong = call("StopDBCluster", {{"DBClusterIdentifier", "c1"}});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, "InvalidDBClusterStateFault");
+  test.clock.advance(std::chrono::hours(24 * 7 + 1));
+  EXPECT_EQ(status("c1-w"), "available");
+}
+
+}  // namespace
+}  // namespace nuage::services::rds
