@@ -78,6 +78,24 @@ void Bus::drain_changes() {
   drained_cv_.wait(lock, [&] { return (changes_.empty() && !delivering_) || stopping_; });
 }
 
+Bus::SubscriptionId Bus::add_inventory_source(InventorySource source) {
+  std::lock_guard inventory(inventory_mu_);
+  std::lock_guard lock(mu_);
+  SubscriptionId id = next_++;
+  inventory_sources_.emplace(id, std::move(source));
+  return id;
+}
+
+void Bus::remove_inventory_source(SubscriptionId id) {
+  std::lock_guard inventory(inventory_mu_);
+  inventory_sources_.erase(id);
+}
+
+void Bus::request_inventory(const std::string& account, const std::string& region) {
+  std::lock_guard inventory(inventory_mu_);
+  for (const auto& [id, source] : inventory_sources_) source(account, region);
+}
+
 void Bus::deliver_changes() {
   std::unique_lock lock(mu_);
   while (true) {

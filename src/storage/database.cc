@@ -76,14 +76,19 @@ Status Database::exec(const std::string& sql, const std::vector<SqlValue>& param
 
 Status Database::transaction(const std::function<Status()>& body) {
   std::lock_guard lock(mu_);
+  // Nested: the body is part of the outer transaction, which decides.
+  if (depth_ > 0) return body();
   NUAGE_TRY(exec("BEGIN IMMEDIATE"));
   Status result = Status::Ok();
+  ++depth_;
   try {
     result = body();
   } catch (...) {
+    --depth_;
     (void)exec("ROLLBACK");
     throw;
   }
+  --depth_;
   if (!result.ok()) {
     (void)exec("ROLLBACK");
     return result;

@@ -48,7 +48,9 @@ class Database {
   // Runs one statement with bound parameters; `on_row` sees each result row.
   Status exec(const std::string& sql, const std::vector<SqlValue>& params = {},
               const std::function<void(const Row&)>& on_row = {});
-  // Runs `body` in a transaction: committed if it returns Ok, rolled back otherwise.
+  // Runs `body` in a transaction: committed if it returns Ok, rolled back
+  // otherwise. Nests: inside another transaction (on the same thread, which
+  // holds the connection) the body runs as part of it.
   Status transaction(const std::function<Status()>& body);
   // Applies, in order, the steps of `component` not applied yet; each step in
   // its own transaction. Steps are never edited once released: add new ones.
@@ -60,6 +62,7 @@ class Database {
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   mutable std::recursive_mutex mu_;
+  int depth_ = 0;  // transactions open, under mu_
 };
 
 }  // namespace nuage::storage

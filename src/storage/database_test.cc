@@ -92,6 +92,25 @@ TEST(Database, ErrorsAreInternalErrors) {
   EXPECT_FALSE(db->exec("INSERT INTO u VALUES (?)", {std::string("a")}).ok());
 }
 
+TEST(Database, NestedTransactionsBelongToTheOuterOne) {
+  auto db = std::move(Database::open({}).value());
+  ASSERT_TRUE(db->exec("CREATE TABLE t (v INTEGER)").ok());
+  Status outer = db->transaction([&]() -> Status {
+    NUAGE_TRY(db->exec("INSERT INTO t VALUES (1)"));
+    NUAGE_TRY(db->transaction([&]() -> Status { return db->exec("INSERT INTO t VALUES (2)"); }));
+    return internal_error("the outer body fails");
+  });
+  EXPECT_FALSE(outer.ok());
+  int64_t rows = -1;
+  ASSERT_TRUE(db->exec("SELECT COUNT(*) FROM t", {}, [&](const Row& r) { rows = r.integer(0); }).ok());
+  EXPECT_EQ(rows, 0);  // the inner insert was rolled back with the outer one
+  ASSERT_TRUE(db->transaction([&]() -> Status {
+    return db->transaction([&]() -> Status { return db->exec("INSERT INTO t VALUES (3)"); });
+  }).ok());
+  ASSERT_TRUE(db->exec("SELECT COUNT(*) FROM t", {}, [&](const Row& r) { rows = r.integer(0); }).ok());
+  EXPECT_EQ(rows, 1);
+}
+
 TEST(Database, MigrationsAppliedOnceAndInOrder) {
   auto db = open_db();
   ASSERT_TRUE(db);
