@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "events/bus.h"
 #include "services/cloudwatch/provider.h"
+#include "services/config/provider.h"
 #include "services/ec2/provider.h"
 #include "services/eventbridge/provider.h"
 #include "services/scheduler/provider.h"
@@ -71,6 +72,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::s3::Provider>(env));
   gateway.add_provider(std::make_unique<services::cloudwatch::Provider>(env));
   gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
+  gateway.add_provider(std::make_unique<services::config::Provider>(env));
   return authorizer;
 }
 
