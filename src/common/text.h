@@ -32,6 +32,9 @@ std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);
 std::string hex_encode(std::string_view bytes);
 
+// Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
 bool is_valid_utf8(std::string_view s);
+// Code points in valid UTF-8 text.
+size_t utf8_length(std::string_view s);
 
 }  // namespace nuage::text

@@ -8,6 +8,7 @@
 #include "auth/sigv4.h"
 #include "common/crypto.h"
 #include "common/text.h"
+#include "protocol/validate.h"
 #include "protocol/values.h"
 #include "model/model.h"
 
@@ -193,7 +194,7 @@ Result<Output> Gateway::call(const std::string& service, const std::string& oper
   const kit::OperationTable::Entry* handler =
       entry == services_.end() ? nullptr : entry->second.table.find(operation);
   if (!op || !handler) return not_implemented(service, operation);
-  if (op->input.shape) NUAGE_TRY(protocol::check_required(*op->input.shape, input, "json"));
+  if (op->input.shape) NUAGE_TRY(protocol::validate_input(*svc, *op->input.shape, input, "json"));
   RequestContext ctx;
   ctx.request_id = crypto::random_uuid();
   ctx.service = service;
@@ -227,12 +228,33 @@ http::Response Gateway::handle(http::Request& request) {
     return res;
   } catch (const std::exception& e) {
     spdlog::error("request {} {} {} failed: {}", request_id, request.method, request.target, e.what());
-    http::Response res;
-    res.status = 500;
-    res.headers.set("Content-Type", "text/plain");
-    res.body = "InternalError: " + std::string(e.what());
-    return res;
+  } catch (...) {
+    spdlog::error("request {} {} {} failed: unknown exception", request_id, request.method, request.target);
   }
+  return internal_error_response(request, request_id);
+}
+
+namespace {
+// AWS's words for a failure of its own: the cause goes to the log only.
+AwsError opaque_internal_error() {
+  return AwsError{"InternalError", "We encountered an internal error. Please try again.", 500};
+}
+}  // namespace
+
+http::Response Gateway::internal_error_response(const http::Request& request, const std::string& request_id) {
+  // In the service's own format when the request says which service it is for.
+  try {
+    const model::Service* svc = model::find_service(detect_service(request, scope_service_hint(request)));
+    if (const protocol::Protocol* proto = svc ? choose_protocol(*svc, request) : nullptr)
+      return proto->serialize_error(*svc, opaque_internal_error(), request_id);
+  } catch (...) {
+  }
+  http::Response res;
+  res.status = 500;
+  res.headers.set("Content-Type", "application/json");
+  res.headers.set("x-amzn-RequestId", request_id);
+  res.body = R"({"__type":"InternalError","message":"We encountered an internal error. Please try again."})";
+  return res;
 }
 
 http::Response Gateway::dispatch(http::Request& request, const std::string& request_id) {
@@ -252,7 +274,14 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
                    .dump();
     return res;
   }
-  auto fail = [&](const AwsError& e) { return proto->serialize_error(*svc, e, request_id); };
+  auto fail = [&](const AwsError& e) {
+    if (e.status >= 500 && e.code == "InternalError") {
+      // Causes name files, SQL and libraries: the log has them, the client a request id.
+      spdlog::error("{} {}: {}", request_id, service_name, e.message);
+      return proto->serialize_error(*svc, opaque_internal_error(), request_id);
+    }
+    return proto->serialize_error(*svc, e, request_id);
+  };
 
   // 2. S3 virtual-hosted style: the bucket moves from the host into the path.
   // SigV4 signed the path as sent; SigV2 signs "/bucket/key" either way.
@@ -332,7 +361,7 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
   }
   auto output = handler->handler(ctx, *input);
   if (!output) {
-    if (output.error().status >= 500)
+    if (output.error().status >= 500 && output.error().code != "InternalError")
       spdlog::error("{} {}.{}: {} {}", request_id, service_name, ctx.operation, output.error().code,
                     output.error().message);
     return fail(output.error());

@@ -84,6 +84,8 @@ class Gateway : public kit::ServiceCalls {
   };
 
   http::Response dispatch(http::Request& request, const std::string& request_id);
+  // A 500 InternalError in the request's service format, no cause in it.
+  static http::Response internal_error_response(const http::Request& request, const std::string& request_id);
 
   GatewayOptions options_;
   auth::CredentialStore& credentials_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 namespace nuage::gateway {
 namespace {
 
@@ -23,6 +25,46 @@ TEST(DetectService, LambdaPathsFromItsModel) {
     EXPECT_EQ(detect_service(unsigned_request("GET", target), ""), "s3") << target;
   // The credential scope wins over the path.
   EXPECT_EQ(detect_service(unsigned_request("GET", "/2015-03-31/functions"), "s3"), "s3");
+}
+
+// A provider whose handlers fail the two ways a bug of ours does: an
+// exception, and an InternalError naming its cause.
+class FailingSts : public kit::Provider {
+ public:
+  std::string_view service() const override { return "sts"; }
+  void register_operations(kit::OperationTable& table) override {
+    table.add("AssumeRoleWithWebIdentity", [](RequestContext&, const Value& in) -> Result<Output> {
+      if (in.at("RoleSessionName") == "throws") throw std::runtime_error("[json.exception.type_error.316] secret");
+      return internal_error("sqlite: disk I/O error at /var/lib/secret.db");
+    });
+  }
+  void reset() override {}
+};
+
+http::Request web_identity(const std::string& session) {
+  http::Request r = unsigned_request("POST", "/");
+  r.headers.add("Content-Type", "application/x-www-form-urlencoded");
+  r.body = http::Body("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/r"
+                      "&WebIdentityToken=token&RoleSessionName=" + session);
+  return r;
+}
+
+TEST(Gateway, InternalErrorsAnswerWithoutTheirCause) {
+  auth::CredentialStore credentials;
+  Clock clock;
+  Gateway gateway({}, credentials, clock);
+  gateway.add_provider(std::make_unique<FailingSts>());
+  for (const char* session : {"throws", "fails"}) {
+    http::Request request = web_identity(session);
+    http::Response res = gateway.handle(request);
+    EXPECT_EQ(res.status, 500) << session;
+    // STS's own error document, with a request id, and no cause.
+    EXPECT_NE(res.body.find("<Code>InternalError</Code>"), std::string::npos) << res.body;
+    EXPECT_NE(res.body.find("<RequestId>"), std::string::npos) << res.body;
+    EXPECT_TRUE(res.headers.contains("x-amzn-requestid"));
+    EXPECT_EQ(res.body.find("secret"), std::string::npos) << res.body;
+    EXPECT_EQ(res.body.find("json.exception"), std::string::npos) << res.body;
+  }
 }
 
 }  // namespace

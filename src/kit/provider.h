@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -119,13 +120,24 @@ class OperationTable {
   Entry& add(const std::string& operation, P* provider, Result<Output> (P::*method)(RequestContext&, const Value&)) {
     return add(operation, [provider, method](RequestContext& ctx, const Value& in) { return (provider->*method)(ctx, in); });
   }
-  // The same, called with `mutex` held: the usual way a provider serializes
-  // access to its state.
-  template <class P>
-  Entry& add_locked(const std::string& operation, P* provider, std::mutex& mutex,
+  // The same, called with `mutex` held (exclusively, for a shared_mutex):
+  // the usual way a provider serializes access to its state.
+  template <class P, class Mutex>
+  Entry& add_locked(const std::string& operation, P* provider, Mutex& mutex,
                     Result<Output> (P::*method)(RequestContext&, const Value&)) {
     return add(operation, [provider, &mutex, method](RequestContext& ctx, const Value& in) {
-      std::lock_guard lock(mutex);
+      std::lock_guard<Mutex> lock(mutex);
+      return (provider->*method)(ctx, in);
+    });
+  }
+  // The same, called with `mutex` shared: operations that only read, beside
+  // writers registered with add_locked on the same mutex (IAM, whose state
+  // every authorized request reads).
+  template <class P>
+  Entry& add_shared(const std::string& operation, P* provider, std::shared_mutex& mutex,
+                    Result<Output> (P::*method)(RequestContext&, const Value&)) {
+    return add(operation, [provider, &mutex, method](RequestContext& ctx, const Value& in) {
+      std::shared_lock lock(mutex);
       return (provider->*method)(ctx, in);
     });
   }

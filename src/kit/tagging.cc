@@ -65,35 +65,48 @@ void declare(OperationTable& table, const TaggingSpec& spec, Handler tag, Handle
   table.add(spec.list_operation, std::move(list)).iam_resources(resource);
 }
 
-}  // namespace
-
-void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, storage::ResourceStore& store,
-                 std::mutex& mutex, Resolver resolve) {
-  auto tag = [spec, errors, &store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
+// The store form, over whatever `store()` returns at the time of the call.
+void add_store_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors,
+                       std::function<storage::ResourceStore&()> store, std::mutex& mutex, Resolver resolve) {
+  auto tag = [spec, errors, store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
     std::lock_guard lock(mutex);
     auto r = resolve(ctx, arn_of(spec, in));
     if (!r) return r.take_error();
     storage::Tags add = tags_from(in.value(spec.tags_member, Value()));
-    NUAGE_TRY(merged(spec, errors, store.tags(r->scope, r->kind, r->id), add));
-    NUAGE_TRY(store.tag(r->scope, r->kind, r->id, add));
+    NUAGE_TRY(merged(spec, errors, store().tags(r->scope, r->kind, r->id), add));
+    NUAGE_TRY(store().tag(r->scope, r->kind, r->id, add));
     return Output{};
   };
-  auto untag = [spec, &store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
+  auto untag = [spec, store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
     std::lock_guard lock(mutex);
     auto r = resolve(ctx, arn_of(spec, in));
     if (!r) return r.take_error();
-    NUAGE_TRY(store.untag(r->scope, r->kind, r->id, keys_of(spec, in)));
+    NUAGE_TRY(store().untag(r->scope, r->kind, r->id, keys_of(spec, in)));
     return Output{};
   };
-  auto list = [spec, &store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
+  auto list = [spec, store, &mutex, resolve](RequestContext& ctx, const Value& in) -> Result<Output> {
     std::lock_guard lock(mutex);
     auto r = resolve(ctx, arn_of(spec, in));
     if (!r) return r.take_error();
     Output out;
-    out.value[spec.tags_member] = tags_value(store.tags(r->scope, r->kind, r->id), spec.tags_as_map);
+    out.value[spec.tags_member] = tags_value(store().tags(r->scope, r->kind, r->id), spec.tags_as_map);
     return out;
   };
   declare(table, spec, std::move(tag), std::move(untag), std::move(list));
+}
+
+}  // namespace
+
+void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, storage::ResourceStore& store,
+                 std::mutex& mutex, Resolver resolve) {
+  add_store_tagging(table, spec, errors, [&store]() -> storage::ResourceStore& { return store; }, mutex,
+                    std::move(resolve));
+}
+
+void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors,
+                 const std::unique_ptr<storage::ResourceStore>& store, std::mutex& mutex, Resolver resolve) {
+  add_store_tagging(table, spec, errors, [&store]() -> storage::ResourceStore& { return *store; }, mutex,
+                    std::move(resolve));
 }
 
 void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, Taggable& target) {

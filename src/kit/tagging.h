@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -66,6 +67,10 @@ class Taggable {
 // Registers the spec's three operations over documents of `store`.
 void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, storage::ResourceStore& store,
                  std::mutex& mutex, Resolver resolve);
+// The same over the store a provider opens in open(), after its operations
+// are registered: `store` is read at each call.
+void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors,
+                 const std::unique_ptr<storage::ResourceStore>& store, std::mutex& mutex, Resolver resolve);
 // Registers them over a Taggable.
 void add_tagging(OperationTable& table, const TaggingSpec& spec, const Errors& errors, Taggable& target);
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "kit/environment.h"
+#include "kit/provider.h"
 
 namespace nuage::kit {
 
@@ -26,6 +27,19 @@ class TestEnvironment : public ServiceCalls {
                       const auth::Credential& caller, const std::string& region) override {
     if (!answer_) return not_implemented(service, operation);
     return answer_(service, operation, input, caller, region);
+  }
+  // Runs `operation` of a provider's `table` as a request of the account
+  // root, at this environment's clock.
+  Result<Output> handle(const OperationTable& table, const std::string& operation, const Value& input,
+                        const std::string& account = "000000000000", const std::string& region = "us-east-1") {
+    const OperationTable::Entry* entry = table.find(operation);
+    if (!entry) return not_implemented("test", operation);
+    RequestContext ctx;
+    ctx.operation = operation;
+    ctx.account_id = account;
+    ctx.region = region;
+    ctx.clock = &clock;
+    return entry->handler(ctx, input);
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 
@@ -14,6 +15,12 @@ using nlohmann::json;
 const Member* Shape::find_member(std::string_view member_name) const {
   auto it = member_index.find(member_name);
   return it == member_index.end() ? nullptr : &members[it->second];
+}
+
+bool Shape::has_enum_value(std::string_view v) const {
+  auto it = std::lower_bound(enum_order.begin(), enum_order.end(), v,
+                             [this](uint32_t i, std::string_view x) { return enum_values[i] < x; });
+  return it != enum_order.end() && enum_values[*it] == v;
 }
 
 bool Member::is_streaming() const { return streaming || (shape && shape->streaming); }
@@ -74,6 +81,31 @@ static void parse_ref(Service& svc, const json& ref, Member& m) {
   if (auto ns = ref.find("xmlNamespace"); ns != ref.end() && ns->is_object()) {
     m.xml_namespace = str(*ns, "uri");
     m.xml_namespace_prefix = str(*ns, "prefix");
+  }
+}
+
+// Sets Shape::constrained: a shape with constraints of its own, then (to a
+// fixed point, since shapes may be recursive) every shape holding one.
+static void mark_constrained(Service& svc) {
+  for (auto& entry : svc.shapes) {
+    Shape& s = entry.second;
+    s.enum_order.resize(s.enum_values.size());
+    for (uint32_t i = 0; i < s.enum_order.size(); ++i) s.enum_order[i] = i;
+    std::sort(s.enum_order.begin(), s.enum_order.end(),
+              [&s](uint32_t a, uint32_t b) { return s.enum_values[a] < s.enum_values[b]; });
+    s.constrained = !s.required.empty() || s.min >= 0 || s.max >= 0 || !s.pattern.empty() || !s.enum_values.empty();
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto& [name, s] : svc.shapes) {
+      if (s.constrained || s.document) continue;
+      bool holds = false;
+      for (const auto& m : s.members) holds = holds || m.shape->constrained;
+      if (s.type == Type::kList) holds = s.member.shape && s.member.shape->constrained;
+      if (s.type == Type::kMap)
+        holds = (s.key.shape && s.key.shape->constrained) || (s.value.shape && s.value.shape->constrained);
+      if (holds) s.constrained = changed = true;
+    }
   }
 }
 
@@ -149,6 +181,8 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
     if (auto k = j.find("key"); k != j.end()) parse_ref(*svc, *k, s.key);
     if (auto v = j.find("value"); v != j.end()) parse_ref(*svc, *v, s.value);
   }
+
+  mark_constrained(*svc);
 
   for (const auto& [op_name, j] : doc.at("operations").items()) {
     Operation op;

@@ -7,6 +7,8 @@
 // immutable and live for the whole process.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -70,9 +72,24 @@ struct Shape {
   bool document = false;
   bool sensitive = false;
   ErrorTraits error;
-  std::vector<std::string> enum_values;
+  std::vector<std::string> enum_values;   // in the model's order (AWS's messages list them so)
+  std::vector<uint32_t> enum_order;       // indices of enum_values in sorted order (lookups)
+  bool has_enum_value(std::string_view v) const;
   double min = -1, max = -1;              // -1: unset
   std::string pattern;
+  // This shape, or one it holds, constrains input (required members, min,
+  // max, pattern, enum): the validator walks only into constrained shapes.
+  bool constrained = false;
+  // Set once by the input validator (protocol/validate.cc): its compiled
+  // form of `pattern`, so a request costs no lookup. Not copied with the shape.
+  struct CacheSlot {
+    mutable std::atomic<const void*> value{nullptr};
+    CacheSlot() = default;
+    CacheSlot(const CacheSlot&) {}
+    CacheSlot& operator=(const CacheSlot&) { return *this; }
+    const void* load(std::memory_order order) const { return value.load(order); }
+    void store(const void* v, std::memory_order order) const { value.store(v, order); }
+  } validator_cache;
   std::string xml_namespace;
   std::string xml_namespace_prefix;       // S3's Grantee: "xsi"
 

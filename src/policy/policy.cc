@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "common/documents.h"
 #include "common/text.h"
 
 namespace nuage::policy {
@@ -232,7 +233,7 @@ Statement compile_statement(const json& s, size_t index, PolicyKind kind) {
 
 Result<PolicyPtr> compile_policy(std::string_view document, PolicyKind kind) {
   try {
-    json doc = json::parse(document, nullptr, false);
+    json doc = documents::parse_json_or_discarded(document);
     if (doc.is_discarded() || !doc.is_object()) throw Malformed{kSyntax};
     for (const auto& [k, v] : doc.items()) syntax_check(k == "Version" || k == "Id" || k == "Statement");
     auto policy = std::make_shared<Policy>();

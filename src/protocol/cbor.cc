@@ -8,8 +8,10 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/documents.h"
 #include "common/text.h"
 #include "protocol/protocol.h"
+#include "protocol/validate.h"
 #include "protocol/values.h"
 
 namespace nuage::protocol {
@@ -216,20 +218,24 @@ class CborProtocol : public Protocol {
     return op;
   }
 
-  Result<Value> parse(const model::Service&, const model::Operation& op,
+  Result<Value> parse(const model::Service& service, const model::Operation& op,
                       const http::Request& request) const override {
     std::string body = request.body.read_all();
     if (!op.input.shape) return Value::object();
     Value wire = Value::object();
     if (!body.empty()) {
-      wire = Value::from_cbor(body.begin(), body.end(), true, false, Value::cbor_tag_handler_t::ignore);
-      if (wire.is_discarded() || !wire.is_object())
+      auto parsed = documents::parse_cbor(body);
+      if (parsed.failure == documents::Failure::kTooDeep) return document_too_deep("SerializationException");
+      if (parsed.failure == documents::Failure::kInvalidUtf8)
+        return AwsError{"SerializationException", "A CBOR text string in the request body is not valid UTF-8", 400};
+      if (!parsed.ok() || !parsed.value.is_object())
         return AwsError{"SerializationException", "Unable to parse the request body as a CBOR map", 400};
+      wire = std::move(parsed.value);
     }
     auto value = from_wire(wire, *op.input.shape, "");
     if (!value) return value;
     if (value->is_null()) *value = Value::object();
-    NUAGE_TRY(check_required(*op.input.shape, *value, "json"));
+    NUAGE_TRY(validate_input(service, *op.input.shape, *value, "smithy-rpc-v2-cbor"));
     return value;
   }
 

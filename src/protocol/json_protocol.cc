@@ -1,8 +1,10 @@
 // The json protocol (awsJson 1.0/1.1): operation named by X-Amz-Target,
 // input and output as JSON bodies, errors as {"__type", "message"}.
+#include "common/documents.h"
 #include "common/text.h"
 #include "protocol/json_codec.h"
 #include "protocol/protocol.h"
+#include "protocol/validate.h"
 #include "protocol/values.h"
 
 namespace nuage::protocol {
@@ -26,20 +28,22 @@ class JsonProtocol : public Protocol {
     return op;
   }
 
-  Result<Value> parse(const model::Service&, const model::Operation& op,
+  Result<Value> parse(const model::Service& service, const model::Operation& op,
                       const http::Request& request) const override {
     std::string body = request.body.read_all();
     if (!op.input.shape) return Value::object();
     Value wire = Value::object();
     if (!text::trim(body).empty()) {
-      wire = Value::parse(body, nullptr, false);
-      if (wire.is_discarded() || !wire.is_object())
+      auto parsed = documents::parse_json(body);
+      if (parsed.failure == documents::Failure::kTooDeep) return document_too_deep("SerializationException");
+      if (!parsed.ok() || !parsed.value.is_object())
         return AwsError{"SerializationException", "Unable to parse the request body as a JSON object", 400};
+      wire = std::move(parsed.value);
     }
     auto value = json::from_wire(wire, *op.input.shape, "SerializationException");
     if (!value) return value;
     if (value->is_null()) *value = Value::object();
-    NUAGE_TRY(check_required(*op.input.shape, *value, "json"));
+    NUAGE_TRY(validate_input(service, *op.input.shape, *value, "json"));
     return value;
   }
 

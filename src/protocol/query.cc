@@ -7,6 +7,7 @@
 
 #include "common/text.h"
 #include "protocol/protocol.h"
+#include "protocol/validate.h"
 #include "protocol/values.h"
 #include "protocol/xml_codec.h"
 
@@ -22,7 +23,11 @@ Result<Params> collect_params(const http::Request& request) {
   auto add = [&](std::string_view encoded) -> Status {
     auto pairs = text::parse_query(encoded, true);
     if (!pairs) return AwsError{"MalformedQueryString", "The query string is malformed", 400};
-    for (auto& [k, v] : *pairs) params.emplace(std::move(k), std::move(v));
+    for (auto& [k, v] : *pairs) {
+      if (!text::is_valid_utf8(k) || !text::is_valid_utf8(v))
+        return AwsError{"MalformedQueryString", "The query string contains a parameter that is not valid UTF-8", 400};
+      params.emplace(std::move(k), std::move(v));
+    }
     return Status::Ok();
   };
   NUAGE_TRY(add(request.query()));
@@ -61,14 +66,14 @@ class QueryProtocol : public Protocol {
     return op;
   }
 
-  Result<Value> parse(const model::Service&, const model::Operation& op,
+  Result<Value> parse(const model::Service& service, const model::Operation& op,
                       const http::Request& request) const override {
     auto params = collect_params(request);
     if (!params) return params.take_error();
     if (!op.input.shape) return Value::object();
     auto value = read_structure(*params, *op.input.shape, "");
     if (!value) return value;
-    NUAGE_TRY(check_required(*op.input.shape, *value, ec2_ ? "ec2" : "query"));
+    NUAGE_TRY(validate_input(service, *op.input.shape, *value, ec2_ ? "ec2" : "query"));
     return value;
   }
 

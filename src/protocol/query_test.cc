@@ -54,12 +54,12 @@ TEST_F(QueryTest, IamCreateRoleWithTags) {
                           "&AssumeRolePolicyDocument=%7B%22Version%22%3A%222012-10-17%22%7D"
                           "&MaxSessionDuration=7200"
                           "&Tags.member.1.Key=env&Tags.member.1.Value=prod"
-                          "&Tags.member.2.Key=team&Tags.member.2.Value=a+b%26c"));
+                          "&Tags.member.2.Key=team&Tags.member.2.Value=a+b%2Bc"));
   EXPECT_EQ(v, (Value{{"RoleName", "app"},
                       {"Path", "/svc/"},
                       {"AssumeRolePolicyDocument", "{\"Version\":\"2012-10-17\"}"},
                       {"MaxSessionDuration", 7200},
-                      {"Tags", {{{"Key", "env"}, {"Value", "prod"}}, {{"Key", "team"}, {"Value", "a b&c"}}}}}));
+                      {"Tags", {{{"Key", "env"}, {"Value", "prod"}}, {{"Key", "team"}, {"Value", "a b+c"}}}}}));
   EXPECT_TRUE(v["MaxSessionDuration"].is_number_integer());
 }
 
@@ -85,16 +85,16 @@ TEST_F(QueryTest, StsAssumeRole) {
 }
 
 TEST_F(QueryTest, EmptyListIsSentAsBareName) {
-  Value v = parse_ok(query, sts, form("Action=AssumeRole&RoleArn=a&RoleSessionName=s&PolicyArns=&Tags="));
+  Value v = parse_ok(query, sts, form("Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A0%3Arole%2Fr&RoleSessionName=s1&PolicyArns=&Tags="));
   EXPECT_EQ(v["PolicyArns"], Value::array());
   EXPECT_EQ(v["Tags"], Value::array());
   // A non-empty scalar under the list's own name is not a list.
-  v = parse_ok(query, sts, form("Action=AssumeRole&RoleArn=a&RoleSessionName=s&PolicyArns=x"));
+  v = parse_ok(query, sts, form("Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A0%3Arole%2Fr&RoleSessionName=s1&PolicyArns=x"));
   EXPECT_FALSE(v.contains("PolicyArns"));
 }
 
 TEST_F(QueryTest, MissingRequiredIsValidationError) {
-  AwsError e = parse_error(query, sts, form("Action=AssumeRole&RoleArn=a"));
+  AwsError e = parse_error(query, sts, form("Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A0%3Arole%2Fr"));
   EXPECT_EQ(e.code, "ValidationError");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.message,
@@ -103,7 +103,7 @@ TEST_F(QueryTest, MissingRequiredIsValidationError) {
   // Required members of list elements too.
   e = parse_error(query, iam, form("Action=CreateRole&RoleName=r&AssumeRolePolicyDocument=d&Tags.member.1.Key=k"));
   EXPECT_EQ(e.code, "ValidationError");
-  EXPECT_NE(e.message.find("'tags.1.Value'"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("'tags.1.member.value'"), std::string::npos) << e.message;
 }
 
 TEST_F(QueryTest, BadScalarsAreValidationErrors) {

@@ -7,9 +7,11 @@
 #include <map>
 #include <mutex>
 
+#include "common/documents.h"
 #include "common/text.h"
 #include "protocol/json_codec.h"
 #include "protocol/protocol.h"
+#include "protocol/validate.h"
 #include "protocol/values.h"
 #include "protocol/xml_codec.h"
 
@@ -248,12 +250,16 @@ class RestProtocol : public Protocol {
       } else if (mem.location == "headers") {
         std::string prefix = text::lower(wire_name(mem));
         Value map = Value::object();
-        for (const auto& [k, v] : request.headers.items())
-          if (text::starts_with(k, prefix)) map[k.substr(prefix.size())] = v;
+        for (const auto& [k, v] : request.headers.items()) {
+          if (!text::starts_with(k, prefix)) continue;
+          if (!text::is_valid_utf8(k) || !text::is_valid_utf8(v))
+            return AwsError{client_error_code(), "Header " + k + " is not valid UTF-8", 400};
+          map[k.substr(prefix.size())] = v;
+        }
         if (!map.empty()) out[mem.name] = std::move(map);
       }
     }
-    NUAGE_TRY(check_required(shape, out, style()));
+    NUAGE_TRY(validate_input(service, shape, out, style()));
     return out;
   }
 
@@ -411,7 +417,7 @@ class RestProtocol : public Protocol {
     const model::Shape& s = *mem.shape;
     if (mem.json_value) {
       auto decoded = text::base64_decode(raw);
-      Value v = decoded ? Value::parse(*decoded, nullptr, false) : Value(Value::value_t::discarded);
+      Value v = decoded ? documents::parse_json_or_discarded(*decoded) : Value(Value::value_t::discarded);
       if (v.is_discarded()) return AwsError{client_error_code(), "Invalid JSON in header " + wire_name(mem), 400};
       return v;
     }
@@ -461,9 +467,10 @@ class RestJsonProtocol : public RestProtocol {
 
  protected:
   Result<Value> parse_body(const std::string& body, const model::Shape& shape) const override {
-    Value wire = Value::parse(body, nullptr, false);
-    if (wire.is_discarded())
-      return AwsError{"SerializationException", "Unable to parse the request body as JSON", 400};
+    auto parsed = documents::parse_json(body);
+    if (parsed.failure == documents::Failure::kTooDeep) return document_too_deep("SerializationException");
+    if (!parsed.ok()) return AwsError{"SerializationException", "Unable to parse the request body as JSON", 400};
+    const Value& wire = parsed.value;
     auto v = json::from_wire(wire, shape, "SerializationException");
     if (v && v->is_null()) return Value::object();
     return v;
@@ -511,10 +518,7 @@ class RestXmlProtocol : public RestProtocol {
  protected:
   Result<Value> parse_body(const std::string& body, const model::Shape& shape) const override {
     pugi::xml_document doc;
-    if (!doc.load_buffer(body.data(), body.size()) || !doc.document_element())
-      return AwsError{"MalformedXML",
-                      "The XML you provided was not well-formed or did not validate against our published schema",
-                      400};
+    NUAGE_TRY(xml::load(doc, body, "MalformedXML"));
     return xml::read(doc.document_element(), shape, "MalformedXML");
   }
   void write_body(http::Response& res, const model::Service& service, const model::Member& root,

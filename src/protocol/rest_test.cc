@@ -88,13 +88,13 @@ TEST_F(RestJsonTest, JsonBodyMembers) {
                      make_request("POST", "/2015-03-31/functions",
                                   R"({"FunctionName":"f","Runtime":"python3.12","Role":"arn:aws:iam::000000000000:role/r",
                                       "Handler":"app.handler","Code":{"ZipFile":"UEsDBA=="},"Timeout":30,"Publish":true,
-                                      "Environment":{"Variables":{"A":"1","B":""}},"Architectures":["arm64"]})",
+                                      "Environment":{"Variables":{"A1":"1","B2":""}},"Architectures":["arm64"]})",
                                   {{"Content-Type", "application/json"}}));
   EXPECT_EQ(v["FunctionName"], "f");
   EXPECT_EQ(v["Code"]["ZipFile"], blob("PK\x03\x04"));  // base64 inside JSON bodies
   EXPECT_EQ(v["Timeout"], 30);
   EXPECT_EQ(v["Publish"], true);
-  EXPECT_EQ(v["Environment"]["Variables"], (Value{{"A", "1"}, {"B", ""}}));
+  EXPECT_EQ(v["Environment"]["Variables"], (Value{{"A1", "1"}, {"B2", ""}}));
   EXPECT_EQ(v["Architectures"], (Value{"arm64"}));
 
   AwsError e = parse_error(rest, lambda,

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/limits.h"
 #include "common/text.h"
 #include "common/time.h"
 
@@ -36,6 +37,11 @@ std::string format_timestamp(double seconds, std::string_view format) {
   return timefmt::iso8601(tp, millis);
 }
 
+AwsError document_too_deep(const std::string& error_code) {
+  return AwsError{error_code,
+                  "The request is nested deeper than " + std::to_string(limits::kMaxDocumentDepth) + " levels", 400};
+}
+
 Result<Value> scalar_from_text(const model::Shape& shape, std::string_view text, const std::string& field,
                                const std::string& error_code) {
   auto bad = [&](const char* what) {
@@ -45,6 +51,8 @@ Result<Value> scalar_from_text(const model::Shape& shape, std::string_view text,
   };
   switch (shape.type) {
     case Type::kString:
+      if (!text::is_valid_utf8(text))
+        return AwsError{error_code, "Invalid value for parameter " + field + ": not valid UTF-8", 400};
       return Value(std::string(text));
     case Type::kBoolean: {
       std::string t = text::lower(text::trim(text));
@@ -112,56 +120,6 @@ std::string scalar_to_text(const model::Shape& shape, const Value& value,
       if (value.is_null()) return "";
       return value.dump();
   }
-}
-
-static Status missing(const std::string& path, const std::string& name, std::string_view style) {
-  if (style == "ec2") return AwsError{"MissingParameter", "The request must contain the parameter " + name, 400};
-  std::string msg = "1 validation error detected: Value null at '" + path +
-                    "' failed to satisfy constraint: Member must not be null";
-  if (style == "query") return AwsError{"ValidationError", msg, 400};
-  return AwsError{"ValidationException", msg, 400};
-}
-
-static Status check(const model::Shape& shape, const Value& value, std::string_view style,
-                    const std::string& path) {
-  switch (shape.type) {
-    case Type::kStructure: {
-      if (!value.is_object()) return Status::Ok();
-      for (const auto& m : shape.members) {
-        std::string child = path.empty() ? m.name : path + "." + m.name;
-        auto it = value.find(m.name);
-        if (it == value.end() || it->is_null()) {
-          // Members bound to the URI are filled by routing, the streaming
-          // payload comes from the body: neither appears in the Value.
-          if (shape.required.count(m.name) && !m.is_streaming()) {
-            std::string lowered = child;
-            if (!lowered.empty()) lowered[0] = static_cast<char>(std::tolower(lowered[0]));
-            return missing(style == "ec2" ? child : lowered, m.name, style);
-          }
-          continue;
-        }
-        NUAGE_TRY(check(*m.shape, *it, style, child));
-      }
-      return Status::Ok();
-    }
-    case Type::kList: {
-      if (!value.is_array()) return Status::Ok();
-      for (size_t i = 0; i < value.size(); ++i)
-        NUAGE_TRY(check(*shape.member.shape, value[i], style, path + "." + std::to_string(i + 1) ));
-      return Status::Ok();
-    }
-    case Type::kMap: {
-      if (!value.is_object()) return Status::Ok();
-      for (const auto& [k, v] : value.items()) NUAGE_TRY(check(*shape.value.shape, v, style, path + "." + k));
-      return Status::Ok();
-    }
-    default:
-      return Status::Ok();
-  }
-}
-
-Status check_required(const model::Shape& shape, const Value& value, std::string_view style) {
-  return check(shape, value, style, "");
 }
 
 }  // namespace nuage::protocol

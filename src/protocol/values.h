@@ -1,6 +1,5 @@
 // Conversions shared by the protocols: scalars to and from their text forms
-// (query strings, headers, XML text), timestamps in each wire format, blobs,
-// and the check of an input Value against its shape.
+// (query strings, headers, XML text), timestamps in each wire format, blobs.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -18,9 +17,14 @@ const std::string& wire_name(const model::Member& member);
 // A list or map is flattened if its reference or its shape says so.
 bool is_flattened(const model::Member& member);
 
-// Parses a scalar from text. `timestamp_default` is the protocol's format
-// for this location ("iso8601", "rfc822", "unixTimestamp"); any known format
-// is accepted. Fails with `error_code` naming `field`.
+// The client error for a request body nested deeper than
+// limits::kMaxDocumentDepth, in the protocol's code.
+AwsError document_too_deep(const std::string& error_code);
+
+// Parses a scalar from text; strings must be valid UTF-8. `timestamp_default`
+// is the protocol's format for this location ("iso8601", "rfc822",
+// "unixTimestamp"); any known format is accepted. Fails with `error_code`
+// naming `field`.
 Result<Value> scalar_from_text(const model::Shape& shape, std::string_view text, const std::string& field,
                                const std::string& error_code);
 
@@ -31,9 +35,5 @@ std::string scalar_to_text(const model::Shape& shape, const Value& value,
 
 std::string format_timestamp(double seconds, std::string_view format);
 
-
-// Checks required members recursively. `style` picks AWS's wording:
-// "ec2" -> MissingParameter; "query" -> ValidationError; else ValidationException.
-Status check_required(const model::Shape& shape, const Value& value, std::string_view style);
 
 }  // namespace nuage::protocol

@@ -119,33 +119,6 @@ TEST(Values, WireNamesAndFlattening) {
   EXPECT_FALSE(is_flattened(*buckets->find_member("Buckets")));
 }
 
-TEST(Values, CheckRequiredWording) {
-  const model::Service& ssm = service("ssm");
-  const model::Shape& put = *ssm.find_operation("PutParameter")->input.shape;
-  EXPECT_TRUE(check_required(put, Value{{"Name", "n"}, {"Value", "v"}}, "json").ok());
-  Status s = check_required(put, Value{{"Name", "n"}}, "json");
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "ValidationException");
-  EXPECT_EQ(s.error().message,
-            "1 validation error detected: Value null at 'value' failed to satisfy constraint: Member must not be null");
-  s = check_required(put, Value{{"Name", "n"}, {"Value", nullptr}}, "query");
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "ValidationError");
-  s = check_required(put, Value{{"Name", "n"}}, "ec2");
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, "MissingParameter");
-  EXPECT_EQ(s.error().message, "The request must contain the parameter Value");
-  // Nested: inside list elements and maps.
-  s = check_required(put, Value{{"Name", "n"}, {"Value", "v"}, {"Tags", {{{"Key", "k"}}}}}, "json");
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find("'tags.1.Value'"), std::string::npos) << s.error().message;
-  // Streaming payloads are not in the value and never missing.
-  const model::Service& s3 = service("s3");
-  EXPECT_TRUE(check_required(*s3.find_operation("PutObject")->input.shape, Value{{"Bucket", "b"}, {"Key", "k"}},
-                             "rest-xml")
-                  .ok());
-}
-
 // --- XML codec --------------------------------------------------------------
 
 TEST(XmlCodec, AttributesAndNamespaces) {

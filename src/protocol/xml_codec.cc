@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/limits.h"
+#include "common/text.h"
 #include "protocol/values.h"
 
 namespace nuage::protocol::xml {
@@ -217,6 +219,93 @@ void write_members(Writer& out, const model::Shape& shape, const Value& placed) 
     const model::Member& member = shape.members[i];
     if (slots[i] && !member.xml_attribute && member.location.empty()) write_member(out, member, *slots[i]);
   }
+}
+
+// Whether the reference starting with '&' at `at` is one XML defines
+// without a DTD (the five predefined entities, character references).
+static bool predefined_reference(std::string_view x, size_t at) {
+  size_t semi = x.find(';', at);
+  if (semi == std::string_view::npos) return false;
+  std::string_view ref = x.substr(at + 1, semi - at - 1);
+  if (ref == "amp" || ref == "lt" || ref == "gt" || ref == "quot" || ref == "apos") return true;
+  if (ref.size() < 2 || ref[0] != '#') return false;
+  bool hex = ref[1] == 'x';
+  std::string_view digits = ref.substr(hex ? 2 : 1);
+  return !digits.empty() &&
+         digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") == std::string_view::npos;
+}
+
+// What S3 accepts beyond well-formedness, checked on the raw text before
+// pugixml sees it (pugixml skips DTDs and leaves unknown entities as text).
+static bool acceptable_xml(std::string_view x) {
+  if (!text::is_valid_utf8(x)) return false;
+  size_t i = text::starts_with(x, "\xEF\xBB\xBF") ? 3 : 0;  // byte order mark
+  size_t depth = 0;
+  bool first_markup = true;
+  auto skip_past = [&](std::string_view end) {
+    size_t at = x.find(end, i);
+    if (at == std::string_view::npos) return false;
+    i = at + end.size();
+    return true;
+  };
+  while (i < x.size()) {
+    if (x[i] == '&') {
+      if (!predefined_reference(x, i)) return false;
+      ++i;
+      continue;
+    }
+    if (x[i] != '<') {
+      ++i;
+      continue;
+    }
+    bool was_first = first_markup;
+    first_markup = false;
+    std::string_view rest = x.substr(i);
+    if (text::starts_with(rest, "<!--")) {
+      i += 4;
+      if (!skip_past("-->")) return false;
+    } else if (text::starts_with(rest, "<![CDATA[")) {
+      i += 9;
+      if (!skip_past("]]>")) return false;
+    } else if (text::starts_with(rest, "<!")) {
+      return false;  // <!DOCTYPE, <!ENTITY, <!ELEMENT ...
+    } else if (text::starts_with(rest, "<?")) {
+      // The XML declaration, first; no other processing instruction.
+      bool declaration = was_first && rest.size() > 5 && text::starts_with(rest, "<?xml") &&
+                         std::isspace(static_cast<unsigned char>(rest[5]));
+      if (!declaration) return false;
+      i += 2;
+      if (!skip_past("?>")) return false;
+    } else if (text::starts_with(rest, "</")) {
+      if (depth == 0) return false;
+      --depth;
+      i += 2;
+      if (!skip_past(">")) return false;
+    } else {
+      // A start tag, up to its '>' outside quoted attribute values.
+      size_t j = i + 1;
+      char quote = 0;
+      for (; j < x.size() && (quote || x[j] != '>'); ++j) {
+        if (quote && x[j] == quote) quote = 0;
+        else if (!quote && (x[j] == '"' || x[j] == '\'')) quote = x[j];
+        else if (x[j] == '&' && !predefined_reference(x, j)) return false;
+      }
+      if (j >= x.size()) return false;
+      if (x[j - 1] != '/' && ++depth > limits::kMaxDocumentDepth) return false;
+      i = j + 1;
+    }
+  }
+  return true;
+}
+
+Status load(pugi::xml_document& doc, std::string_view body, const std::string& error_code) {
+  static const char* kMalformed =
+      "The XML you provided was not well-formed or did not validate against our published schema";
+  if (!acceptable_xml(body)) return AwsError{error_code, kMalformed, 400};
+  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8) ||
+      !doc.document_element())
+    return AwsError{error_code, kMalformed, 400};
+  return Status::Ok();
 }
 
 static std::string_view local_name(const char* name) {

@@ -50,6 +50,13 @@ void write_members(Writer& out, const model::Shape& shape, const Value& value);
 // Writes one element for `member` with `value` into the open element.
 void write_member(Writer& out, const model::Member& member, const Value& value);
 
+// Parses a client's XML document into `doc`. Refused with `error_code`
+// (S3's MalformedXML wording) unless it is well-formed UTF-8 with no DTD,
+// no entity other than the five predefined ones and character references,
+// no processing instruction (the XML declaration aside), and elements
+// nested at most limits::kMaxDocumentDepth deep — what S3 accepts.
+Status load(pugi::xml_document& doc, std::string_view body, const std::string& error_code);
+
 // Reads `node` as a value of `shape`. Bad text for a scalar fails with
 // `error_code`.
 Result<Value> read(pugi::xml_node node, const model::Shape& shape, const std::string& error_code);

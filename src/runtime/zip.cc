@@ -162,6 +162,30 @@ Status write_file(const fs::path& path, std::string_view data, mode_t mode) {
   return Status::Ok();
 }
 
+// Decompresses every file entry without keeping it: what it holds must be
+// what its header says (size, and CRC, which libzip checks at the end), so a
+// package whose headers lie is refused when it is uploaded, not when a later
+// invocation extracts it.
+Status verify_contents(zip_t* z, const std::vector<Entry>& list) {
+  char buf[65536];
+  uint64_t total = 0;
+  for (const auto& e : list) {
+    if (e.dir) continue;
+    zip_file_t* f = zip_fopen_index(z, e.index, 0);
+    if (!f) return unzip_error();
+    uint64_t got = 0;
+    zip_int64_t n;
+    while ((n = zip_fread(f, buf, sizeof buf)) > 0) {
+      got += static_cast<uint64_t>(n);
+      total += static_cast<uint64_t>(n);
+      if (got > e.size || total > kMaxUnzippedBytes) break;
+    }
+    zip_fclose(f);
+    if (n < 0 || got != e.size) return unzip_error();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<uint64_t> inspect_zip(std::string_view bytes) {
@@ -170,6 +194,7 @@ Result<uint64_t> inspect_zip(std::string_view bytes) {
   uint64_t total = 0;
   auto list = entries(z.get(), &total);
   if (!list) return list.take_error();
+  NUAGE_TRY(verify_contents(z.get(), *list));
   return total;
 }
 

@@ -19,7 +19,8 @@ inline constexpr uint64_t kMaxUnzippedBytes = 250ULL * 1024 * 1024;    // code +
 // The error AWS answers for a package it cannot read.
 AwsError unzip_error();
 
-// Opens the zip in memory and checks every entry (names, links, total size).
+// Opens the zip in memory and checks every entry (names, links, total size,
+// and that each decompresses to the size and CRC its header declares).
 // Returns the total unzipped size.
 Result<uint64_t> inspect_zip(std::string_view bytes);
 

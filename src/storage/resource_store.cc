@@ -11,7 +11,9 @@ Result<std::unique_ptr<ResourceStore>> ResourceStore::open(Database& db, Options
       "CREATE TABLE resources (service TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, "
       "kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (service, account, region, kind, id))",
   }));
-  if (!options.legacy_migrations.empty()) NUAGE_TRY(db.migrate(options.service, options.legacy_migrations));
+  if (!options.legacy_migrations.empty())
+    NUAGE_TRY(db.migrate(options.legacy_component.empty() ? options.service : options.legacy_component,
+                         options.legacy_migrations));
   std::unique_ptr<ResourceStore> store(new ResourceStore(db, std::move(options)));
   NUAGE_TRY(store->load());
   if (store->options_.bus && store->options_.guard) {

@@ -69,10 +69,14 @@ class ResourceStore {
   };
   struct Options {
     std::string service;  // model name: the documents' namespace in `resources`
-    // The service's own earlier migrations (component = service), run after
-    // the store's table exists: a provider that kept its documents in a table
-    // of its own moves them into `resources` with one more step.
+    // The service's own earlier migrations, run after the store's table
+    // exists: a provider that kept its documents in a table of its own moves
+    // them into `resources` with one more step.
     std::vector<std::string> legacy_migrations;
+    // The component those migrations were recorded under, when it is not the
+    // service's name (EventBridge's model is "events", its table was the
+    // component "eventbridge").
+    std::string legacy_component;
     std::map<std::string, KindSpec> kinds;  // kinds not listed: KindSpec{}
     events::Bus* bus = nullptr;             // change announcements; none if null
     const Clock* clock = nullptr;           // the changes' time
@@ -111,6 +115,11 @@ class ResourceStore {
     // From the first id greater than `id` (pagination).
     iterator after(const std::string& id) const {
       return iterator(docs_ ? docs_->upper_bound(id) : no_docs().end());
+    }
+    // From the first id not less than `id`: ids sharing a prefix are one
+    // range, so from(prefix) walks them while they start with it.
+    iterator from(const std::string& id) const {
+      return iterator(docs_ ? docs_->lower_bound(id) : no_docs().end());
     }
     bool empty() const { return !docs_ || docs_->empty(); }
     size_t size() const { return docs_ ? docs_->size() : 0; }

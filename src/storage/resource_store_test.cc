@@ -228,5 +228,36 @@ TEST_F(StoreTest, LegacyRowsMoveIn) {
   EXPECT_EQ((*store->get(kA, "thing", "o-1"))["v"], 7);
 }
 
+TEST_F(StoreTest, LegacyRowsMoveInFromAComponentOfAnotherName) {
+  // A provider whose table was migrated under another component name: its
+  // first step (the table's creation) is not run again.
+  ASSERT_TRUE(db->migrate("old-name", {"CREATE TABLE old_things (account TEXT, region TEXT, id TEXT, doc TEXT)"}).ok());
+  ASSERT_TRUE(db->exec("INSERT INTO old_things VALUES ('111111111111', 'us-east-1', 'o-1', '{\"v\": 7}')").ok());
+  ResourceStore::Options o;
+  o.service = "test";
+  o.legacy_component = "old-name";
+  o.legacy_migrations = {"CREATE TABLE old_things (account TEXT, region TEXT, id TEXT, doc TEXT)",
+                         "INSERT INTO resources SELECT 'test', account, region, 'thing', id, doc FROM old_things",
+                         "DROP TABLE old_things"};
+  auto store = ResourceStore::open(*db, std::move(o));
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  ASSERT_NE((*store)->get(kA, "thing", "o-1"), nullptr);
+  EXPECT_EQ((*(*store)->get(kA, "thing", "o-1"))["v"], 7);
+}
+
+TEST_F(StoreTest, AnIdPrefixIsOneRangeFromItsFirstId) {
+  auto store = open_store(*db);
+  for (const char* id : {"a-b/1", "a/1", "a/2", "a0/1", "b/1"}) ASSERT_TRUE(store->put(kA, "thing", id, {}).ok());
+  auto view = store->all(kA, "thing");
+  std::vector<std::string> seen;
+  for (auto it = view.from("a/"); it != view.end() && text::starts_with((*it).first, "a/"); ++it)
+    seen.push_back((*it).first);
+  EXPECT_EQ(seen, (std::vector<std::string>{"a/1", "a/2"}));
+  // from() includes the id itself, after() does not.
+  EXPECT_EQ((*view.from("a/1")).first, "a/1");
+  EXPECT_EQ((*view.after("a/1")).first, "a/2");
+  EXPECT_FALSE(store->all(kB, "thing").from("a/") != store->all(kB, "thing").end());
+}
+
 }  // namespace
 }  // namespace nuage::storage

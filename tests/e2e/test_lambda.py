@@ -391,11 +391,11 @@ def test_configuration_versions_aliases(nuage, role):
         lam.get_function(FunctionName=name, Qualifier="9")
 
     upd = lam.update_function_configuration(FunctionName=name, Timeout=10, MemorySize=512,
-                                            Environment={"Variables": {"A": "1"}})
+                                            Environment={"Variables": {"A1": "1"}})
     assert upd["LastUpdateStatus"] == "InProgress"
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
     conf = lam.get_function_configuration(FunctionName=name)
-    assert conf["Timeout"] == 10 and conf["MemorySize"] == 512 and conf["Environment"]["Variables"] == {"A": "1"}
+    assert conf["Timeout"] == 10 and conf["MemorySize"] == 512 and conf["Environment"]["Variables"] == {"A1": "1"}
     with pytest.raises(ClientError) as e:
         lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"AWS_REGION": "x"}})
     assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"

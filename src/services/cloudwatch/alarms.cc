@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/text.h"
+#include "common/documents.h"
 #include "common/time.h"
 #include "services/cloudwatch/metric_math.h"
 #include "services/cloudwatch/errors.h"
@@ -292,7 +293,7 @@ Result<Output> Provider::set_alarm_state(Context& ctx, const Value& in) {
                       "' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: "
                       "[INSUFFICIENT_DATA, ALARM, OK]");
   if (in.contains("StateReasonData")) {
-    auto parsed = Value::parse(in["StateReasonData"].get<std::string>(), nullptr, false);
+    auto parsed = documents::parse_json_or_discarded(in["StateReasonData"].get<std::string>());
     if (parsed.is_discarded()) return errors("InvalidFormat", "StateReasonData must be valid JSON");
   }
   double now = timefmt::epoch_seconds(clock_.now());

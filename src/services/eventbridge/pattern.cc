@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include "common/text.h"
+#include "services/eventbridge/errors.h"
 
 namespace nuage::services::eventbridge {
 
@@ -11,7 +12,7 @@ using nlohmann::json;
 namespace {
 
 AwsError invalid(const std::string& reason) {
-  return AwsError{"InvalidEventPatternException", "Event pattern is not valid. Reason: " + reason, 400};
+  return errors("InvalidEventPatternException", "Event pattern is not valid. Reason: " + reason);
 }
 
 bool wildcard(std::string_view p, std::string_view t) {

@@ -1,5 +1,6 @@
 // EventBridge (model "events", json protocol): event buses, rules with event
-// patterns or schedules, targets, PutEvents, TestEventPattern.
+// patterns or schedules, targets, PutEvents, TestEventPattern, tags on rules
+// and buses.
 //
 // Scheduled rules fire on the nuage clock: each enabled rule keeps one timer
 // for its next occurrence; firing delivers a "Scheduled Event" stamped with
@@ -9,20 +10,25 @@
 // retried on the clock with exponential backoff, within the target's
 // RetryPolicy (185 attempts / 24 h by default).
 //
-// State: rules and buses in memory, written through to the table
-// eventbridge_resources. Thread-safety: mutex_ guards all state; delivery
-// happens outside it.
+// State: rules (kind "rule", id "<bus>/<name>": a bus's rules are one range)
+// and custom buses (kind "bus", id the name; "default" is implicit) in a
+// storage::ResourceStore; beside it, in memory only, each rule's parsed
+// schedule or pattern and its timer. Thread-safety: mutex_ guards all state;
+// delivery happens outside it.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 
 #include "common/clock.h"
 #include "events/bus.h"
+#include "events/schedule.h"
+#include "events/targets.h"
 #include "kit/provider.h"
-#include "services/eventbridge/schedule.h"
-#include "services/eventbridge/targets.h"
-#include "storage/database.h"
+#include "kit/tagging.h"
+#include "storage/resource_store.h"
 
 namespace nuage::services::eventbridge {
 
@@ -45,15 +51,9 @@ class Provider : public kit::Provider {
   using Value = kit::Value;
 
  private:
-  struct Key {
-    std::string account, region, bus, name;
-    bool operator<(const Key& o) const {
-      return std::tie(account, region, bus, name) < std::tie(o.account, o.region, o.bus, o.name);
-    }
-  };
-  struct Rule {
-    Value doc;  // DescribeRule shape + "Targets"
-    std::optional<Schedule> schedule;
+  // What a rule needs at run time and the store does not keep.
+  struct Armed {
+    std::optional<events::Schedule> schedule;
     std::optional<Value> pattern;
     Clock::TimerId timer = 0;
   };
@@ -74,23 +74,27 @@ class Provider : public kit::Provider {
   Result<kit::Output> delete_event_bus(Context& ctx, const Value& in);
   Result<kit::Output> describe_event_bus(Context& ctx, const Value& in);
   Result<kit::Output> list_event_buses(Context& ctx, const Value& in);
-  Result<kit::Output> tag_resource(Context& ctx, const Value& in);
-  Result<kit::Output> untag_resource(Context& ctx, const Value& in);
-  Result<kit::Output> list_tags_for_resource(Context& ctx, const Value& in);
 
   // Bus name from a name or ARN ("default" when absent).
   static std::string bus_name(const Value& in, const char* member = "EventBusName");
   std::string bus_arn(const std::string& account, const std::string& region, const std::string& bus) const;
-  Result<Rule*> find_rule(const Context& ctx, const Value& in);
+  // The store id of the rule the request names (Name or Rule, EventBusName),
+  // or ResourceNotFound for a missing bus or rule.
+  Result<std::string> find_rule(const Context& ctx, const Value& in);
   Status ensure_bus(const Context& ctx, const std::string& bus);
-  void arm(const Key& key, Rule& rule, int64_t after_seconds);
-  void disarm(Rule& rule);
-  Status save(const Key& key, const Rule& rule);
+  // The tagged resource an ARN names (a rule or a custom bus).
+  Result<kit::TaggedResource> resolve(const Context& ctx, const std::string& arn) const;
+  // (Re)arms a rule's timer for its first occurrence after `after_seconds`
+  // (a scheduled, enabled rule), from its stored document.
+  void arm(const storage::Scope& scope, const std::string& id, int64_t after_seconds);
+  void disarm(Armed& armed);
+  void disarm_all();
+  Armed* armed(const storage::Scope& scope, const std::string& id);
   // Matches `event` (EventBridge envelope) against the bus's rules and delivers.
   void route(const std::string& account, const std::string& region, const std::string& bus, const Value& event);
-  void fire(const Key& key, Clock::TimePoint due);
+  void fire(const storage::Scope& scope, const std::string& id, Clock::TimePoint due);
   struct Pending {
-    Delivery delivery;
+    events::Delivery delivery;
     std::string rule_arn;
     int attempt = 0;
     int max_attempts = 185;
@@ -100,15 +104,15 @@ class Provider : public kit::Provider {
   static Pending pending_for(const std::string& account, const std::string& region, const std::string& rule_arn,
                              const Value& target, std::string payload, int64_t time_ms);
 
-  storage::Database& db_;
+  kit::Environment& env_;
   Clock& clock_;
   events::Bus& bus_;
   events::Bus::SubscriptionId subscription_ = 0;
   uint64_t rewind_listener_ = 0;
-  Targets targets_;
+  events::Targets targets_;
   std::mutex mutex_;
-  std::map<Key, Rule> rules_;
-  std::map<Key, Value> buses_;  // name == bus
+  std::unique_ptr<storage::ResourceStore> store_;
+  std::map<storage::Scope, std::map<std::string, Armed>> armed_;  // by scope, rule id
   std::map<std::string, Stats> stats_;
 };
 

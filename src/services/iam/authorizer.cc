@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/documents.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "services/iam/request_keys.h"
@@ -42,7 +43,7 @@ std::string encode_authorization_message(const json& decoded) {
 std::optional<json> decode_authorization_message(const std::string& encoded) {
   auto raw = text::base64_decode(encoded);
   if (!raw || !text::starts_with(*raw, kMessageMarker)) return std::nullopt;
-  json j = json::parse(raw->substr(std::string(kMessageMarker).size()), nullptr, false);
+  json j = documents::parse_json_or_discarded(raw->substr(std::string(kMessageMarker).size()));
   if (j.is_discarded()) return std::nullopt;
   return j;
 }

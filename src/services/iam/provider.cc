@@ -7,124 +7,16 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "services/iam/documents.h"
+#include "services/iam/internal.h"
 #include "services/iam/managed_policies.h"
 #include "services/iam/util.h"
 
 namespace nuage::services::iam {
 
-using nlohmann::json;
 using nuage::policy::PolicyKind;
-using Output = kit::Output;
-using Value = kit::Value;
-using Context = kit::RequestContext;
 
 namespace {
-
-// --- persistence forms ---------------------------------------------------
-
-json docs_to_json(const std::map<std::string, Doc>& docs) {
-  json out = json::object();
-  for (const auto& [k, d] : docs) out[k] = d.text;
-  return out;
-}
-
-json entity_to_json(const Entity& e) {
-  return {{"kind", e.kind},
-          {"name", e.name},
-          {"path", e.path},
-          {"id", e.id},
-          {"arn", e.arn},
-          {"created", e.created},
-          {"tags", e.tags},
-          {"inline", docs_to_json(e.inline_policies)},
-          {"attached", e.attached},
-          {"boundary", e.boundary},
-          {"groups", e.groups},
-          {"login_profile", e.login_profile},
-          {"trust", e.trust.text},
-          {"description", e.description},
-          {"max_session", e.max_session}};
-}
-
-Entity entity_from_json(const json& j) {
-  Entity e;
-  e.kind = j["kind"];
-  e.name = j["name"];
-  e.path = j["path"];
-  e.id = j["id"];
-  e.arn = j["arn"];
-  e.created = j["created"];
-  e.tags = j["tags"];
-  for (const auto& [k, v] : j["inline"].items())
-    if (auto d = compile_doc(v, PolicyKind::kIdentity)) e.inline_policies[k] = *d;
-  e.attached = j["attached"].get<std::vector<std::string>>();
-  e.boundary = j["boundary"];
-  e.groups = j["groups"].get<std::set<std::string>>();
-  e.login_profile = j["login_profile"];
-  if (e.kind == "role")
-    if (auto d = compile_doc(j["trust"], PolicyKind::kTrust)) e.trust = *d;
-  e.description = j["description"];
-  e.max_session = j["max_session"];
-  return e;
-}
-
-json policy_to_json(const ManagedPolicy& p) {
-  json versions = json::object();
-  for (const auto& [id, v] : p.versions) versions[id] = {{"doc", v.first.text}, {"created", v.second}};
-  return {{"name", p.name},       {"path", p.path},       {"id", p.id},
-          {"arn", p.arn},         {"description", p.description}, {"created", p.created},
-          {"updated", p.updated}, {"default", p.default_version}, {"next", p.next_version},
-          {"versions", versions}, {"tags", p.tags}};
-}
-
-ManagedPolicy policy_from_json(const json& j) {
-  ManagedPolicy p;
-  p.name = j["name"];
-  p.path = j["path"];
-  p.id = j["id"];
-  p.arn = j["arn"];
-  p.description = j["description"];
-  p.created = j["created"];
-  p.updated = j["updated"];
-  p.default_version = j["default"];
-  p.next_version = j["next"];
-  for (const auto& [id, v] : j["versions"].items())
-    if (auto d = compile_doc(v["doc"], PolicyKind::kIdentity)) p.versions[id] = {*d, v["created"].get<double>()};
-  p.tags = j["tags"];
-  return p;
-}
-
-json session_to_json(const Session& s) {
-  return {{"access_key", s.access_key}, {"secret", s.secret},
-          {"token", s.token},           {"account", s.account},
-          {"kind", s.kind},             {"arn", s.arn},
-          {"user_id", s.user_id},       {"role_name", s.role_name},
-          {"session_name", s.session_name}, {"expiration", s.expiration},
-          {"issued", s.issued},         {"policy", s.policy ? json(s.policy->text) : json()},
-          {"policy_arns", s.policy_arns}, {"tags", s.tags},
-          {"source_identity", s.source_identity}};
-}
-
-Session session_from_json(const json& j) {
-  Session s;
-  s.access_key = j["access_key"];
-  s.secret = j["secret"];
-  s.token = j["token"];
-  s.account = j["account"];
-  s.kind = j["kind"];
-  s.arn = j["arn"];
-  s.user_id = j["user_id"];
-  s.role_name = j["role_name"];
-  s.session_name = j["session_name"];
-  s.expiration = j["expiration"];
-  s.issued = j["issued"];
-  if (j["policy"].is_string())
-    if (auto d = compile_doc(j["policy"], PolicyKind::kIdentity)) s.policy = *d;
-  s.policy_arns = j["policy_arns"].get<std::vector<std::string>>();
-  s.tags = j["tags"];
-  s.source_identity = j["source_identity"];
-  return s;
-}
 
 auth::Credential session_credential(const Session& s) {
   auth::Credential c;
@@ -190,11 +82,11 @@ void Provider::announce_inventory(const std::string& account) {
   if (a == accounts_.end()) return;
   for (const auto* entities : {&a->second.users, &a->second.groups, &a->second.roles})
     for (const auto& [name, e] : *entities) {
-      json doc = entity_to_json(e);
+      json doc = e;
       announce(account, e.kind, name, &doc);
     }
   for (const auto& [arn, p] : a->second.policies) {
-    json doc = policy_to_json(p);
+    json doc = p;
     announce(account, "policy", arn, &doc);
   }
 }
@@ -205,26 +97,17 @@ Status Provider::load() {
     std::string account = r.text(0), kind = r.text(1);
     json doc = json::parse(r.text(2));
     Account& a = accounts_[account];
-    if (kind == "user") a.users[doc["name"]] = entity_from_json(doc);
-    else if (kind == "group") a.groups[doc["name"]] = entity_from_json(doc);
-    else if (kind == "role") a.roles[doc["name"]] = entity_from_json(doc);
-    else if (kind == "policy") a.policies[doc["arn"]] = policy_from_json(doc);
-    else if (kind == "profile") {
-      InstanceProfile p;
-      p.name = doc["name"];
-      p.path = doc["path"];
-      p.id = doc["id"];
-      p.arn = doc["arn"];
-      p.created = doc["created"];
-      p.roles = doc["roles"].get<std::vector<std::string>>();
-      p.tags = doc["tags"];
-      a.profiles[p.name] = p;
-    } else if (kind == "key") {
-      AccessKey k{doc["id"], doc["secret"], doc["user"], doc["status"], doc["created"]};
+    if (kind == "user") a.users[doc["name"]] = doc.get<Entity>();
+    else if (kind == "group") a.groups[doc["name"]] = doc.get<Entity>();
+    else if (kind == "role") a.roles[doc["name"]] = doc.get<Entity>();
+    else if (kind == "policy") a.policies[doc["arn"]] = doc.get<ManagedPolicy>();
+    else if (kind == "profile") a.profiles[doc["name"]] = doc.get<InstanceProfile>();
+    else if (kind == "key") {
+      AccessKey k = doc.get<AccessKey>();
       a.keys[k.id] = k;
       register_key(account, k);
     } else if (kind == "session") {
-      Session session = session_from_json(doc);
+      Session session = doc.get<Session>();
       credentials_.put(session_credential(session));
       sessions_[session.access_key] = std::move(session);
     }
@@ -272,20 +155,19 @@ Status Provider::erase(const std::string& account, const std::string& kind, cons
   return Status::Ok();
 }
 
-Status Provider::save_entity(const std::string& account, const Entity& e) {
-  return save(account, e.kind, e.name, entity_to_json(e));
-}
+Status Provider::save_entity(const std::string& account, const Entity& e) { return save(account, e.kind, e.name, e); }
 Status Provider::save_policy(const std::string& account, const ManagedPolicy& p) {
-  return save(account, "policy", p.arn, policy_to_json(p));
+  return save(account, "policy", p.arn, p);
 }
 Status Provider::save_profile(const std::string& account, const InstanceProfile& p) {
-  return save(account, "profile", p.name,
-              {{"name", p.name}, {"path", p.path}, {"id", p.id}, {"arn", p.arn}, {"created", p.created},
-               {"roles", p.roles}, {"tags", p.tags}});
+  return save(account, "profile", p.name, p);
 }
-Status Provider::save_key(const std::string& account, const AccessKey& k) {
-  return save(account, "key", k.id,
-              {{"id", k.id}, {"secret", k.secret}, {"user", k.user}, {"status", k.status}, {"created", k.created}});
+Status Provider::save_key(const std::string& account, const AccessKey& k) { return save(account, "key", k.id, k); }
+
+const Account& Provider::account_view(const Context& ctx) const {
+  static const Account kNone;
+  auto it = accounts_.find(ctx.account_id);
+  return it == accounts_.end() ? kNone : it->second;
 }
 
 const std::map<std::string, ManagedPolicy>& Provider::aws_policies() const {
@@ -328,8 +210,8 @@ ManagedPolicy* Provider::find_customer_policy(Account& a, const std::string& arn
 PolicyPtr Provider::managed_policy(const std::string& account, const std::string& arn) const {
   std::shared_lock lock(mu_);
   auto a = accounts_.find(account);
-  static const Account kEmpty;
-  const ManagedPolicy* p = find_policy(a == accounts_.end() ? kEmpty : a->second, arn);
+  static const Account kNone;
+  const ManagedPolicy* p = find_policy(a == accounts_.end() ? kNone : a->second, arn);
   if (!p) return nullptr;
   return p->versions.at(p->default_version).first.compiled;
 }
@@ -442,7 +324,7 @@ std::optional<std::string> Provider::user_name_for_key(const std::string& accoun
 
 Status Provider::add_session(Session session, const Clock&) {
   std::unique_lock lock(mu_);
-  NUAGE_TRY(save(session.account, "session", session.access_key, session_to_json(session)));
+  NUAGE_TRY(save(session.account, "session", session.access_key, session));
   credentials_.put(session_credential(session));
   sessions_[session.access_key] = std::move(session);
   return Status::Ok();
@@ -453,6 +335,89 @@ std::optional<Session> Provider::session(const std::string& access_key) const {
   auto it = sessions_.find(access_key);
   if (it == sessions_.end()) return std::nullopt;
   return it->second;
+}
+
+// --- the operations ------------------------------------------------------------
+
+// The user, group, role, policy or instance profile a call names.
+static std::vector<std::string> iam_resources(const Context& ctx, const Value& in) {
+  auto s = [&](const char* key) {
+    auto it = in.find(key);
+    return it != in.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string iam = "arn:aws:iam::" + ctx.account_id + ":";
+  const std::string& op = ctx.operation;
+  if (!s("PolicyArn").empty() && s("UserName").empty() && s("RoleName").empty() && s("GroupName").empty())
+    return {s("PolicyArn")};
+  if (!s("UserName").empty() && s("GroupName").empty()) return {iam + "user/" + s("UserName")};
+  if (!s("GroupName").empty()) return {iam + "group/" + s("GroupName")};
+  if (!s("RoleName").empty() && op.find("InstanceProfile") == std::string::npos) return {iam + "role/" + s("RoleName")};
+  if (!s("InstanceProfileName").empty()) return {iam + "instance-profile/" + s("InstanceProfileName")};
+  if (op == "CreatePolicy") return {iam + "policy/" + s("PolicyName")};
+  if (op == "SimulatePrincipalPolicy" && !s("PolicySourceArn").empty()) return {s("PolicySourceArn")};
+  // Access key operations without a UserName act on the caller's own user.
+  return {"*"};
+}
+
+void Provider::register_operations(kit::OperationTable& table) {
+  table.set_default_resources(iam_resources);
+  table.set_condition_keys([](const Context& ctx, const Value& in, policy::Context& keys) {
+    auto it = in.find("PolicyArn");
+    if (it != in.end() && it->is_string() && ctx.operation.find("Attach") != std::string::npos)
+      keys.set("iam:PolicyARN", it->get<std::string>());
+    it = in.find("PermissionsBoundary");
+    if (it != in.end() && it->is_string()) keys.set("iam:PermissionsBoundary", it->get<std::string>());
+  });
+  // Writers hold mu_ exclusively, readers share it.
+  register_entity_operations(table, kUser);
+  table.add_shared("GetUser", this, mu_, &Provider::get_user);
+  table.add_locked("CreateLoginProfile", this, mu_, &Provider::create_login_profile);
+  table.add_shared("GetLoginProfile", this, mu_, &Provider::get_login_profile);
+  table.add_locked("UpdateLoginProfile", this, mu_, &Provider::update_login_profile);
+  table.add_locked("DeleteLoginProfile", this, mu_, &Provider::delete_login_profile);
+
+  register_entity_operations(table, kGroup);
+  table.add_shared("GetGroup", this, mu_, &Provider::get_group);
+  table.add_locked("AddUserToGroup", this, mu_, &Provider::add_user_to_group);
+  table.add_locked("RemoveUserFromGroup", this, mu_, &Provider::remove_user_from_group);
+  table.add_shared("ListGroupsForUser", this, mu_, &Provider::list_groups_for_user);
+
+  register_entity_operations(table, kRole);
+  table.add_shared("GetRole", this, mu_, &Provider::get_role);
+  table.add_locked("UpdateAssumeRolePolicy", this, mu_, &Provider::update_assume_role_policy);
+  table.add_locked("UpdateRoleDescription", this, mu_, &Provider::update_role_description);
+
+  table.add_locked("CreatePolicy", this, mu_, &Provider::create_policy);
+  table.add_shared("GetPolicy", this, mu_, &Provider::get_policy);
+  table.add_shared("ListPolicies", this, mu_, &Provider::list_policies);
+  table.add_locked("DeletePolicy", this, mu_, &Provider::delete_policy);
+  table.add_locked("CreatePolicyVersion", this, mu_, &Provider::create_policy_version);
+  table.add_shared("GetPolicyVersion", this, mu_, &Provider::get_policy_version);
+  table.add_shared("ListPolicyVersions", this, mu_, &Provider::list_policy_versions);
+  table.add_locked("DeletePolicyVersion", this, mu_, &Provider::delete_policy_version);
+  table.add_locked("SetDefaultPolicyVersion", this, mu_, &Provider::set_default_policy_version);
+  table.add_locked("TagPolicy", this, mu_, &Provider::tag_policy);
+  table.add_locked("UntagPolicy", this, mu_, &Provider::untag_policy);
+  table.add_shared("ListPolicyTags", this, mu_, &Provider::list_policy_tags);
+  table.add_shared("ListEntitiesForPolicy", this, mu_, &Provider::list_entities_for_policy);
+
+  table.add_locked("CreateAccessKey", this, mu_, &Provider::create_access_key);
+  table.add_locked("UpdateAccessKey", this, mu_, &Provider::update_access_key);
+  table.add_locked("DeleteAccessKey", this, mu_, &Provider::delete_access_key);
+  table.add_shared("ListAccessKeys", this, mu_, &Provider::list_access_keys);
+  table.add_shared("GetAccessKeyLastUsed", this, mu_, &Provider::get_access_key_last_used);
+
+  table.add_locked("CreateInstanceProfile", this, mu_, &Provider::create_instance_profile);
+  table.add_shared("GetInstanceProfile", this, mu_, &Provider::get_instance_profile);
+  table.add_locked("DeleteInstanceProfile", this, mu_, &Provider::delete_instance_profile);
+  table.add_locked("AddRoleToInstanceProfile", this, mu_, &Provider::add_role_to_instance_profile);
+  table.add_locked("RemoveRoleFromInstanceProfile", this, mu_, &Provider::remove_role_from_instance_profile);
+  table.add_shared("ListInstanceProfiles", this, mu_, &Provider::list_instance_profiles);
+  table.add_shared("ListInstanceProfilesForRole", this, mu_, &Provider::list_instance_profiles_for_role);
+
+  table.add_shared("GetAccountAuthorizationDetails", this, mu_, &Provider::get_account_authorization_details);
+  table.add("SimulatePrincipalPolicy", this, &Provider::simulate_principal_policy);
+  table.add("SimulateCustomPolicy", this, &Provider::simulate_custom_policy);
 }
 
 }  // namespace nuage::services::iam

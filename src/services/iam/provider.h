@@ -10,6 +10,11 @@
 // it is reloaded at start; access keys and live session credentials are
 // registered again in the credential store then.
 //
+// The operations live one file per group: users.cc, groups.cc, roles.cc
+// (entities.cc holds what the three share), policies.cc, access_keys.cc,
+// instance_profiles.cc, authorization_details.cc, simulator.cc;
+// documents.cc is the stored form of each struct.
+//
 // Thread-safety: one shared_mutex guards the state: writers hold it
 // exclusively (and write the database under it), readers — among them every
 // authorized request — share it.
@@ -94,6 +99,16 @@ struct Session {
   std::string source_identity;
 };
 
+// What one account holds.
+struct Account {
+  std::map<std::string, Entity> users, groups, roles;
+  std::map<std::string, ManagedPolicy> policies;  // customer managed, by ARN
+  std::map<std::string, InstanceProfile> profiles;
+  std::map<std::string, AccessKey> keys;  // by key id
+};
+
+struct EntityKind;  // user, group or role (internal.h)
+
 class Provider : public kit::Provider {
  public:
   // Keys and sessions are registered in env.credentials.
@@ -137,12 +152,74 @@ class Provider : public kit::Provider {
   using Value = kit::Value;
   using Output = kit::Output;
 
-  struct Account {
-    std::map<std::string, Entity> users, groups, roles;
-    std::map<std::string, ManagedPolicy> policies;  // customer managed, by ARN
-    std::map<std::string, InstanceProfile> profiles;
-    std::map<std::string, AccessKey> keys;  // by key id
-  };
+  // --- users (users.cc); their shared operations are in entities.cc
+  Result<Output> get_user(Context& ctx, const Value& in);
+  Result<Output> create_login_profile(Context& ctx, const Value& in);
+  Result<Output> get_login_profile(Context& ctx, const Value& in);
+  Result<Output> update_login_profile(Context& ctx, const Value& in);
+  Result<Output> delete_login_profile(Context& ctx, const Value& in);
+  // --- groups (groups.cc)
+  Result<Output> get_group(Context& ctx, const Value& in);
+  Result<Output> add_user_to_group(Context& ctx, const Value& in);
+  Result<Output> remove_user_from_group(Context& ctx, const Value& in);
+  Result<Output> change_membership(Context& ctx, const Value& in, bool joining);
+  Result<Output> list_groups_for_user(Context& ctx, const Value& in);
+  // --- roles (roles.cc)
+  Result<Output> get_role(Context& ctx, const Value& in);
+  Result<Output> update_assume_role_policy(Context& ctx, const Value& in);
+  Result<Output> update_role_description(Context& ctx, const Value& in);
+  // --- what users, groups and roles share (entities.cc), registered for each
+  void register_entity_operations(kit::OperationTable& table, const EntityKind& kind);
+  Result<Output> create_entity(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> delete_entity(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> list_entities(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> update_entity(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> put_inline_policy(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> get_inline_policy(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> delete_inline_policy(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> list_inline_policies(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> attach_policy(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> detach_policy(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> list_attached_policies(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> tag_entity(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> untag_entity(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> list_entity_tags(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> put_boundary(const EntityKind& k, Context& ctx, const Value& in);
+  Result<Output> delete_boundary(const EntityKind& k, Context& ctx, const Value& in);
+  // --- managed policies (policies.cc)
+  Result<Output> create_policy(Context& ctx, const Value& in);
+  Result<Output> get_policy(Context& ctx, const Value& in);
+  Result<Output> list_policies(Context& ctx, const Value& in);
+  Result<Output> delete_policy(Context& ctx, const Value& in);
+  Result<Output> create_policy_version(Context& ctx, const Value& in);
+  Result<Output> get_policy_version(Context& ctx, const Value& in);
+  Result<Output> list_policy_versions(Context& ctx, const Value& in);
+  Result<Output> delete_policy_version(Context& ctx, const Value& in);
+  Result<Output> set_default_policy_version(Context& ctx, const Value& in);
+  Result<Output> tag_policy(Context& ctx, const Value& in);
+  Result<Output> untag_policy(Context& ctx, const Value& in);
+  Result<Output> list_policy_tags(Context& ctx, const Value& in);
+  Result<Output> list_entities_for_policy(Context& ctx, const Value& in);
+  // --- access keys (access_keys.cc)
+  Result<Output> create_access_key(Context& ctx, const Value& in);
+  Result<Output> update_access_key(Context& ctx, const Value& in);
+  Result<Output> delete_access_key(Context& ctx, const Value& in);
+  Result<Output> list_access_keys(Context& ctx, const Value& in);
+  Result<Output> get_access_key_last_used(Context& ctx, const Value& in);
+  // --- instance profiles (instance_profiles.cc)
+  Result<Output> create_instance_profile(Context& ctx, const Value& in);
+  Result<Output> get_instance_profile(Context& ctx, const Value& in);
+  Result<Output> delete_instance_profile(Context& ctx, const Value& in);
+  Result<Output> add_role_to_instance_profile(Context& ctx, const Value& in);
+  Result<Output> remove_role_from_instance_profile(Context& ctx, const Value& in);
+  Result<Output> list_instance_profiles(Context& ctx, const Value& in);
+  Result<Output> list_instance_profiles_for_role(Context& ctx, const Value& in);
+  // --- the account at once (authorization_details.cc)
+  Result<Output> get_account_authorization_details(Context& ctx, const Value& in);
+  // --- the policy simulator (simulator.cc); takes the lock it needs
+  Result<Output> simulate_principal_policy(Context& ctx, const Value& in);
+  Result<Output> simulate_custom_policy(Context& ctx, const Value& in);
+  Result<Output> simulate(Context& ctx, const Value& in, bool principal);
 
   // Persistence (called with mu_ held exclusively).
   Status save(const std::string& account, const std::string& kind, const std::string& name, const nlohmann::json& doc);
@@ -160,13 +237,13 @@ class Provider : public kit::Provider {
                 const nlohmann::json* doc);
   void announce_inventory(const std::string& account);
 
+  // The caller's account, for changing (mu_ held exclusively) ...
   Account& account(const Context& ctx) { return accounts_[ctx.account_id]; }
+  // ... or for reading (an empty one when it has nothing yet).
+  const Account& account_view(const Context& ctx) const;
   const ManagedPolicy* find_policy(const Account& a, const std::string& arn) const;
   ManagedPolicy* find_customer_policy(Account& a, const std::string& arn);  // writable ones only
   void collect_entity_policies(const std::string& account, const Entity& e, nuage::policy::PolicySet& set) const;
-
-  Result<Output> dispatch_entity(const std::string& op, Context& ctx, const Value& in);
-  Result<Output> simulate(Context& ctx, const Value& in, bool principal);
 
   storage::Database& db_;
   auth::CredentialStore& credentials_;

@@ -17,6 +17,7 @@
 #include "kit/value.h"
 #include "runtime/clients.h"
 #include "runtime/zip.h"
+#include "services/lambda/limits.h"
 
 namespace nuage::services::lambda {
 
@@ -500,6 +501,7 @@ Value Provider::public_config(const Value& entry) const {
 Result<Output> Provider::create_function(Context& ctx, const Value& in) {
   auto ref = parse_ref(ctx, in.at("FunctionName"), Value::object());
   if (!ref) return ref.take_error();
+  NUAGE_TRY(limits::check_function_name(ref->name));
   if (in.value("PackageType", "Zip") == "Image")
     return invalid("Container images are not supported by nuage: use a .zip file archive.");
   if (!in.contains("Runtime")) return invalid("Runtime is required for the Zip package type.");

@@ -6,8 +6,12 @@
 #include <cctype>
 #include <cstdlib>
 #include <optional>
-#include <regex>
 #include <vector>
+
+#include "common/documents.h"
+#include "common/limits.h"
+#include "common/regex.h"
+#include "common/text.h"
 
 namespace nuage::services::logs {
 
@@ -49,9 +53,9 @@ std::optional<double> as_number(std::string_view s) {
 
 struct Term {
   std::string text;
-  std::shared_ptr<std::regex> re;  // %regex% terms
+  std::shared_ptr<const Regex> re;  // %regex% terms (PCRE2, bounded: hostile patterns meet hostile messages)
   bool found_in(std::string_view message) const {
-    if (re) return std::regex_search(message.begin(), message.end(), *re);
+    if (re) return text::is_valid_utf8(message) && re->match(message) == Regex::Match::kYes;
     return message.find(text) != std::string_view::npos;
   }
 };
@@ -218,6 +222,8 @@ class ExprParser {
     if (!lhs) return lhs;
     std::shared_ptr<Expr> e = *lhs;
     while (at(op)) {
+      // Chains nest too (evaluation recurses per operator).
+      if (++operators_ > limits::kMaxExpressionDepth) return invalid(pattern_);
       ++pos_;
       auto rhs = (this->*next)();
       if (!rhs) return rhs;
@@ -234,8 +240,11 @@ class ExprParser {
 
   Result<std::shared_ptr<Expr>> parse_primary() {
     if (at("(")) {
+      // Each level is a few frames of this recursive descent.
+      if (++depth_ > limits::kMaxExpressionDepth) return invalid(pattern_);
       ++pos_;
       auto e = parse_or();
+      --depth_;
       if (!e) return e;
       if (!at(")")) return invalid(pattern_);
       ++pos_;
@@ -272,6 +281,7 @@ class ExprParser {
 
   std::vector<std::string> t_;
   size_t pos_ = 0;
+  size_t depth_ = 0, operators_ = 0;
   std::string_view pattern_;
 };
 
@@ -378,11 +388,8 @@ Result<FilterPattern> FilterPattern::parse(std::string_view pattern) {
         if (j == std::string_view::npos || j == i + 1) return invalid(pattern);
         term.text = std::string(p.substr(i, j + 1 - i));
         i = j + 1;
-        try {
-          term.re = std::make_shared<std::regex>(term.text.substr(1, term.text.size() - 2));
-        } catch (const std::regex_error&) {
-          return invalid(pattern);
-        }
+        term.re = Regex::compile(term.text.substr(1, term.text.size() - 2), Regex::Mode::kSearch);
+        if (!term.re) return invalid(pattern);
       } else {
         size_t j = i;
         while (j < p.size() && !std::isspace(static_cast<unsigned char>(p[j]))) ++j;
@@ -413,7 +420,7 @@ bool FilterPattern::matches(std::string_view message) const {
       return false;
     }
     case Node::kJson: {
-      auto doc = Json::parse(message.begin(), message.end(), nullptr, false);
+      auto doc = documents::parse_json_or_discarded(message);
       if (doc.is_discarded() || !(doc.is_object() || doc.is_array())) return false;
       return eval_json(*n.expr, doc);
     }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <set>
 
+#include "common/documents.h"
 #include "services/s3/authorization.h"
 #include "services/s3/internal.h"
 
@@ -549,9 +550,10 @@ Result<Output> Provider::put_bucket_config(Context& ctx, const Value& in, const 
   Value doc = in.value(kind.input_member, Value());
   if (doc.is_null()) return malformed_xml();
   if (field == "Policy") {
-    Value parsed = Value::parse(doc.get<std::string>(), nullptr, false);
+    Value parsed = documents::parse_json_or_discarded(doc.get<std::string>());
     if (parsed.is_discarded() || !parsed.is_object())
       return errors("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'");
+    if (!parsed.contains("Statement")) return errors("MalformedPolicy", "Missing required field Statement");
   }
   if (field == "Tagging") {
     std::set<std::string> keys;

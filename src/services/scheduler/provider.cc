@@ -2,38 +2,43 @@
 
 #include <cmath>
 
+#include "common/documents.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "services/tag_list.h"
+#include "kit/errors.h"
 
 namespace nuage::services::scheduler {
 
 using kit::Output;
+using storage::Scope;
 using Value = kit::Value;
-using eventbridge::Schedule;
-using eventbridge::TimeZone;
+using events::Schedule;
+using events::TimeZone;
 
 namespace {
 
+// Every error Scheduler answers is in its model.
+const kit::Errors errors("scheduler");
+
 constexpr const char* kDefaultGroup = "default";
 constexpr const char* kService = "scheduler.amazonaws.com";
+constexpr const char* kSchedule = "schedule";
+constexpr const char* kGroup = "group";
 
 int64_t to_seconds(Clock::TimePoint t) { return static_cast<int64_t>(timefmt::epoch_seconds(t)); }
 
-AwsError validation(const std::string& message) { return AwsError{"ValidationException", message, 400}; }
+Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 
-AwsError schedule_not_found(const std::string& name) {
-  return AwsError{"ResourceNotFoundException", "Schedule " + name + " does not exist.", 404};
-}
+// A schedule's id in the store: its group's schedules are one range of ids.
+std::string schedule_id(const std::string& group, const std::string& name) { return group + "/" + name; }
 
-AwsError group_not_found(const std::string& name) {
-  return AwsError{"ResourceNotFoundException", "Schedule group " + name + " does not exist.", 404};
-}
+std::string schedule_not_found(const std::string& name) { return "Schedule " + name + " does not exist."; }
+std::string group_not_found(const std::string& name) { return "Schedule group " + name + " does not exist."; }
 
 Status check_name(const std::string& name, const char* member) {
   if (name.empty() || name.size() > 64 ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos)
-    return validation("1 validation error detected: Value '" + name + "' at '" + member +
+    return errors("ValidationException", "1 validation error detected: Value '" + name + "' at '" + member +
                       "' failed to satisfy constraint: Member must satisfy regular expression pattern: "
                       "^[0-9a-zA-Z-_.]+$");
   return Status::Ok();
@@ -73,33 +78,41 @@ std::string group_of(const Value& in) {
 
 }  // namespace
 
-Provider::Provider(kit::Environment& env) : db_(env.db), clock_(env.clock), targets_(env) {}
+Provider::Provider(kit::Environment& env) : env_(env), clock_(env.clock), targets_(env) {}
 
 Status Provider::open() {
-  NUAGE_TRY(db_.migrate("scheduler", {
+  storage::ResourceStore::Options options;
+  options.service = "scheduler";
+  options.legacy_migrations = {
       "CREATE TABLE scheduler_resources (account TEXT NOT NULL, region TEXT NOT NULL, grp TEXT NOT NULL, "
       "name TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, grp, name))",
-  }));
+      // Groups had an empty name.
+      "INSERT INTO resources(service, account, region, kind, id, doc) "
+      "SELECT 'scheduler', account, region, CASE name WHEN '' THEN 'group' ELSE 'schedule' END, "
+      "CASE name WHEN '' THEN grp ELSE grp || '/' || name END, doc FROM scheduler_resources",
+      "DROP TABLE scheduler_resources",
+  };
+  // A group's tags are kept beside the GetScheduleGroup members, which do not include them.
+  options.kinds[kGroup] = {"_Tags", false};
+  options.bus = &env_.bus;
+  options.clock = &env_.clock;
+  auto store = storage::ResourceStore::open(env_.db, std::move(options));
+  if (!store) return store.error();
   std::lock_guard lock(mutex_);
-  NUAGE_TRY(db_.exec("SELECT account, region, grp, name, doc FROM scheduler_resources", {}, [&](const storage::Row& r) {
-    Key key{r.text(0), r.text(1), r.text(2), r.text(3)};
-    Value doc = Value::parse(r.text(4));
-    if (key.name.empty()) {
-      groups_[key] = doc;
-      return;
-    }
-    auto sch = eventbridge::parse_schedule(doc.value("ScheduleExpression", ""), true, "invalid");
+  store_ = std::move(*store);
+  store_->for_each(kSchedule, [&](const Scope& scope, const std::string& id, const Value& doc) {
+    auto sch = events::parse_schedule(doc.value("ScheduleExpression", ""), true, "invalid");
     auto zone = TimeZone::load(doc.value("ScheduleExpressionTimezone", ""));
-    if (!sch || !zone) return;
-    Entry e{doc, *sch, *zone, 0};
-    schedules_[key] = std::move(e);
-  }));
+    if (sch && zone) armed_[scope][id] = Armed{*sch, *zone, 0};
+  });
   int64_t now = to_seconds(clock_.now());
-  for (auto& [key, entry] : schedules_) arm(key, entry, now);
+  for (auto& [scope, schedules] : armed_)
+    for (auto& [id, armed] : schedules) arm(scope, id, armed, now);
   // A clock set back re-arms every schedule from the new time.
   rewind_listener_ = clock_.on_rewind([this](Clock::TimePoint at) {
     std::lock_guard lock(mutex_);
-    for (auto& [key, entry] : schedules_) arm(key, entry, to_seconds(at));
+    for (auto& [scope, schedules] : armed_)
+      for (auto& [id, armed] : schedules) arm(scope, id, armed, to_seconds(at));
   });
   return Status::Ok();
 }
@@ -107,16 +120,17 @@ Status Provider::open() {
 Provider::~Provider() {
   clock_.remove_rewind_listener(rewind_listener_);
   std::lock_guard lock(mutex_);
-  for (auto& [key, entry] : schedules_) disarm(entry);
+  for (auto& [scope, schedules] : armed_)
+    for (auto& [id, armed] : schedules) disarm(armed);
 }
 
 void Provider::reset() {
   std::lock_guard lock(mutex_);
-  for (auto& [key, entry] : schedules_) disarm(entry);
-  schedules_.clear();
-  groups_.clear();
+  for (auto& [scope, schedules] : armed_)
+    for (auto& [id, armed] : schedules) disarm(armed);
+  armed_.clear();
   stats_.clear();
-  (void)db_.exec("DELETE FROM scheduler_resources");
+  if (store_) store_->clear();
 }
 
 Provider::Stats Provider::stats(const std::string& schedule_arn) {
@@ -124,27 +138,38 @@ Provider::Stats Provider::stats(const std::string& schedule_arn) {
   return stats_[schedule_arn];
 }
 
-Status Provider::save(const Key& key, const Value& doc) {
-  return db_.exec("INSERT INTO scheduler_resources(account, region, grp, name, doc) VALUES(?, ?, ?, ?, ?) "
-                  "ON CONFLICT(account, region, grp, name) DO UPDATE SET doc = excluded.doc",
-                  {key.account, key.region, key.group, key.name, doc.dump()});
+Status Provider::store_schedule(const Scope& scope, const std::string& id, Built built) {
+  NUAGE_TRY(store_->put(scope, kSchedule, id, std::move(built.doc)));
+  Armed& armed = armed_[scope][id];
+  disarm(armed);
+  armed = std::move(built.armed);
+  arm(scope, id, armed, to_seconds(clock_.now()));
+  return Status::Ok();
 }
 
-Status Provider::erase(const Key& key) {
-  return db_.exec("DELETE FROM scheduler_resources WHERE account = ? AND region = ? AND grp = ? AND name = ?",
-                  {key.account, key.region, key.group, key.name});
+Status Provider::erase_schedule(const Scope& scope, const std::string& id) {
+  NUAGE_TRY(store_->erase(scope, kSchedule, id));
+  auto schedules = armed_.find(scope);
+  if (schedules == armed_.end()) return Status::Ok();
+  if (auto it = schedules->second.find(id); it != schedules->second.end()) {
+    disarm(it->second);
+    schedules->second.erase(it);
+  }
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------- firing
 
-void Provider::disarm(Entry& entry) {
-  if (entry.timer) clock_.cancel(entry.timer);
-  entry.timer = 0;
+void Provider::disarm(Armed& armed) {
+  if (armed.timer) clock_.cancel(armed.timer);
+  armed.timer = 0;
 }
 
-bool Provider::arm(const Key& key, Entry& entry, int64_t after) {
-  disarm(entry);
-  const Value& doc = entry.doc;
+bool Provider::arm(const Scope& scope, const std::string& id, Armed& armed, int64_t after) {
+  disarm(armed);
+  const Value* stored = store_->get(scope, kSchedule, id);
+  if (!stored) return false;
+  const Value& doc = *stored;
   if (doc.value("State", "ENABLED") != "ENABLED") return true;
   int64_t anchor = static_cast<int64_t>(doc.value("_Anchor", 0.0));
   if (doc.contains("StartDate")) {
@@ -152,45 +177,46 @@ bool Provider::arm(const Key& key, Entry& entry, int64_t after) {
     after = std::max(after, start - 1);
     anchor = start;  // rate() counts from the start date
   }
-  auto next = entry.schedule.next_after(after, entry.zone, anchor);
+  auto next = armed.schedule.next_after(after, armed.zone, anchor);
   if (!next) return false;
   if (doc.contains("EndDate") && static_cast<double>(*next) > doc["EndDate"].get<double>()) return false;
   int64_t nominal = *next;
   auto at = timefmt::from_epoch_seconds(static_cast<double>(nominal + flexible_offset(doc)));
-  entry.timer = clock_.schedule(at, [this, key, nominal](Clock::TimePoint due) { fire(key, nominal, due); });
+  armed.timer = clock_.schedule(at, [this, scope, id, nominal](Clock::TimePoint due) { fire(scope, id, nominal, due); });
   return true;
 }
 
-void Provider::fire(const Key& key, int64_t nominal, Clock::TimePoint due) {
-  Value doc;
+void Provider::fire(const Scope& scope, const std::string& id, int64_t nominal, Clock::TimePoint due) {
+  std::shared_ptr<const Value> stored;
   {
     std::lock_guard lock(mutex_);
-    auto it = schedules_.find(key);
-    if (it == schedules_.end()) return;
+    auto schedules = armed_.find(scope);
+    if (schedules == armed_.end()) return;
+    auto it = schedules->second.find(id);
+    if (it == schedules->second.end()) return;
     it->second.timer = 0;
-    doc = it->second.doc;
-    bool more = arm(key, it->second, nominal);
-    if (!more && doc.value("ActionAfterCompletion", "NONE") == "DELETE") {
-      (void)erase(key);
-      schedules_.erase(it);
-    }
+    stored = store_->share(scope, kSchedule, id);
+    if (!stored) return;
+    bool more = arm(scope, id, it->second, nominal);
+    if (!more && stored->value("ActionAfterCompletion", "NONE") == "DELETE") (void)erase_schedule(scope, id);
   }
+  const Value& doc = *stored;
   const Value& target = doc["Target"];
-  eventbridge::Delivery d;
+  events::Delivery d;
   d.target_arn = target.value("Arn", "");
   d.payload = target.value("Input", "{}");
-  d.account = key.account;
-  d.region = key.region;
+  d.account = scope.account;
+  d.region = scope.region;
   d.time_ms = static_cast<int64_t>(timefmt::epoch_seconds(due) * 1000);
   d.role_arn = target.value("RoleArn", "");
   d.role_service = kService;
   d.caller.type = auth::PrincipalType::kService;
   d.caller.arn = kService;
   d.caller.user_id = kService;
-  d.caller.account_id = key.account;
+  d.caller.account_id = scope.account;
   d.caller.source_arn = doc.value("Arn", "");
   targets_.deliver_with_retry(clock_, std::move(d),
-                              eventbridge::RetryPolicy::from(target.value("RetryPolicy", Value::object())),
+                              events::RetryPolicy::from(target.value("RetryPolicy", Value::object())),
                               [this, arn = doc.value("Arn", "")](const Status& s, int attempt, bool final) {
                                 std::lock_guard lock(mutex_);
                                 Stats& st = stats_[arn];
@@ -209,72 +235,72 @@ Result<Value> Provider::group_doc(const Context& ctx, const std::string& group) 
                  {"State", "ACTIVE"},
                  {"CreationDate", 0.0},
                  {"LastModificationDate", 0.0}};
-  auto it = groups_.find(Key{ctx.account_id, ctx.region, group, ""});
-  if (it == groups_.end()) return group_not_found(group);
-  return it->second;
+  const Value* doc = store_->get(scope_of(ctx), kGroup, group);
+  if (!doc) return errors("ResourceNotFoundException", group_not_found(group));
+  return *doc;
 }
 
-Result<Provider::Entry> Provider::build(const Context& ctx, const Value& in, const std::string& group) {
+Result<Provider::Built> Provider::build(const Context& ctx, const Value& in, const std::string& group) {
   std::string name = in.value("Name", "");
   NUAGE_TRY(check_name(name, "name"));
   NUAGE_TRY(check_name(group, "groupName"));
   auto g = group_doc(ctx, group);
   if (!g) return g.take_error();
   std::string expr = in.value("ScheduleExpression", "");
-  auto sch = eventbridge::parse_schedule(expr, true, "Invalid Schedule Expression " + expr + ".");
+  auto sch = events::parse_schedule(expr, true, "Invalid Schedule Expression " + expr + ".");
   if (!sch) return sch.take_error();
   std::string tz = in.value("ScheduleExpressionTimezone", "");
   auto zone = TimeZone::load(tz);
-  if (!zone) return validation("Invalid time zone " + tz + ".");
+  if (!zone) return errors("ValidationException", "Invalid time zone " + tz + ".");
   const Value& window = in.value("FlexibleTimeWindow", Value::object());
   std::string mode = window.value("Mode", "");
   if (mode == "FLEXIBLE") {
     int64_t minutes = window.value("MaximumWindowInMinutes", int64_t{0});
     if (!window.contains("MaximumWindowInMinutes"))
-      return validation("MaximumWindowInMinutes must be provided when Mode is FLEXIBLE.");
+      return errors("ValidationException", "MaximumWindowInMinutes must be provided when Mode is FLEXIBLE.");
     if (minutes < 1 || minutes > 1440)
-      return validation("1 validation error detected: Value '" + std::to_string(minutes) +
+      return errors("ValidationException", "1 validation error detected: Value '" + std::to_string(minutes) +
                         "' at 'flexibleTimeWindow.maximumWindowInMinutes' failed to satisfy constraint: Member must "
                         "have value between 1 and 1440");
   } else if (mode == "OFF") {
     if (window.contains("MaximumWindowInMinutes"))
-      return validation("MaximumWindowInMinutes is not allowed when Mode is OFF.");
+      return errors("ValidationException", "MaximumWindowInMinutes is not allowed when Mode is OFF.");
   } else {
-    return validation("1 validation error detected: Value '" + mode +
+    return errors("ValidationException", "1 validation error detected: Value '" + mode +
                       "' at 'flexibleTimeWindow.mode' failed to satisfy constraint: Member must satisfy enum value "
                       "set: [OFF, FLEXIBLE]");
   }
   std::string state = in.value("State", "ENABLED");
   if (state != "ENABLED" && state != "DISABLED")
-    return validation("1 validation error detected: Value '" + state +
+    return errors("ValidationException", "1 validation error detected: Value '" + state +
                       "' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, "
                       "DISABLED]");
   std::string action = in.value("ActionAfterCompletion", "NONE");
   if (action != "NONE" && action != "DELETE")
-    return validation("1 validation error detected: Value '" + action +
+    return errors("ValidationException", "1 validation error detected: Value '" + action +
                       "' at 'actionAfterCompletion' failed to satisfy constraint: Member must satisfy enum value "
                       "set: [NONE, DELETE]");
   if (in.contains("StartDate") && in.contains("EndDate") && in["StartDate"].get<double>() >= in["EndDate"].get<double>())
-    return validation("The StartDate must come before the EndDate.");
+    return errors("ValidationException", "The StartDate must come before the EndDate.");
   const Value& target = in.value("Target", Value::object());
   std::string arn = target.value("Arn", "");
   if (!text::starts_with(arn, "arn:") || text::split(arn, ':').size() < 6)
-    return validation("Invalid target ARN " + arn + ".");
+    return errors("ValidationException", "Invalid target ARN " + arn + ".");
   if (!text::starts_with(target.value("RoleArn", ""), "arn:"))
-    return validation("Invalid RoleArn " + target.value("RoleArn", "") + ".");
+    return errors("ValidationException", "Invalid RoleArn " + target.value("RoleArn", "") + ".");
   if (target.contains("Input") && text::starts_with(arn, "arn:aws:scheduler:::aws-sdk:") &&
-      Value::parse(target["Input"].get<std::string>(), nullptr, false).is_discarded())
-    return validation("Input must be a valid JSON for the universal target " + arn + ".");
+      documents::parse_json_or_discarded(target["Input"].get<std::string>()).is_discarded())
+    return errors("ValidationException", "Input must be a valid JSON for the universal target " + arn + ".");
   if (target.contains("RetryPolicy")) {
     const Value& r = target["RetryPolicy"];
     int64_t attempts = r.value("MaximumRetryAttempts", int64_t{185});
     int64_t age = r.value("MaximumEventAgeInSeconds", int64_t{86400});
     if (attempts < 0 || attempts > 185)
-      return validation("1 validation error detected: Value '" + std::to_string(attempts) +
+      return errors("ValidationException", "1 validation error detected: Value '" + std::to_string(attempts) +
                         "' at 'target.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must "
                         "have value between 0 and 185");
     if (age < 60 || age > 86400)
-      return validation("1 validation error detected: Value '" + std::to_string(age) +
+      return errors("ValidationException", "1 validation error detected: Value '" + std::to_string(age) +
                         "' at 'target.retryPolicy.maximumEventAgeInSeconds' failed to satisfy constraint: Member "
                         "must have value between 60 and 86400");
   }
@@ -295,66 +321,56 @@ Result<Provider::Entry> Provider::build(const Context& ctx, const Value& in, con
   doc["CreationDate"] = now;
   doc["LastModificationDate"] = now;
   doc["_Anchor"] = now;  // rate() without a StartDate counts from creation / update
-  return Entry{doc, *sch, *zone, 0};
+  return Built{doc, Armed{*sch, *zone, 0}};
 }
 
 Result<Output> Provider::create_schedule(Context& ctx, const Value& in) {
   std::string group = group_of(in);
-  auto entry = build(ctx, in, group);
-  if (!entry) return entry.take_error();
-  Key key{ctx.account_id, ctx.region, group, in.at("Name")};
-  if (schedules_.count(key))
-    return AwsError{"ConflictException", "Schedule " + key.name + " already exists.", 409};
-  NUAGE_TRY(save(key, entry->doc));
-  Entry& stored = schedules_[key] = std::move(*entry);
-  arm(key, stored, to_seconds(clock_.now()));
+  auto built = build(ctx, in, group);
+  if (!built) return built.take_error();
+  std::string name = in.at("Name");
+  std::string id = schedule_id(group, name);
+  if (store_->get(scope_of(ctx), kSchedule, id))
+    return errors("ConflictException", "Schedule " + name + " already exists.");
   Output out;
-  out.value["ScheduleArn"] = stored.doc["Arn"];
+  out.value["ScheduleArn"] = built->doc["Arn"];
+  NUAGE_TRY(store_schedule(scope_of(ctx), id, std::move(*built)));
   return out;
 }
 
-Result<std::map<Provider::Key, Provider::Entry>::iterator> Provider::find_schedule(Context& ctx, const Value& in) {
+Result<std::string> Provider::find_schedule(Context& ctx, const Value& in) {
   std::string group = group_of(in);
-  auto it = schedules_.find(Key{ctx.account_id, ctx.region, group, in.value("Name", "")});
-  if (it != schedules_.end()) return it;
+  std::string id = schedule_id(group, in.value("Name", ""));
+  if (store_->get(scope_of(ctx), kSchedule, id)) return id;
   // A missing group is reported before a missing schedule, as AWS does.
   NUAGE_TRY(group_doc(ctx, group));
-  return schedule_not_found(in.value("Name", ""));
+  return errors("ResourceNotFoundException", schedule_not_found(in.value("Name", "")));
 }
 
 Result<Output> Provider::update_schedule(Context& ctx, const Value& in) {
-  auto found = find_schedule(ctx, in);
-  if (!found) return found.take_error();
-  auto it = *found;
-  const Key& key = it->first;
-  auto entry = build(ctx, in, key.group);
-  if (!entry) return entry.take_error();
-  entry->doc["CreationDate"] = it->second.doc["CreationDate"];
-  NUAGE_TRY(save(key, entry->doc));
-  disarm(it->second);
-  it->second = std::move(*entry);
-  arm(key, it->second, to_seconds(clock_.now()));
+  auto id = find_schedule(ctx, in);
+  if (!id) return id.take_error();
+  auto built = build(ctx, in, group_of(in));
+  if (!built) return built.take_error();
+  built->doc["CreationDate"] = (*store_->get(scope_of(ctx), kSchedule, *id))["CreationDate"];
   Output out;
-  out.value["ScheduleArn"] = it->second.doc["Arn"];
+  out.value["ScheduleArn"] = built->doc["Arn"];
+  NUAGE_TRY(store_schedule(scope_of(ctx), *id, std::move(*built)));
   return out;
 }
 
 Result<Output> Provider::get_schedule(Context& ctx, const Value& in) {
-  auto found = find_schedule(ctx, in);
-  if (!found) return found.take_error();
+  auto id = find_schedule(ctx, in);
+  if (!id) return id.take_error();
   Output out;
-  out.value = public_doc((*found)->second.doc);
+  out.value = public_doc(*store_->get(scope_of(ctx), kSchedule, *id));
   return out;
 }
 
 Result<Output> Provider::delete_schedule(Context& ctx, const Value& in) {
-  auto found = find_schedule(ctx, in);
-  if (!found) return found.take_error();
-  auto it = *found;
-  Key key = it->first;
-  NUAGE_TRY(erase(key));
-  disarm(it->second);
-  schedules_.erase(it);
+  auto id = find_schedule(ctx, in);
+  if (!id) return id.take_error();
+  NUAGE_TRY(erase_schedule(scope_of(ctx), *id));
   return Output{};
 }
 
@@ -363,13 +379,13 @@ Result<Output> Provider::list_schedules(Context& ctx, const Value& in) {
   std::string prefix = in.value("NamePrefix", "");
   std::string state = in.value("State", "");
   if (!group.empty()) NUAGE_TRY(group_doc(ctx, group));
+  std::string range = group.empty() ? "" : schedule_id(group, "");
   std::vector<Value> found;
-  for (const auto& [key, entry] : schedules_) {
-    if (key.account != ctx.account_id || key.region != ctx.region) continue;
-    if (!group.empty() && key.group != group) continue;
-    if (!text::starts_with(key.name, prefix)) continue;
-    if (!state.empty() && entry.doc.value("State", "") != state) continue;
-    const Value& d = entry.doc;
+  auto view = store_->all(scope_of(ctx), kSchedule);
+  for (auto it = view.from(range); it != view.end() && text::starts_with((*it).first, range); ++it) {
+    const Value& d = (*it).second;
+    if (!text::starts_with(d.value("Name", ""), prefix)) continue;
+    if (!state.empty() && d.value("State", "") != state) continue;
     found.push_back({{"Arn", d["Arn"]}, {"Name", d["Name"]}, {"GroupName", d["GroupName"]}, {"State", d["State"]},
                      {"CreationDate", d["CreationDate"]}, {"LastModificationDate", d["LastModificationDate"]},
                      {"Target", {{"Arn", d["Target"]["Arn"]}}}});
@@ -390,9 +406,8 @@ Result<Output> Provider::list_schedules(Context& ctx, const Value& in) {
 Result<Output> Provider::create_group(Context& ctx, const Value& in) {
   std::string name = in.value("Name", "");
   NUAGE_TRY(check_name(name, "name"));
-  Key key{ctx.account_id, ctx.region, name, ""};
-  if (name == kDefaultGroup || groups_.count(key))
-    return AwsError{"ConflictException", "Schedule group " + name + " already exists.", 409};
+  if (name == kDefaultGroup || store_->get(scope_of(ctx), kGroup, name))
+    return errors("ConflictException", "Schedule group " + name + " already exists.");
   double now = timefmt::epoch_seconds(clock_.now());
   Value doc = {{"Name", name},
                {"Arn", "arn:aws:scheduler:" + ctx.region + ":" + ctx.account_id + ":schedule-group/" + name},
@@ -400,10 +415,9 @@ Result<Output> Provider::create_group(Context& ctx, const Value& in) {
                {"CreationDate", now},
                {"LastModificationDate", now},
                {"_Tags", in.value("Tags", Value::array())}};
-  NUAGE_TRY(save(key, doc));
-  groups_[key] = doc;
   Output out;
   out.value["ScheduleGroupArn"] = doc["Arn"];
+  NUAGE_TRY(store_->put(scope_of(ctx), kGroup, name, std::move(doc)));
   return out;
 }
 
@@ -417,19 +431,26 @@ Result<Output> Provider::get_group(Context& ctx, const Value& in) {
 
 Result<Output> Provider::delete_group(Context& ctx, const Value& in) {
   std::string name = in.value("Name", "");
-  if (name == kDefaultGroup) return validation("Cannot delete the default schedule group.");
-  Key key{ctx.account_id, ctx.region, name, ""};
-  if (!groups_.count(key)) return group_not_found(name);
-  NUAGE_TRY(db_.exec("DELETE FROM scheduler_resources WHERE account = ? AND region = ? AND grp = ?",
-                     {ctx.account_id, ctx.region, name}));
-  groups_.erase(key);
+  if (name == kDefaultGroup) return errors("ValidationException", "Cannot delete the default schedule group.");
+  Scope scope = scope_of(ctx);
+  if (!store_->get(scope, kGroup, name)) return errors("ResourceNotFoundException", group_not_found(name));
   // Deleting a group deletes its schedules.
-  for (auto it = schedules_.lower_bound(Key{ctx.account_id, ctx.region, name, ""});
-       it != schedules_.end() && it->first.account == ctx.account_id && it->first.region == ctx.region &&
-       it->first.group == name;) {
-    disarm(it->second);
-    it = schedules_.erase(it);
-  }
+  std::string range = schedule_id(name, "");
+  std::vector<std::string> schedules;
+  auto view = store_->all(scope, kSchedule);
+  for (auto it = view.from(range); it != view.end() && text::starts_with((*it).first, range); ++it)
+    schedules.push_back((*it).first);
+  NUAGE_TRY(store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->erase(scope, kGroup, name));
+    for (const auto& id : schedules) NUAGE_TRY(store_->erase(scope, kSchedule, id));
+    return Status::Ok();
+  }));
+  auto armed = armed_.find(scope);
+  for (const auto& id : schedules)
+    if (auto it = armed->second.find(id); it != armed->second.end()) {
+      disarm(it->second);
+      armed->second.erase(it);
+    }
   return Output{};
 }
 
@@ -437,9 +458,9 @@ Result<Output> Provider::list_groups(Context& ctx, const Value& in) {
   std::string prefix = in.value("NamePrefix", "");
   std::vector<Value> found;
   if (text::starts_with(kDefaultGroup, prefix)) found.push_back(*group_doc(ctx, kDefaultGroup));
-  for (const auto& [key, doc] : groups_)
-    if (key.account == ctx.account_id && key.region == ctx.region && text::starts_with(key.group, prefix))
-      found.push_back(public_doc(doc));
+  auto view = store_->all(scope_of(ctx), kGroup);
+  for (auto it = view.from(prefix); it != view.end() && text::starts_with((*it).first, prefix); ++it)
+    found.push_back(public_doc((*it).second));
   size_t start = 0;
   if (in.contains("NextToken"))
     start = std::stoul(text::base64_decode(in["NextToken"].get<std::string>()).value_or("0"));
@@ -453,34 +474,12 @@ Result<Output> Provider::list_groups(Context& ctx, const Value& in) {
 
 // ---------------------------------------------------------------- tags (schedule groups)
 
-Result<Value*> Provider::group_by_arn(const std::string& arn) {
-  for (auto& [key, doc] : groups_)
-    if (doc["Arn"] == arn) return &doc;
-  return group_not_found(arn.substr(arn.rfind('/') + 1));
-}
-
-Result<Output> Provider::tag_resource(Context& ctx, const Value& in) {
-  auto doc = group_by_arn(in.value("ResourceArn", ""));
-  if (!doc) return doc.take_error();
-  (**doc)["_Tags"] = merge_tags((**doc).value("_Tags", Value::array()), in.at("Tags"));
-  NUAGE_TRY(save(Key{ctx.account_id, ctx.region, (**doc)["Name"], ""}, **doc));
-  return Output{};
-}
-
-Result<Output> Provider::untag_resource(Context& ctx, const Value& in) {
-  auto doc = group_by_arn(in.value("ResourceArn", ""));
-  if (!doc) return doc.take_error();
-  (**doc)["_Tags"] = remove_tags((**doc).value("_Tags", Value::array()), in.value("TagKeys", Value::array()));
-  NUAGE_TRY(save(Key{ctx.account_id, ctx.region, (**doc)["Name"], ""}, **doc));
-  return Output{};
-}
-
-Result<Output> Provider::list_tags(Context&, const Value& in) {
-  auto doc = group_by_arn(in.value("ResourceArn", ""));
-  if (!doc) return doc.take_error();
-  Output out;
-  out.value["Tags"] = (**doc).value("_Tags", Value::array());
-  return out;
+Result<kit::TaggedResource> Provider::resolve(const Context& ctx, const std::string& arn) const {
+  std::string prefix = "arn:aws:scheduler:" + ctx.region + ":" + ctx.account_id + ":schedule-group/";
+  std::string name = text::starts_with(arn, prefix) ? arn.substr(prefix.size()) : "";
+  if (name.empty() || !store_->get(scope_of(ctx), kGroup, name))
+    return errors("ResourceNotFoundException", group_not_found(arn.substr(arn.rfind('/') + 1)));
+  return kit::TaggedResource{scope_of(ctx), kGroup, name};
 }
 
 // The schedule a call names.
@@ -502,9 +501,14 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("GetScheduleGroup", this, mutex_, &Provider::get_group);
   table.add_locked("DeleteScheduleGroup", this, mutex_, &Provider::delete_group);
   table.add_locked("ListScheduleGroups", this, mutex_, &Provider::list_groups);
-  table.add_locked("TagResource", this, mutex_, &Provider::tag_resource);
-  table.add_locked("UntagResource", this, mutex_, &Provider::untag_resource);
-  table.add_locked("ListTagsForResource", this, mutex_, &Provider::list_tags);
+  kit::TaggingSpec tagging;
+  tagging.arn_member = "ResourceArn";
+  tagging.max_tags = 200;
+  tagging.too_many_message =
+      "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than "
+      "or equal to 200";
+  kit::add_tagging(table, tagging, errors, store_, mutex_,
+                   [this](const Context& ctx, const std::string& arn) { return resolve(ctx, arn); });
 }
 
 }  // namespace nuage::services::scheduler

@@ -6,26 +6,29 @@
 // Firing: each enabled schedule keeps one clock timer for its next nominal
 // occurrence plus its flexible-window offset (deterministic: a hash of the
 // group and name, within MaximumWindowInMinutes). Firing assumes the target's
-// RoleArn as scheduler.amazonaws.com and delivers through
-// eventbridge::Targets, so the role's identity policies decide what the call
-// may do; failures are retried on the clock per the target's RetryPolicy.
-// A schedule with no further occurrence and ActionAfterCompletion DELETE is
-// deleted once it has fired.
+// RoleArn as scheduler.amazonaws.com and delivers through events::Targets,
+// so the role's identity policies decide what the call may do; failures are
+// retried on the clock per the target's RetryPolicy. A schedule with no
+// further occurrence and ActionAfterCompletion DELETE is deleted once it has
+// fired.
 //
-// State: in memory, written through to the table scheduler_resources and
-// re-armed at start. Thread-safety: mutex_ guards all state; delivery
-// happens outside it.
+// State: schedules (kind "schedule", id "<group>/<name>": a group's
+// schedules are one range) and groups (kind "group", id the name; "default"
+// is implicit) in a storage::ResourceStore, re-armed at start; beside it, in
+// memory only, each schedule's parsed expression, time zone and timer.
+// Thread-safety: mutex_ guards all state; delivery happens outside it.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
-#include <tuple>
 
 #include "common/clock.h"
+#include "events/schedule.h"
+#include "events/targets.h"
 #include "kit/provider.h"
-#include "services/eventbridge/schedule.h"
-#include "services/eventbridge/targets.h"
-#include "storage/database.h"
+#include "kit/tagging.h"
+#include "storage/resource_store.h"
 
 namespace nuage::services::scheduler {
 
@@ -48,23 +51,23 @@ class Provider : public kit::Provider {
   using Value = kit::Value;
 
  private:
-  struct Key {
-    std::string account, region, group, name;  // name "" for a group
-    bool operator<(const Key& o) const {
-      return std::tie(account, region, group, name) < std::tie(o.account, o.region, o.group, o.name);
-    }
-  };
-  struct Entry {
-    Value doc;  // GetSchedule shape + internal "_Anchor"
-    eventbridge::Schedule schedule;
-    eventbridge::TimeZone zone;
+  // What a schedule needs at run time and the store does not keep.
+  struct Armed {
+    events::Schedule schedule;
+    events::TimeZone zone;
     Clock::TimerId timer = 0;
+  };
+  // A validated CreateSchedule/UpdateSchedule: the document to store
+  // (GetSchedule shape + internal "_Anchor") and its parsed expression.
+  struct Built {
+    Value doc;
+    Armed armed;
   };
 
   Result<kit::Output> create_schedule(Context& ctx, const Value& in);
-  // The schedule the request names (GroupName, Name); ResourceNotFound for
-  // a missing group or schedule.
-  Result<std::map<Key, Entry>::iterator> find_schedule(Context& ctx, const Value& in);
+  // The store id of the schedule the request names (GroupName, Name);
+  // ResourceNotFound for a missing group or schedule.
+  Result<std::string> find_schedule(Context& ctx, const Value& in);
   Result<kit::Output> update_schedule(Context& ctx, const Value& in);
   Result<kit::Output> get_schedule(Context& ctx, const Value& in);
   Result<kit::Output> delete_schedule(Context& ctx, const Value& in);
@@ -73,29 +76,28 @@ class Provider : public kit::Provider {
   Result<kit::Output> get_group(Context& ctx, const Value& in);
   Result<kit::Output> delete_group(Context& ctx, const Value& in);
   Result<kit::Output> list_groups(Context& ctx, const Value& in);
-  Result<kit::Output> tag_resource(Context& ctx, const Value& in);
-  Result<kit::Output> untag_resource(Context& ctx, const Value& in);
-  Result<kit::Output> list_tags(Context& ctx, const Value& in);
 
-  // Validates a CreateSchedule/UpdateSchedule input into an entry (doc without dates of record).
-  Result<Entry> build(const Context& ctx, const Value& in, const std::string& group);
+  // Validates a CreateSchedule/UpdateSchedule input (doc without dates of record).
+  Result<Built> build(const Context& ctx, const Value& in, const std::string& group);
   Result<Value> group_doc(const Context& ctx, const std::string& group) const;  // caller holds mutex_
-  Result<Value*> group_by_arn(const std::string& arn);
-  Status save(const Key& key, const Value& doc);
-  Status erase(const Key& key);
+  // The schedule group an ARN names (only groups carry tags).
+  Result<kit::TaggedResource> resolve(const Context& ctx, const std::string& arn) const;
+  // Stores a schedule and arms it from now.
+  Status store_schedule(const storage::Scope& scope, const std::string& id, Built built);
+  Status erase_schedule(const storage::Scope& scope, const std::string& id);
   // Arms the timer for the first occurrence after `after` (UTC seconds);
   // false when the schedule has no further occurrence. Caller holds mutex_.
-  bool arm(const Key& key, Entry& entry, int64_t after);
-  void disarm(Entry& entry);
-  void fire(const Key& key, int64_t nominal, Clock::TimePoint due);
+  bool arm(const storage::Scope& scope, const std::string& id, Armed& armed, int64_t after);
+  void disarm(Armed& armed);
+  void fire(const storage::Scope& scope, const std::string& id, int64_t nominal, Clock::TimePoint due);
 
-  storage::Database& db_;
+  kit::Environment& env_;
   Clock& clock_;
-  eventbridge::Targets targets_;
+  events::Targets targets_;
   uint64_t rewind_listener_ = 0;
   std::mutex mutex_;
-  std::map<Key, Entry> schedules_;
-  std::map<Key, Value> groups_;  // name == ""; "default" is implicit
+  std::unique_ptr<storage::ResourceStore> store_;
+  std::map<storage::Scope, std::map<std::string, Armed>> armed_;  // by scope, schedule id
   std::map<std::string, Stats> stats_;
 };
 

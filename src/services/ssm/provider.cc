@@ -2,6 +2,7 @@
 
 #include "common/text.h"
 #include "common/time.h"
+#include "services/ssm/limits.h"
 
 namespace nuage::services::ssm {
 
@@ -89,12 +90,16 @@ Result<Output> Provider::put_parameter(Context& ctx, const Value& in) {
                     "request to true.");
     if (!existing && type.empty())
       return errors("ValidationException", "A parameter type is required when you create a parameter.");
+    std::string tier = in.value("Tier", "Standard");
+    NUAGE_TRY(limits::check_value(in.at("Value"), tier));
     int64_t version = doc["Version"].get<int64_t>() + 1;
     doc["Name"] = name;
     doc["Value"] = in.at("Value");
     if (!type.empty()) doc["Type"] = type;
     doc["Version"] = version;
-    doc["Tier"] = in.value("Tier", "Standard");
+    doc["Tier"] = tier == "Intelligent-Tiering"
+                      ? (text::utf8_length(in.at("Value").get<std::string>()) > limits::kStandardValueChars ? "Advanced" : "Standard")
+                      : tier;
     doc["DataType"] = in.value("DataType", "text");
     if (in.contains("Description")) doc["Description"] = in["Description"];
     doc["LastModifiedDate"] = timefmt::epoch_seconds(ctx.clock->now());

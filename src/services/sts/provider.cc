@@ -1,9 +1,11 @@
 #include "services/sts/provider.h"
 
+#include "common/documents.h"
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "services/iam/request_keys.h"
+#include "kit/errors.h"
 #include "services/iam/util.h"
 
 namespace nuage::services::sts {
@@ -15,21 +17,23 @@ using nlohmann::json;
 
 namespace {
 
+// STS's errors: the model gives each shape's code and status; AccessDenied
+// and ValidationError are not in it.
+const kit::Errors errors("sts", {{"AccessDenied", 403}, {"ValidationError", 400}});
+
 Result<Output> get_caller_identity(RequestContext& ctx, const Value&) {
   Output out;
   out.value = {{"UserId", ctx.caller.user_id}, {"Account", ctx.caller.account_id}, {"Arn", ctx.caller.arn}};
   return out;
 }
 
-AwsError validation(const std::string& message) { return AwsError{"ValidationError", message, 400}; }
-
 Status check_duration(int64_t duration, int64_t max) {
   if (duration < 900)
-    return validation("1 validation error detected: Value '" + std::to_string(duration) +
+    return errors("ValidationError", "1 validation error detected: Value '" + std::to_string(duration) +
                       "' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or "
                       "equal to 900");
   if (duration > max)
-    return validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+    return errors("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
   return Status::Ok();
 }
 
@@ -41,7 +45,7 @@ std::optional<json> jwt_claims(const std::string& token) {
   while (payload.size() % 4) payload.push_back('=');
   auto raw = text::base64_decode(payload);
   if (!raw) return std::nullopt;
-  json claims = json::parse(*raw, nullptr, false);
+  json claims = documents::parse_json_or_discarded(*raw);
   if (claims.is_discarded() || !claims.is_object()) return std::nullopt;
   return claims;
 }
@@ -59,14 +63,14 @@ static void add_sts_keys(const Value& in, policy::Context& keys) {
 Status Provider::session_policies(const Context& ctx, const Value& in, iam::Session& session) {
   if (in.contains("Policy")) {
     auto doc = iam::compile_doc(in["Policy"], nuage::policy::PolicyKind::kIdentity);
-    if (!doc) return AwsError{"MalformedPolicyDocument", doc.error().message, 400};
+    if (!doc) return errors("MalformedPolicyDocumentException", doc.error().message);
     session.policy = *doc;
   }
   if (in.contains("PolicyArns"))
     for (const auto& p : in["PolicyArns"]) {
       std::string arn = p.value("arn", "");
       if (!iam_.managed_policy(ctx.account_id, arn))
-        return validation("The policy " + arn + " does not exist or is not attachable.");
+        return errors("ValidationError", "The policy " + arn + " does not exist or is not attachable.");
       session.policy_arns.push_back(arn);
     }
   return Status::Ok();
@@ -120,7 +124,9 @@ Result<Output> Provider::assume_role(Context& ctx, const Value& in) {
     auto ev = nuage::policy::evaluate(request, policies);
     if (!role || !ev.allowed()) return authorizer_.deny(ctx, "sts:AssumeRole", role_arn, ev, false);
   }
-  if (!role) return AwsError{"AccessDenied", "User: " + ctx.caller.arn + " is not authorized to perform: sts:AssumeRole on resource: " + role_arn, 403};
+  if (!role)
+    return errors("AccessDenied",
+                  "User: " + ctx.caller.arn + " is not authorized to perform: sts:AssumeRole on resource: " + role_arn);
   int64_t duration = in.value("DurationSeconds", int64_t{3600});
   NUAGE_TRY(check_duration(duration, role->max_session));
   iam::Session session;
@@ -146,7 +152,7 @@ Result<Output> Provider::assume_role(Context& ctx, const Value& in) {
 Result<Output> Provider::assume_role_with_web_identity(Context& ctx, const Value& in) {
   std::string role_arn = in.at("RoleArn"), session_name = in.at("RoleSessionName");
   auto claims = jwt_claims(in.at("WebIdentityToken"));
-  if (!claims) return AwsError{"InvalidIdentityToken", "Couldn't parse the provided web identity token.", 400};
+  if (!claims) return errors("InvalidIdentityTokenException", "Couldn't parse the provided web identity token.");
   auto claim = [&](const char* name) {
     auto it = claims->find(name);
     return it != claims->end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -158,7 +164,7 @@ Result<Output> Provider::assume_role_with_web_identity(Context& ctx, const Value
     else if (aud->is_string()) audience = *aud;
   }
   if (claims->contains("exp") && (*claims)["exp"].is_number() && (*claims)["exp"].get<double>() < iam::now(ctx))
-    return AwsError{"ExpiredTokenException", "Token expired: current date/time is after the exp claim.", 400};
+    return errors("ExpiredTokenException", "Token expired: current date/time is after the exp claim.");
   std::string provider = text::starts_with(issuer, "https://") ? issuer.substr(8) : issuer;
   // The role's account: web identity calls are unsigned.
   auto parts = text::split(role_arn, ':');
@@ -187,7 +193,7 @@ Result<Output> Provider::assume_role_with_web_identity(Context& ctx, const Value
     }
   }
   if (!role || (authorizer_.enforcing() && !ev.allowed()))
-    return AwsError{"AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403};
+    return errors("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
   int64_t duration = in.value("DurationSeconds", int64_t{3600});
   NUAGE_TRY(check_duration(duration, role->max_session));
   iam::Session session;
@@ -210,7 +216,7 @@ Result<Output> Provider::assume_role_with_web_identity(Context& ctx, const Value
 
 Result<Output> Provider::get_session_token(Context& ctx, const Value& in) {
   if (ctx.caller.type == auth::PrincipalType::kAssumedRole || !ctx.caller.session_token.empty())
-    return AwsError{"AccessDenied", "Cannot call GetSessionToken with session credentials", 403};
+    return errors("AccessDenied", "Cannot call GetSessionToken with session credentials");
   int64_t duration = in.value("DurationSeconds", int64_t{43200});
   int64_t max = ctx.caller.type == auth::PrincipalType::kRoot ? 3600 : 129600;
   if (duration > max) duration = max;  // AWS caps instead of refusing
@@ -229,7 +235,7 @@ Result<Output> Provider::get_session_token(Context& ctx, const Value& in) {
 Result<Output> Provider::decode_authorization_message(Context&, const Value& in) {
   auto decoded = iam::decode_authorization_message(in.at("EncodedMessage"));
   if (!decoded)
-    return AwsError{"InvalidAuthorizationMessageException", "The message is not a valid encoded authorization message.", 400};
+    return errors("InvalidAuthorizationMessageException", "The message is not a valid encoded authorization message.");
   Output out;
   out.value = {{"DecodedMessage", decoded->dump()}};
   return out;

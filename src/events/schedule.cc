@@ -1,4 +1,4 @@
-#include "services/eventbridge/schedule.h"
+#include "events/schedule.h"
 
 #include <cctype>
 #include <ctime>
@@ -7,7 +7,7 @@
 
 #include "common/text.h"
 
-namespace nuage::services::eventbridge {
+namespace nuage::events {
 
 namespace {
 
@@ -315,4 +315,4 @@ std::optional<int64_t> Schedule::next_after(int64_t after_utc, const TimeZone& z
   return std::nullopt;
 }
 
-}  // namespace nuage::services::eventbridge
+}  // namespace nuage::events

@@ -3,11 +3,11 @@
 #include <vector>
 
 #include "common/time.h"
+#include "events/targets.h"
 #include "kit/test_environment.h"
-#include "services/eventbridge/targets.h"
 
 using namespace nuage;
-using namespace nuage::services::eventbridge;
+using namespace nuage::events;
 using kit::Value;
 
 namespace {

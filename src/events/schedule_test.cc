@@ -4,10 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time.h"
-#include "services/eventbridge/schedule.h"
+#include "events/schedule.h"
 
 using namespace nuage;
-using namespace nuage::services::eventbridge;
+using namespace nuage::events;
 
 static int64_t at(const std::string& iso) { return static_cast<int64_t>(timefmt::epoch_seconds(*timefmt::parse(iso))); }
 static std::string iso(int64_t s) { return timefmt::iso8601(timefmt::from_epoch_seconds(static_cast<double>(s))); }

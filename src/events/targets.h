@@ -1,5 +1,5 @@
 // Delivery of an event or a scheduled invocation to a target ARN, shared by
-// EventBridge rules and EventBridge Scheduler:
+// the services that invoke targets (EventBridge rules, EventBridge Scheduler):
 //   arn:aws:lambda:...:function:NAME[:QUALIFIER]  Invoke (InvocationType Event)
 //   arn:aws:events:...:event-bus/NAME            PutEvents on that bus
 //   arn:aws:logs:...:log-group:NAME              a log event in that group
@@ -16,10 +16,10 @@
 #include "auth/credentials.h"
 #include "common/clock.h"
 #include "common/error.h"
-#include "kit/value.h"
 #include "kit/environment.h"
+#include "kit/value.h"
 
-namespace nuage::services::eventbridge {
+namespace nuage::events {
 
 struct Delivery {
   std::string target_arn;
@@ -62,4 +62,4 @@ class Targets {
 // Applies a target's Input / InputPath / InputTransformer to an event.
 Result<std::string> transform_input(const kit::Value& target, const kit::Value& event);
 
-}  // namespace nuage::services::eventbridge
+}  // namespace nuage::events

@@ -21,7 +21,7 @@
 
 #include "common/error.h"
 
-namespace nuage::services::eventbridge {
+namespace nuage::events {
 
 class TimeZone {
  public:
@@ -72,4 +72,4 @@ struct Schedule {
 // wording differs between EventBridge and Scheduler).
 Result<Schedule> parse_schedule(std::string_view expression, bool allow_at, const std::string& error_message);
 
-}  // namespace nuage::services::eventbridge
+}  // namespace nuage::events

@@ -1,12 +1,13 @@
-#include "services/eventbridge/targets.h"
+#include "events/targets.h"
 
 #include <spdlog/spdlog.h>
 
+#include "common/documents.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "kit/value.h"
 
-namespace nuage::services::eventbridge {
+namespace nuage::events {
 
 using kit::Value;
 
@@ -139,7 +140,7 @@ Status Targets::deliver(const Delivery& given) const {
     return Status::Ok();
   }
   if (service == "events" && text::starts_with(parts[5], "event-bus/")) {
-    Value event = Value::parse(d.payload, nullptr, false);
+    Value event = documents::parse_json_or_discarded(d.payload);
     if (event.is_discarded() || !event.is_object()) return AwsError{"InvalidArgument", "event is not JSON", 400};
     Value entry = {{"Source", event.value("source", "")},
                    {"DetailType", event.value("detail-type", "")},
@@ -161,7 +162,7 @@ Status Targets::deliver(const Delivery& given) const {
     std::string target_service = parts[6];
     std::string action = parts[7];
     if (!action.empty()) action[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(action[0])));
-    Value input = Value::parse(d.payload.empty() ? "{}" : d.payload, nullptr, false);
+    Value input = documents::parse_json_or_discarded(d.payload.empty() ? "{}" : d.payload);
     if (input.is_discarded() || !input.is_object()) return AwsError{"InvalidInput", "Input is not a JSON object", 400};
     auto out = env_.call(target_service, action, input, d.caller, region);
     if (!out) return out.error();
@@ -170,4 +171,4 @@ Status Targets::deliver(const Delivery& given) const {
   return AwsError{"UnsupportedTarget", "nuage cannot deliver to " + d.target_arn, 400};
 }
 
-}  // namespace nuage::services::eventbridge
+}  // namespace nuage::events
