@@ -1,8 +1,15 @@
 #include "services/ec2/filters.h"
 
 #include "common/text.h"
+#include "services/ec2/errors.h"
 
 namespace nuage::services::ec2 {
+
+const Value* tags_of(const Value& doc) {
+  auto it = doc.find("Tags");
+  if (it == doc.end()) it = doc.find("TagSet");
+  return it != doc.end() && it->is_array() ? &*it : nullptr;
+}
 
 static void collect(const Value& node, const std::vector<std::string>& parts, size_t i,
                     std::vector<std::string>& out) {
@@ -64,7 +71,7 @@ Status check_filters(const Value& filters, const FilterFields& fields) {
   for (const auto& f : filters) {
     std::string name = f.value("Name", "");
     if (is_tag_filter(name) || fields.count(name)) continue;
-    return AwsError{"InvalidParameterValue", "The filter '" + name + "' is invalid", 400};
+    return errors("InvalidParameterValue", "The filter '" + name + "' is invalid");
   }
   return Status::Ok();
 }

@@ -7,13 +7,20 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
-#include "services/ec2/store.h"
+#include "kit/value.h"
 
 namespace nuage::services::ec2 {
+
+using Value = kit::Value;
+
+// The tag list of a document: "Tags" in most shapes, "TagSet" in network
+// interfaces'; null when it has none.
+const Value* tags_of(const Value& doc);
 
 // Filter name -> dotted path(s) into the resource document; arrays on the
 // way are flattened ("NetworkInterfaces.PrivateIpAddress").

@@ -1,6 +1,8 @@
 // Instances: launch, describe, the lifecycle (pending -> running,
 // stopping -> stopped, shutting-down -> terminated) driven by the clock, and
 // instance attributes.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "common/crypto.h"
@@ -75,8 +77,8 @@ std::string gmt_now_text(Clock::TimePoint t) {
 }
 
 AwsError incorrect_state(const std::string& id, const std::string& verb) {
-  return AwsError{"IncorrectInstanceState",
-                  "The instance '" + id + "' is not in a state from which it can be " + verb + ".", 400};
+  return errors("IncorrectInstanceState",
+                "The instance '" + id + "' is not in a state from which it can be " + verb + ".");
 }
 
 Value state_change(const Value& instance, const Value& previous) {
@@ -88,28 +90,28 @@ Value state_change(const Value& instance, const Value& previous) {
 Result<Value> Provider::image(const Scope& scope, const std::string& image_id) {
   Value pub = public_image(image_id, scope.region);
   if (!pub.is_null()) return pub;
-  if (Value* own = store_.find(scope, "image", image_id)) return *own;
+  if (const Value* own = store_->get(scope, "image", image_id)) return *own;
   if (!valid_id(image_id, "ami"))
-    return AwsError{"InvalidAMIID.Malformed", "Invalid id: \"" + image_id + "\" (expecting \"ami-...\")", 400};
-  return AwsError{"InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist", 400};
+    return errors("InvalidAMIID.Malformed", "Invalid id: \"" + image_id + "\" (expecting \"ami-...\")");
+  return errors("InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist");
 }
 
-Result<std::vector<Value*>> Provider::find_instances(const Scope& scope, const Value& ids) {
-  std::vector<Value*> out;
+Result<std::vector<const Value*>> Provider::find_instances(const Scope& scope, const Value& ids) {
+  std::vector<const Value*> out;
   std::vector<std::string> missing;
   for (const auto& v : ids) {
     std::string id = v.get<std::string>();
-    if (!valid_id(id, "i")) return AwsError{"InvalidInstanceID.Malformed", "Invalid id: \"" + id + "\"", 400};
-    Value* doc = store_.find(scope, "instance", id);
+    if (!valid_id(id, "i")) return errors("InvalidInstanceID.Malformed", "Invalid id: \"" + id + "\"");
+    const Value* doc = store_->get(scope, "instance", id);
     if (!doc) missing.push_back(id);
     else out.push_back(doc);
   }
   if (missing.size() == 1)
-    return AwsError{"InvalidInstanceID.NotFound", "The instance ID '" + missing[0] + "' does not exist", 400};
+    return errors("InvalidInstanceID.NotFound", "The instance ID '" + missing[0] + "' does not exist");
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    return AwsError{"InvalidInstanceID.NotFound", "The instance IDs '" + list + "' do not exist", 400};
+    return errors("InvalidInstanceID.NotFound", "The instance IDs '" + list + "' do not exist");
   }
   return out;
 }
@@ -148,79 +150,88 @@ void Provider::begin_transition(const Scope& scope, Value& instance, const std::
 }
 
 void Provider::settle_instance(const Scope& scope, const std::string& id) {
-  Value* doc = store_.find(scope, "instance", id);
-  if (!doc) {
-    transitional_[scope].erase(id);
+  const Value* stored = store_->get(scope, "instance", id);
+  double now = now_seconds();
+  if (!stored || !stored->contains("_Due") || (*stored)["_Due"].get<double>() > now) {
+    if (!stored || !stored->contains("_Due")) transitional_[scope].erase(id);
     return;
   }
-  Value& inst = *doc;
-  bool changed = false;
-  double now = now_seconds();
-  while (inst.contains("_Due") && inst["_Due"].get<double>() <= now) {
-    std::string next = inst.value("_Next", "");
-    double due = inst["_Due"].get<double>();
-    inst.erase("_Due");
-    inst.erase("_Next");
-    changed = true;
-    if (next.empty()) {  // a terminated instance's time to disappear
-      for (const auto& ni : inst.value("NetworkInterfaces", Value::array()))
-        (void)store_.erase(scope, "network-interface", ni.value("NetworkInterfaceId", ""));
-      (void)store_.erase(scope, "instance", id);
-      transitional_[scope].erase(id);
-      return;
-    }
-    set_state(scope, inst, next, "");
-    if (next == "stopped") {
-      inst.erase("PublicIpAddress");
-      inst["PublicDnsName"] = "";
-      inst["StateReason"] = {{"Code", "Client.UserInitiatedShutdown"},
-                             {"Message", "Client.UserInitiatedShutdown: User initiated shutdown"}};
-    } else if (next == "terminated") {
-      // Interfaces attached after launch outlive the instance (their
-      // DeleteOnTermination is false): they become available again.
-      for (const auto& ni : inst.value("NetworkInterfaces", Value::array())) {
-        if (ni["Attachment"].value("DeleteOnTermination", true)) continue;
-        std::string eni_id = ni.value("NetworkInterfaceId", "");
-        if (Value* eni = store_.find(scope, "network-interface", eni_id)) {
-          detach_interface(inst, *eni);
-          (void)store_.put(scope, "network-interface", eni_id, *eni);
-        }
+  Value inst = *stored;
+  bool gone = false;
+  size_t announced = pending_events_.size();
+  Status st = store_->transaction([&]() -> Status {
+    while (inst.contains("_Due") && inst["_Due"].get<double>() <= now) {
+      std::string next = inst.value("_Next", "");
+      double due = inst["_Due"].get<double>();
+      inst.erase("_Due");
+      inst.erase("_Next");
+      if (next.empty()) {  // a terminated instance's time to disappear
+        for (const auto& ni : inst.value("NetworkInterfaces", Value::array()))
+          NUAGE_TRY(store_->erase(scope, "network-interface", ni.value("NetworkInterfaceId", "")));
+        gone = true;
+        return store_->erase(scope, "instance", id);
       }
-      inst.erase("PublicIpAddress");
-      inst["PublicDnsName"] = "";
-      inst["PrivateDnsName"] = "";
-      inst.erase("PrivateIpAddress");
-      inst["StateReason"] = {{"Code", "Client.UserInitiatedShutdown"},
-                             {"Message", "Client.UserInitiatedShutdown: User initiated shutdown"}};
-      // Volumes marked DeleteOnTermination go with it; others become available.
-      for (auto& bdm : inst["BlockDeviceMappings"]) {
-        std::string vol_id = bdm["Ebs"].value("VolumeId", "");
-        Value* vol = store_.find(scope, "volume", vol_id);
-        if (!vol) continue;
-        if (bdm["Ebs"].value("DeleteOnTermination", false)) {
-          (void)store_.erase(scope, "volume", vol_id);
-        } else {
-          (*vol)["State"] = "available";
-          (*vol)["Attachments"] = Value::array();
-          (void)store_.put(scope, "volume", vol_id, *vol);
+      set_state(scope, inst, next, "");
+      if (next == "stopped") {
+        inst.erase("PublicIpAddress");
+        inst["PublicDnsName"] = "";
+        inst["StateReason"] = {{"Code", "Client.UserInitiatedShutdown"},
+                               {"Message", "Client.UserInitiatedShutdown: User initiated shutdown"}};
+      } else if (next == "terminated") {
+        // Interfaces attached after launch outlive the instance (their
+        // DeleteOnTermination is false): they become available again.
+        for (const auto& ni : inst.value("NetworkInterfaces", Value::array())) {
+          if (ni["Attachment"].value("DeleteOnTermination", true)) continue;
+          std::string eni_id = ni.value("NetworkInterfaceId", "");
+          if (const Value* stored_eni = store_->get(scope, "network-interface", eni_id)) {
+            Value eni = *stored_eni;
+            detach_interface(inst, eni);
+            NUAGE_TRY(store_->put(scope, "network-interface", eni_id, std::move(eni)));
+          }
         }
+        inst.erase("PublicIpAddress");
+        inst["PublicDnsName"] = "";
+        inst["PrivateDnsName"] = "";
+        inst.erase("PrivateIpAddress");
+        inst["StateReason"] = {{"Code", "Client.UserInitiatedShutdown"},
+                               {"Message", "Client.UserInitiatedShutdown: User initiated shutdown"}};
+        // Volumes marked DeleteOnTermination go with it; others become available.
+        for (auto& bdm : inst["BlockDeviceMappings"]) {
+          std::string vol_id = bdm["Ebs"].value("VolumeId", "");
+          const Value* stored_vol = store_->get(scope, "volume", vol_id);
+          if (!stored_vol) continue;
+          if (bdm["Ebs"].value("DeleteOnTermination", false)) {
+            NUAGE_TRY(store_->erase(scope, "volume", vol_id));
+          } else {
+            Value vol = *stored_vol;
+            vol["State"] = "available";
+            vol["Attachments"] = Value::array();
+            NUAGE_TRY(store_->put(scope, "volume", vol_id, std::move(vol)));
+          }
+        }
+        inst["BlockDeviceMappings"] = Value::array();
+        inst["_Due"] = due + options_.terminated_visible_seconds;
+        inst["_Next"] = "";
+        clock_.schedule(timefmt::from_epoch_seconds(inst["_Due"].get<double>()), [this, scope, id](auto) {
+          {
+            std::lock_guard lock(mutex_);
+            settle_instance(scope, id);
+          }
+          flush_events();
+        });
+      } else if (next == "running") {
+        inst.erase("StateReason");
       }
-      inst["BlockDeviceMappings"] = Value::array();
-      inst["_Due"] = due + options_.terminated_visible_seconds;
-      inst["_Next"] = "";
-      clock_.schedule(timefmt::from_epoch_seconds(inst["_Due"].get<double>()), [this, scope, id](auto) {
-        {
-          std::lock_guard lock(mutex_);
-          settle_instance(scope, id);
-        }
-        flush_events();
-      });
-    } else if (next == "running") {
-      inst.erase("StateReason");
     }
+    return store_->put(scope, "instance", id, inst);
+  });
+  if (!st.ok()) {
+    // Nothing changed: the transitions stay due and are retried at the next call.
+    pending_events_.erase(pending_events_.begin() + static_cast<ptrdiff_t>(announced), pending_events_.end());
+    spdlog::warn("ec2: settling instance {}: {}", id, st.error().message);
+    return;
   }
-  if (!inst.contains("_Due")) transitional_[scope].erase(id);
-  if (changed) (void)store_.put(scope, "instance", id, inst);
+  if (gone || !inst.contains("_Due")) transitional_[scope].erase(id);
 }
 
 void Provider::settle_scope(const Scope& scope) {
@@ -235,92 +246,88 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
   int64_t min_count = in.value("MinCount", int64_t{0});
   int64_t max_count = in.value("MaxCount", int64_t{0});
   if (min_count < 1)
-    return AwsError{"InvalidParameterValue", "Value (" + std::to_string(min_count) +
-                                                 ") for parameter minCount is invalid. Expected a positive integer.",
-                    400};
+    return errors("InvalidParameterValue", "Value (" + std::to_string(min_count) +
+                                               ") for parameter minCount is invalid. Expected a positive integer.");
   if (max_count < min_count)
-    return AwsError{"InvalidParameterValue",
-                    "Value (" + std::to_string(max_count) + ") for parameter maxCount is invalid. Expected a value "
-                    "greater than or equal to minCount.", 400};
+    return errors("InvalidParameterValue",
+                  "Value (" + std::to_string(max_count) + ") for parameter maxCount is invalid. Expected a value "
+                  "greater than or equal to minCount.");
   if (max_count > 10000)
-    return AwsError{"InstanceLimitExceeded",
-                    "You have requested more instances (" + std::to_string(max_count) +
-                        ") than your current instance limit of 10000 allows for the specified instance type.",
-                    400};
-  if (!in.contains("ImageId")) return AwsError{"MissingParameter", "The request must contain the parameter ImageId", 400};
+    return errors("InstanceLimitExceeded",
+                  "You have requested more instances (" + std::to_string(max_count) +
+                      ") than your current instance limit of 10000 allows for the specified instance type.");
+  if (!in.contains("ImageId")) return errors("MissingParameter", "The request must contain the parameter ImageId");
   auto img = image(scope, in["ImageId"]);
   if (!img) return img.take_error();
   std::string type = in.value("InstanceType", "m1.small");
   auto arch = instance_type_architecture(type);
-  if (!arch) return AwsError{"InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.", 400};
+  if (!arch) return errors("InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.");
   std::string image_arch = (*img).value("Architecture", "x86_64");
   if (*arch != image_arch)
-    return AwsError{"InvalidParameterValue",
-                    "The architecture '" + *arch + "' of the specified instance type does not match the "
-                    "architecture '" + image_arch + "' of the specified AMI. Specify an instance type and an AMI "
-                    "that have matching architectures, and try again.", 400};
+    return errors("InvalidParameterValue",
+                  "The architecture '" + *arch + "' of the specified instance type does not match the "
+                  "architecture '" + image_arch + "' of the specified AMI. Specify an instance type and an AMI "
+                  "that have matching architectures, and try again.");
   std::string key_name = in.value("KeyName", "");
   if (!key_name.empty()) {
     bool found = false;
-    for (const auto& [id, key] : store_.all(scope, "key-pair"))
+    for (const auto& [id, key] : store_->all(scope, "key-pair"))
       if (key.value("KeyName", "") == key_name) found = true;
-    if (!found) return AwsError{"InvalidKeyPair.NotFound", "The key pair '" + key_name + "' does not exist", 400};
+    if (!found) return errors("InvalidKeyPair.NotFound", "The key pair '" + key_name + "' does not exist");
   }
   // Subnet: the one asked for, else the default subnet of the zone (or any).
   std::string az = in.contains("Placement") ? in["Placement"].value("AvailabilityZone", "") : "";
-  Value* subnet = nullptr;
+  const Value* subnet = nullptr;
   if (in.contains("SubnetId")) {
     std::string subnet_id = in["SubnetId"];
-    subnet = store_.find(scope, "subnet", subnet_id);
+    subnet = store_->get(scope, "subnet", subnet_id);
     if (!subnet)
-      return AwsError{"InvalidSubnetID.NotFound", "The subnet ID '" + subnet_id + "' does not exist", 400};
+      return errors("InvalidSubnetID.NotFound", "The subnet ID '" + subnet_id + "' does not exist");
   } else {
     subnet = default_subnet(scope, az);
     if (!subnet && !az.empty())
-      return AwsError{"InvalidParameterValue", "Invalid availability zone: [" + az + "]", 400};
-    if (!subnet) return AwsError{"VPCIdNotSpecified", "No default VPC for this user.", 400};
+      return errors("InvalidParameterValue", "Invalid availability zone: [" + az + "]");
+    if (!subnet) return errors("VPCIdNotSpecified", "No default VPC for this user.");
   }
   std::string vpc_id = (*subnet)["VpcId"];
   // Security groups: by id, by name (in the subnet's VPC), else the VPC's default.
   Value groups = Value::array();
   for (const auto& gid : in.value("SecurityGroupIds", Value::array())) {
-    Value* sg = store_.find(scope, "security-group", gid);
+    const Value* sg = store_->get(scope, "security-group", gid);
     if (!sg)
-      return AwsError{"InvalidGroup.NotFound", "The security group '" + gid.get<std::string>() + "' does not exist",
-                      400};
+      return errors("InvalidGroup.NotFound", "The security group '" + gid.get<std::string>() + "' does not exist");
     if ((*sg)["VpcId"] != vpc_id)
-      return AwsError{"InvalidParameter", "Security group " + gid.get<std::string>() + " and subnet " +
-                                              (*subnet)["SubnetId"].get<std::string>() +
-                                              " belong to different networks.", 400};
+      return errors("InvalidParameter", "Security group " + gid.get<std::string>() + " and subnet " +
+                                            (*subnet)["SubnetId"].get<std::string>() +
+                                            " belong to different networks.");
     groups.push_back({{"GroupId", (*sg)["GroupId"]}, {"GroupName", (*sg)["GroupName"]}});
   }
   for (const auto& name : in.value("SecurityGroups", Value::array())) {
     const Value* match = nullptr;
-    for (const auto& [id, sg] : store_.all(scope, "security-group"))
+    for (const auto& [id, sg] : store_->all(scope, "security-group"))
       if (sg["GroupName"] == name && sg["VpcId"] == vpc_id) match = &sg;
     if (!match)
-      return AwsError{"InvalidGroup.NotFound", "The security group '" + name.get<std::string>() +
-                                                   "' does not exist in VPC '" + vpc_id + "'", 400};
+      return errors("InvalidGroup.NotFound", "The security group '" + name.get<std::string>() +
+                                                 "' does not exist in VPC '" + vpc_id + "'");
     groups.push_back({{"GroupId", (*match)["GroupId"]}, {"GroupName", (*match)["GroupName"]}});
   }
   if (groups.empty()) {
-    for (const auto& [id, sg] : store_.all(scope, "security-group"))
+    for (const auto& [id, sg] : store_->all(scope, "security-group"))
       if (sg["GroupName"] == "default" && sg["VpcId"] == vpc_id)
         groups.push_back({{"GroupId", sg["GroupId"]}, {"GroupName", sg["GroupName"]}});
   }
   std::string user_data = in.value("UserData", "");
   if (!user_data.empty() && !text::base64_decode(user_data))
-    return AwsError{"InvalidParameterValue", "Invalid BASE64 encoding of user data.", 400};
+    return errors("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
   Value instance_tags = Value::array(), volume_tags = Value::array(), eni_tags = Value::array();
   for (const auto& spec : in.value("TagSpecifications", Value::array())) {
     std::string rt = spec.value("ResourceType", "");
     Value& target = rt == "instance" ? instance_tags : rt == "volume" ? volume_tags : eni_tags;
     if (rt != "instance" && rt != "volume" && rt != "network-interface")
-      return AwsError{"InvalidParameterValue", "'" + rt + "' is not a valid taggable resource type for this operation.",
-                      400};
+      return errors("InvalidParameterValue", "'" + rt + "' is not a valid taggable resource type for this operation.");
     for (const auto& t : spec.value("Tags", Value::array())) {
       if (text::starts_with(t.value("Key", ""), "aws:"))
-        return AwsError{"InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use", 400};
+        return errors("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use");
       target.push_back({{"Key", t.value("Key", "")}, {"Value", t.value("Value", "")}});
     }
   }
@@ -335,20 +342,25 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
   for (const auto& bdm : in.value("BlockDeviceMappings", Value::array()))
     if (bdm.value("DeviceName", "") == (*img).value("RootDeviceName", "/dev/xvda") && bdm.contains("Ebs"))
       for (const auto& [k, v] : bdm["Ebs"].items()) root_ebs[k] = v;
-  Status st = store_.transaction([&]() -> Status {
+  // The subnet document changes with each address taken: what the launch
+  // needs of it is read once, before.
+  const std::string subnet_id = (*subnet)["SubnetId"];
+  const bool public_ip = subnet->value("MapPublicIpOnLaunch", false);
+  const std::string zone = (*subnet)["AvailabilityZone"];
+  Status st = store_->transaction([&]() -> Status {
     for (int64_t i = 0; i < max_count; ++i) {
       std::string id = new_id("i");
-      std::string ip = next_private_ip(scope, *subnet);
-      bool public_ip = (*subnet).value("MapPublicIpOnLaunch", false);
+      auto address = next_private_ip(scope, subnet_id);
+      if (!address) return address.error();
+      std::string ip = *address;
       std::string pub = public_ip ? next_public_ip(scope) : "";
-      std::string zone = (*subnet)["AvailabilityZone"];
       std::string eni_id = new_id("eni");
       std::string vol_id = new_id("vol");
       std::string mac = new_mac_address();
       Value attachment_ebs = {{"VolumeId", vol_id}, {"Status", "attached"}, {"AttachTime", now},
                               {"DeleteOnTermination", root_ebs.value("DeleteOnTermination", true)}};
       Value eni = {{"NetworkInterfaceId", eni_id},
-                   {"SubnetId", (*subnet)["SubnetId"]},
+                   {"SubnetId", subnet_id},
                    {"VpcId", vpc_id},
                    {"AvailabilityZone", zone},
                    {"Description", ""},
@@ -372,7 +384,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
         eni["Association"] = assoc;
         eni["PrivateIpAddresses"][0]["Association"] = assoc;
       }
-      NUAGE_TRY(store_.put(scope, "network-interface", eni_id, eni));
+      NUAGE_TRY(store_->put(scope, "network-interface", eni_id, eni));
       Value volume = {{"VolumeId", vol_id},
                       {"Size", root_ebs.value("VolumeSize", 8)},
                       {"SnapshotId", root_ebs.value("SnapshotId", "")},
@@ -388,7 +400,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
                          {"State", "attached"}, {"AttachTime", now},
                          {"DeleteOnTermination", root_ebs.value("DeleteOnTermination", true)}}}},
                       {"Tags", volume_tags}};
-      NUAGE_TRY(store_.put(scope, "volume", vol_id, volume));
+      NUAGE_TRY(store_->put(scope, "volume", vol_id, volume));
       Value inst = {{"InstanceId", id},
                     {"ImageId", in["ImageId"]},
                     {"InstanceType", type},
@@ -399,7 +411,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
                     {"Placement", {{"AvailabilityZone", zone}, {"GroupName", ""}, {"Tenancy", "default"}}},
                     {"Monitoring", {{"State", in.contains("Monitoring") && in["Monitoring"].value("Enabled", false)
                                                   ? "enabled" : "disabled"}}},
-                    {"SubnetId", (*subnet)["SubnetId"]},
+                    {"SubnetId", subnet_id},
                     {"VpcId", vpc_id},
                     {"PrivateIpAddress", ip},
                     {"PrivateDnsName", eni["PrivateDnsName"]},
@@ -418,7 +430,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
                     {"ClientToken", client_token},
                     {"SecurityGroups", groups},
                     {"NetworkInterfaces",
-                     {{{"NetworkInterfaceId", eni_id}, {"SubnetId", (*subnet)["SubnetId"]}, {"VpcId", vpc_id},
+                     {{{"NetworkInterfaceId", eni_id}, {"SubnetId", subnet_id}, {"VpcId", vpc_id},
                        {"Description", ""}, {"OwnerId", scope.account}, {"Status", "in-use"}, {"MacAddress", mac},
                        {"PrivateIpAddress", ip}, {"PrivateDnsName", eni["PrivateDnsName"]}, {"SourceDestCheck", true},
                        {"Groups", groups}, {"InterfaceType", "interface"},
@@ -454,7 +466,7 @@ Result<Output> Provider::run_instances(Context& ctx, const Value& in) {
         inst["IamInstanceProfile"] = {{"Arn", arn}, {"Id", "AIPA" + text::hex_encode(crypto::random_bytes(8))}};
       }
       begin_transition(scope, inst, "pending", "running", "");
-      NUAGE_TRY(store_.put(scope, "instance", id, inst));
+      NUAGE_TRY(store_->put(scope, "instance", id, inst));
       reservation["Instances"].push_back(inst);
     }
     return Status::Ok();
@@ -470,8 +482,8 @@ Result<Output> Provider::describe_instances(Context& ctx, const Value& in) {
   const Value& filters = filters_of(in);
   NUAGE_TRY(check_filters(filters, instance_filters()));
   if (in.contains("InstanceIds") && in.contains("MaxResults"))
-    return AwsError{"InvalidParameterCombination",
-                    "The parameter instancesSet cannot be used with the parameter maxResults", 400};
+    return errors("InvalidParameterCombination",
+                  "The parameter instancesSet cannot be used with the parameter maxResults");
   // Matches in launch order, shared with the answer rather than copied.
   struct Match {
     double seq;
@@ -485,17 +497,17 @@ Result<Output> Provider::describe_instances(Context& ctx, const Value& in) {
   if (in.contains("InstanceIds")) {
     auto found = find_instances(scope, in["InstanceIds"]);
     if (!found) return found.take_error();
-    for (const Value* v : *found) consider(store_.share(scope, "instance", (*v)["InstanceId"]));
+    for (const Value* v : *found) consider(store_->share(scope, "instance", (*v)["InstanceId"]));
   } else if (auto tag = exact_tag_filter(filters)) {
     // Tag index: cost grows with the matches, not with the instances.
     std::set<std::string> ids;
     for (const auto& value : tag->values)
-      if (const auto* set = store_.tagged(scope, "instance", tag->key, value)) ids.insert(set->begin(), set->end());
-    for (const auto& id : ids) consider(store_.share(scope, "instance", id));
+      if (const auto* set = store_->tagged(scope, "instance", tag->key, value)) ids.insert(set->begin(), set->end());
+    for (const auto& id : ids) consider(store_->share(scope, "instance", id));
   } else {
-    for (const auto& [id, v] : store_.all(scope, "instance"))
+    for (const auto& [id, v] : store_->all(scope, "instance"))
       if (matches(v, filters, instance_filters()))
-        matched.push_back({v["_Seq"].get<double>(), store_.share(scope, "instance", id)});
+        matched.push_back({v["_Seq"].get<double>(), store_->share(scope, "instance", id)});
   }
   std::sort(matched.begin(), matched.end(), [](const Match& a, const Match& b) { return a.seq < b.seq; });
   auto page = paginate(matched.size(), in, 5, 1000);
@@ -538,7 +550,7 @@ Result<Output> Provider::describe_instance_status(Context& ctx, const Value& in)
     if (!found) return found.take_error();
     instances.assign(found->begin(), found->end());
   } else {
-    for (const auto& [id, v] : store_.all(scope, "instance")) instances.push_back(&v);
+    for (const auto& [id, v] : store_->all(scope, "instance")) instances.push_back(&v);
   }
   std::vector<Value> statuses;
   for (const Value* inst : instances) {
@@ -567,27 +579,37 @@ Result<Output> Provider::start_instances(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   auto found = find_instances(scope, in.value("InstanceIds", Value::array()));
   if (!found) return found.take_error();
-  for (Value* inst : *found) {
+  for (const Value* inst : *found) {
     std::string s = state_name(*inst);
     if (s != "stopped" && s != "running" && s != "pending") return incorrect_state((*inst)["InstanceId"], "started");
   }
+  return change_states(scope, *found, "StartingInstances", [&](Value& inst) {
+    if (state_name(inst) != "stopped") return false;
+    const Value* subnet = store_->get(scope, "subnet", inst["SubnetId"]);
+    if (subnet && subnet->value("MapPublicIpOnLaunch", false)) {
+      std::string pub = next_public_ip(scope);
+      inst["PublicIpAddress"] = pub;
+      inst["PublicDnsName"] = public_dns_name(scope.region, pub);
+    }
+    inst.erase("StateReason");
+    begin_transition(scope, inst, "pending", "running", "");
+    return true;
+  });
+}
+
+Result<Output> Provider::change_states(const Scope& scope, const std::vector<const Value*>& found, const char* list,
+                                       const std::function<bool(Value& instance)>& change) {
   Output out;
-  out.value["StartingInstances"] = Value::array();
-  Status st = store_.transaction([&]() -> Status {
-    for (Value* inst : *found) {
-      Value previous = (*inst)["State"];
-      if (state_name(*inst) == "stopped") {
-        Value* subnet = store_.find(scope, "subnet", (*inst)["SubnetId"]);
-        if (subnet && subnet->value("MapPublicIpOnLaunch", false)) {
-          std::string pub = next_public_ip(scope);
-          (*inst)["PublicIpAddress"] = pub;
-          (*inst)["PublicDnsName"] = public_dns_name(scope.region, pub);
-        }
-        inst->erase("StateReason");
-        begin_transition(scope, *inst, "pending", "running", "");
-        NUAGE_TRY(store_.put(scope, "instance", (*inst)["InstanceId"], *inst));
-      }
-      out.value["StartingInstances"].push_back(state_change(*inst, previous));
+  out.value[list] = Value::array();
+  Status st = store_->transaction([&]() -> Status {
+    // By id: a change makes the found pointers stale, and an id may be given twice.
+    std::vector<std::string> ids;
+    for (const Value* inst : found) ids.push_back((*inst)["InstanceId"]);
+    for (const auto& id : ids) {
+      Value inst = *store_->get(scope, "instance", id);
+      Value previous = inst["State"];
+      if (change(inst)) NUAGE_TRY(store_->put(scope, "instance", id, std::move(inst)));
+      out.value[list].push_back(state_change(*store_->get(scope, "instance", id), previous));
     }
     return Status::Ok();
   });
@@ -600,37 +622,27 @@ Result<Output> Provider::stop_instances(Context& ctx, const Value& in) {
   auto found = find_instances(scope, in.value("InstanceIds", Value::array()));
   if (!found) return found.take_error();
   bool hibernate = in.value("Hibernate", false);
-  for (Value* inst : *found) {
+  for (const Value* inst : *found) {
     std::string s = state_name(*inst);
     std::string id = (*inst)["InstanceId"];
     if (s != "running" && s != "stopped" && s != "stopping") return incorrect_state(id, "stopped");
     if (hibernate && !(*inst)["HibernationOptions"].value("Configured", false))
-      return AwsError{"UnsupportedHibernationConfiguration",
-                      "For hibernation, the instance must be launched with hibernation enabled: " + id, 400};
+      return errors("UnsupportedHibernationConfiguration",
+                    "For hibernation, the instance must be launched with hibernation enabled: " + id);
   }
-  Output out;
-  out.value["StoppingInstances"] = Value::array();
   std::string reason = "User initiated (" + gmt_now_text(clock_.now()) + ")";
-  Status st = store_.transaction([&]() -> Status {
-    for (Value* inst : *found) {
-      Value previous = (*inst)["State"];
-      if (state_name(*inst) == "running") {
-        begin_transition(scope, *inst, "stopping", "stopped", reason);
-        NUAGE_TRY(store_.put(scope, "instance", (*inst)["InstanceId"], *inst));
-      }
-      out.value["StoppingInstances"].push_back(state_change(*inst, previous));
-    }
-    return Status::Ok();
+  return change_states(scope, *found, "StoppingInstances", [&](Value& inst) {
+    if (state_name(inst) != "running") return false;
+    begin_transition(scope, inst, "stopping", "stopped", reason);
+    return true;
   });
-  if (!st.ok()) return st.error();
-  return out;
 }
 
 Result<Output> Provider::reboot_instances(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   auto found = find_instances(scope, in.value("InstanceIds", Value::array()));
   if (!found) return found.take_error();
-  for (Value* inst : *found) {
+  for (const Value* inst : *found) {
     std::string s = state_name(*inst);
     if (s != "running" && s != "pending") return incorrect_state((*inst)["InstanceId"], "rebooted");
   }
@@ -641,36 +653,26 @@ Result<Output> Provider::terminate_instances(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   auto found = find_instances(scope, in.value("InstanceIds", Value::array()));
   if (!found) return found.take_error();
-  for (Value* inst : *found)
+  for (const Value* inst : *found)
     if (inst->value("_DisableApiTermination", false))
-      return AwsError{"OperationNotPermitted",
-                      "The instance '" + (*inst)["InstanceId"].get<std::string>() +
-                          "' may not be terminated. Modify its 'disableApiTermination' instance attribute and try "
-                          "again.", 400};
-  Output out;
-  out.value["TerminatingInstances"] = Value::array();
+      return errors("OperationNotPermitted",
+                    "The instance '" + (*inst)["InstanceId"].get<std::string>() +
+                        "' may not be terminated. Modify its 'disableApiTermination' instance attribute and try "
+                        "again.");
   std::string reason = "User initiated (" + gmt_now_text(clock_.now()) + ")";
-  Status st = store_.transaction([&]() -> Status {
-    for (Value* inst : *found) {
-      Value previous = (*inst)["State"];
-      std::string s = state_name(*inst);
-      if (s != "terminated" && s != "shutting-down") {
-        begin_transition(scope, *inst, "shutting-down", "terminated", reason);
-        NUAGE_TRY(store_.put(scope, "instance", (*inst)["InstanceId"], *inst));
-      }
-      out.value["TerminatingInstances"].push_back(state_change(*inst, previous));
-    }
-    return Status::Ok();
+  return change_states(scope, *found, "TerminatingInstances", [&](Value& inst) {
+    std::string s = state_name(inst);
+    if (s == "terminated" || s == "shutting-down") return false;
+    begin_transition(scope, inst, "shutting-down", "terminated", reason);
+    return true;
   });
-  if (!st.ok()) return st.error();
-  return out;
 }
 
 Result<Output> Provider::modify_instance_attribute(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   auto found = find_instances(scope, Value::array({in.at("InstanceId")}));
   if (!found) return found.take_error();
-  Value& inst = *found->front();
+  Value inst = *found->front();
   std::string id = inst["InstanceId"];
   bool stopped = state_name(inst) == "stopped";
   // The Attribute + Value form maps onto the same members.
@@ -682,8 +684,8 @@ Result<Output> Provider::modify_instance_attribute(Context& ctx, const Value& in
         {"sourceDestCheck", "SourceDestCheck"}, {"ebsOptimized", "EbsOptimized"}, {"userData", "UserData"}};
     auto it = kAttr.find(in["Attribute"]);
     if (it == kAttr.end())
-      return AwsError{"InvalidParameterValue", "Value (" + in["Attribute"].get<std::string>() +
-                                                   ") for parameter attribute is invalid.", 400};
+      return errors("InvalidParameterValue", "Value (" + in["Attribute"].get<std::string>() +
+                                                 ") for parameter attribute is invalid.");
     Value v = in["Value"];
     if (it->second == "DisableApiTermination" || it->second == "SourceDestCheck" || it->second == "EbsOptimized")
       v = v == "true";
@@ -696,14 +698,14 @@ Result<Output> Provider::modify_instance_attribute(Context& ctx, const Value& in
   };
   if (auto v = get("InstanceType")) {
     if (!stopped)
-      return AwsError{"IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.", 400};
+      return errors("IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.");
     auto arch = instance_type_architecture(*v);
-    if (!arch) return AwsError{"InvalidParameterValue", "Invalid value '" + v->get<std::string>() + "' for InstanceType.", 400};
+    if (!arch) return errors("InvalidParameterValue", "Invalid value '" + v->get<std::string>() + "' for InstanceType.");
     inst["InstanceType"] = *v;
   }
   if (auto v = get("UserData")) {
     if (!stopped)
-      return AwsError{"IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.", 400};
+      return errors("IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.");
     inst["_UserData"] = text::base64_encode(v->is_binary() ? std::string(v->get_binary().begin(), v->get_binary().end())
                                                             : v->get<std::string>());
   }
@@ -714,14 +716,14 @@ Result<Output> Provider::modify_instance_attribute(Context& ctx, const Value& in
   if (c.contains("Groups")) {
     Value groups = Value::array();
     for (const auto& gid : c["Groups"]) {
-      Value* sg = store_.find(scope, "security-group", gid);
-      if (!sg) return AwsError{"InvalidGroup.NotFound", "The security group '" + gid.get<std::string>() + "' does not exist", 400};
+      const Value* sg = store_->get(scope, "security-group", gid);
+      if (!sg) return errors("InvalidGroup.NotFound", "The security group '" + gid.get<std::string>() + "' does not exist");
       groups.push_back({{"GroupId", (*sg)["GroupId"]}, {"GroupName", (*sg)["GroupName"]}});
     }
     inst["SecurityGroups"] = groups;
     inst["NetworkInterfaces"][0]["Groups"] = groups;
   }
-  NUAGE_TRY(store_.put(scope, "instance", id, inst));
+  NUAGE_TRY(store_->put(scope, "instance", id, std::move(inst)));
   return Output{};
 }
 
@@ -751,7 +753,7 @@ Result<Output> Provider::describe_instance_attribute(Context& ctx, const Value& 
   else if (attr == "kernel" || attr == "ramdisk") out.value[attr == "kernel" ? "KernelId" : "RamdiskId"] = Value::object();
   else if (attr == "sriovNetSupport") out.value["SriovNetSupport"] = Value::object();
   else
-    return AwsError{"InvalidParameterValue", "Value (" + attr + ") for parameter attribute is invalid. Unknown attribute.", 400};
+    return errors("InvalidParameterValue", "Value (" + attr + ") for parameter attribute is invalid. Unknown attribute.");
   return out;
 }
 

@@ -177,14 +177,14 @@ const FilterFields& key_filters() {
 
 namespace {
 
-Status check_key_name(Store& store, const Scope& scope, const std::string& name) {
-  if (name.empty()) return AwsError{"MissingParameter", "The request must contain the parameter KeyName", 400};
+Status check_key_name(const storage::ResourceStore& store, const Scope& scope, const std::string& name) {
+  if (name.empty()) return errors("MissingParameter", "The request must contain the parameter KeyName");
   if (name.size() > 255)
-    return AwsError{"InvalidParameterValue", "Value (" + name + ") for parameter keyName is invalid. Length exceeds "
-                    "maximum of 255.", 400};
+    return errors("InvalidParameterValue", "Value (" + name + ") for parameter keyName is invalid. Length exceeds "
+                  "maximum of 255.");
   for (const auto& [id, key] : store.all(scope, "key-pair"))
     if (key.value("KeyName", "") == name)
-      return AwsError{"InvalidKeyPair.Duplicate", "The keypair already exists", 400};
+      return errors("InvalidKeyPair.Duplicate", "The keypair already exists");
   return Status::Ok();
 }
 
@@ -193,23 +193,23 @@ Status check_key_name(Store& store, const Scope& scope, const std::string& name)
 Result<Output> Provider::create_key_pair(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string name = in.value("KeyName", "");
-  NUAGE_TRY(check_key_name(store_, scope, name));
+  NUAGE_TRY(check_key_name(*store_, scope, name));
   std::string type = in.value("KeyType", "rsa");
   if (type != "rsa" && type != "ed25519")
-    return AwsError{"InvalidParameterValue", "Value (" + type + ") for parameter keyType is invalid.", 400};
+    return errors("InvalidParameterValue", "Value (" + type + ") for parameter keyType is invalid.");
   std::string format = in.value("KeyFormat", "pem");
   if (format == "ppk")
-    return AwsError{"UnsupportedOperation", "KeyFormat 'ppk' is not supported by nuage; use 'pem' and convert the "
-                    "key with puttygen.", 400};
+    return errors("UnsupportedOperation", "KeyFormat 'ppk' is not supported by nuage; use 'pem' and convert the "
+                  "key with puttygen.");
   if (format != "pem")
-    return AwsError{"InvalidParameterValue", "Value (" + format + ") for parameter keyFormat is invalid.", 400};
+    return errors("InvalidParameterValue", "Value (" + format + ") for parameter keyFormat is invalid.");
   auto tags = tags_from_specs(in, "key-pair");
   if (!tags) return tags.take_error();
 
   PKey key(type == "rsa" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))
                          : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
            EVP_PKEY_free);
-  if (!key) return AwsError{"InternalError", "key generation failed", 500};
+  if (!key) return errors("InternalError", "key generation failed");
   std::string material, fingerprint;
   if (type == "rsa") {
     Bio pem(BIO_new(BIO_s_mem()), BIO_free);
@@ -234,7 +234,7 @@ Result<Output> Provider::create_key_pair(Context& ctx, const Value& in) {
                {"Tags", *tags},
                {"CreateTime", now_seconds()},
                {"_PublicKey", ssh_type(key.get()) + " " + text::base64_encode(ssh_blob(key.get())) + " " + name}};
-  NUAGE_TRY(store_.put(scope, "key-pair", id, doc));
+  NUAGE_TRY(store_->put(scope, "key-pair", id, doc));
   Output out;
   out.value = {{"KeyPairId", id}, {"KeyName", name}, {"KeyFingerprint", fingerprint}, {"KeyMaterial", material},
                {"Tags", *tags}};
@@ -244,14 +244,14 @@ Result<Output> Provider::create_key_pair(Context& ctx, const Value& in) {
 Result<Output> Provider::import_key_pair(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string name = in.value("KeyName", "");
-  NUAGE_TRY(check_key_name(store_, scope, name));
+  NUAGE_TRY(check_key_name(*store_, scope, name));
   if (!in.contains("PublicKeyMaterial"))
-    return AwsError{"MissingParameter", "The request must contain the parameter PublicKeyMaterial", 400};
+    return errors("MissingParameter", "The request must contain the parameter PublicKeyMaterial");
   const Value& raw = in["PublicKeyMaterial"];
   std::string material = raw.is_binary() ? std::string(raw.get_binary().begin(), raw.get_binary().end())
                                          : raw.get<std::string>();
   PKey key = parse_public_key(material);
-  if (!key) return AwsError{"InvalidKey.Format", "Key is not in valid OpenSSH public key format", 400};
+  if (!key) return errors("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
   auto tags = tags_from_specs(in, "key-pair");
   if (!tags) return tags.take_error();
   bool ed25519 = EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519;
@@ -260,7 +260,7 @@ Result<Output> Provider::import_key_pair(Context& ctx, const Value& in) {
     fingerprint = ed25519_fingerprint(key.get());
   } else {
     if (EVP_PKEY_get_bits(key.get()) < 1024)
-      return AwsError{"InvalidKey.Format", "Key is not in valid OpenSSH public key format", 400};
+      return errors("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
     unsigned char* der = nullptr;
     int len = i2d_PUBKEY(key.get(), &der);
     fingerprint = colon_hex(crypto::md5(std::string(reinterpret_cast<char*>(der), static_cast<size_t>(len))));
@@ -274,7 +274,7 @@ Result<Output> Provider::import_key_pair(Context& ctx, const Value& in) {
                {"Tags", *tags},
                {"CreateTime", now_seconds()},
                {"_PublicKey", ssh_type(key.get()) + " " + text::base64_encode(ssh_blob(key.get()))}};
-  NUAGE_TRY(store_.put(scope, "key-pair", id, doc));
+  NUAGE_TRY(store_->put(scope, "key-pair", id, doc));
   Output out;
   out.value = {{"KeyPairId", id}, {"KeyName", name}, {"KeyFingerprint", fingerprint}, {"Tags", *tags}};
   return out;
@@ -284,7 +284,7 @@ Result<Output> Provider::describe_key_pairs(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   const Value& filters = filters_of(in);
   NUAGE_TRY(check_filters(filters, key_filters()));
-  auto keys = store_.all(scope, "key-pair");
+  auto keys = store_->all(scope, "key-pair");
   std::vector<const Value*> selected;
   bool by_name = in.contains("KeyNames") && !in["KeyNames"].empty();
   bool by_id = in.contains("KeyPairIds") && !in["KeyPairIds"].empty();
@@ -294,15 +294,13 @@ Result<Output> Provider::describe_key_pairs(Context& ctx, const Value& in) {
       for (const auto& [id, k] : keys)
         if (k["KeyName"] == name) found = &k;
       if (!found)
-        return AwsError{"InvalidKeyPair.NotFound", "The key pair '" + name.get<std::string>() + "' does not exist",
-                        400};
+        return errors("InvalidKeyPair.NotFound", "The key pair '" + name.get<std::string>() + "' does not exist");
       selected.push_back(found);
     }
     for (const auto& id : in.value("KeyPairIds", Value::array())) {
-      const Value* key = store_.find(scope, "key-pair", id.get<std::string>());
+      const Value* key = store_->get(scope, "key-pair", id.get<std::string>());
       if (!key)
-        return AwsError{"InvalidKeyPair.NotFound", "The key pair ID '" + id.get<std::string>() + "' does not exist",
-                        400};
+        return errors("InvalidKeyPair.NotFound", "The key pair ID '" + id.get<std::string>() + "' does not exist");
       selected.push_back(key);
     }
   } else {
@@ -324,12 +322,12 @@ Result<Output> Provider::delete_key_pair(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string name = in.value("KeyName", ""), key_id = in.value("KeyPairId", "");
   if (name.empty() && key_id.empty())
-    return AwsError{"MissingParameter", "The request must contain the parameter KeyName or KeyPairId", 400};
+    return errors("MissingParameter", "The request must contain the parameter KeyName or KeyPairId");
   std::string doomed;
-  for (const auto& [id, k] : store_.all(scope, "key-pair"))
+  for (const auto& [id, k] : store_->all(scope, "key-pair"))
     if ((!key_id.empty() && id == key_id) || (key_id.empty() && k["KeyName"] == name)) doomed = id;
   // Deleting a key pair that does not exist succeeds, as on EC2.
-  if (!doomed.empty()) NUAGE_TRY(store_.erase(scope, "key-pair", doomed));
+  if (!doomed.empty()) NUAGE_TRY(store_->erase(scope, "key-pair", doomed));
   Output out;
   out.value["Return"] = true;
   if (!doomed.empty()) out.value["KeyPairId"] = doomed;

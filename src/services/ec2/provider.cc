@@ -13,10 +13,8 @@ namespace nuage::services::ec2 {
 
 using kit::Output;
 
-namespace {
-
-
-}  // namespace
+// The errors EC2 answers with a status other than 400 (errors.h).
+const kit::Errors errors("ec2", {{"InternalError", 500}});
 
 std::string new_id(const std::string& prefix) {
   return prefix + "-" + text::hex_encode(crypto::random_bytes(9)).substr(0, 17);
@@ -27,12 +25,6 @@ bool valid_id(const std::string& id, const std::string& prefix) {
   std::string hex = id.substr(prefix.size() + 1);
   if (hex.size() != 8 && hex.size() != 17) return false;
   return hex.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
-AwsError invalid_id(const std::string& kind_code, const std::string& id, bool malformed) {
-  if (malformed)
-    return AwsError{kind_code + ".Malformed", "Invalid id: \"" + id + "\"", 400};
-  return AwsError{kind_code + ".NotFound", "The ID '" + id + "' does not exist", 400};
 }
 
 const Value& filters_of(const Value& in) {
@@ -75,17 +67,16 @@ Result<Page> paginate(size_t total, const Value& in, int min_results, int max_re
       pos = std::string::npos;
     }
     if (!decoded || pos > total)
-      return AwsError{"InvalidNextToken", "The token '" + t->get<std::string>() + "' is invalid.", 400};
+      return errors("InvalidNextToken", "The token '" + t->get<std::string>() + "' is invalid.");
     page.begin = pos;
   }
   size_t limit = total;
   if (auto m = in.find("MaxResults"); m != in.end()) {
     int64_t n = m->get<int64_t>();
     if (n < min_results || n > max_results)
-      return AwsError{"InvalidParameterValue",
-                      "Value ( " + std::to_string(n) + " ) for parameter maxResults is invalid. Parameter must be "
-                      "between " + std::to_string(min_results) + " and " + std::to_string(max_results) + ".",
-                      400};
+      return errors("InvalidParameterValue",
+                    "Value ( " + std::to_string(n) + " ) for parameter maxResults is invalid. Parameter must be "
+                    "between " + std::to_string(min_results) + " and " + std::to_string(max_results) + ".");
     limit = static_cast<size_t>(n);
   }
   page.end = std::min(total, page.begin + limit);
@@ -94,7 +85,7 @@ Result<Page> paginate(size_t total, const Value& in, int min_results, int max_re
 }
 
 Provider::Provider(kit::Environment& env, Options options)
-    : db_(env.db), clock_(env.clock), bus_(env.bus), options_(options), store_(env.db) {}
+    : db_(env.db), clock_(env.clock), bus_(env.bus), options_(options) {}
 
 static Options options_of(const kit::Settings& settings) {
   Options o;
@@ -105,9 +96,24 @@ static Options options_of(const kit::Settings& settings) {
 Provider::Provider(kit::Environment& env) : Provider(env, options_of(env.settings)) {}
 
 Status Provider::open() {
-  NUAGE_TRY(store_.load());
+  storage::ResourceStore::Options store;
+  store.service = "ec2";
+  // Until the resource store, EC2 kept its documents in ec2_resources.
+  store.legacy_migrations = {
+      "CREATE TABLE ec2_resources (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, "
+      "id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, kind, id))",
+      "INSERT INTO resources(service, account, region, kind, id, doc) "
+      "SELECT 'ec2', account, region, kind, id, doc FROM ec2_resources",
+      "DROP TABLE ec2_resources",
+  };
+  store.kinds["network-interface"].tags_member = "TagSet";
+  store.bus = &bus_;
+  store.clock = &clock_;
+  auto opened = storage::ResourceStore::open(db_, std::move(store));
+  if (!opened) return opened.error();
+  store_ = std::move(*opened);
   // Transitions interrupted by a restart resume on the clock.
-  store_.for_each("instance", [&](const Scope& scope, const std::string& id, const Value& doc) {
+  store_->for_each("instance", [&](const Scope& scope, const std::string& id, const Value& doc) {
     if (!doc.contains("_Due")) return;
     transitional_[scope].insert(id);
     clock_.schedule(timefmt::from_epoch_seconds(doc["_Due"].get<double>()), [this, scope, id](auto) {
@@ -132,7 +138,7 @@ void Provider::flush_events() {
 
 void Provider::reset() {
   std::lock_guard lock(mutex_);
-  store_.clear();
+  if (store_) store_->clear();
   transitional_.clear();
   pending_events_.clear();
 }
@@ -154,8 +160,12 @@ std::string Provider::kind_of_id(const std::string& id) {
   return "";
 }
 
-void Provider::ensure_defaults(const Scope& scope) {
-  if (store_.has_scope(scope) && !store_.all(scope, "vpc").empty()) return;
+Status Provider::ensure_defaults(const Scope& scope) {
+  if (store_->has_scope(scope) && !store_->all(scope, "vpc").empty()) return Status::Ok();
+  return store_->transaction([&] { return create_default_vpc(scope); });
+}
+
+Status Provider::create_default_vpc(const Scope& scope) {
   // The default VPC of a region: 172.31.0.0/16, a /20 default subnet per zone,
   // an internet gateway, a main route table and the default security group.
   std::string vpc_id = new_id("vpc");
@@ -172,13 +182,13 @@ void Provider::ensure_defaults(const Scope& scope) {
                {"Tags", Value::array()},
                {"_EnableDnsSupport", true},
                {"_EnableDnsHostnames", true}};
-  (void)store_.put(scope, "vpc", vpc_id, vpc);
+  NUAGE_TRY(store_->put(scope, "vpc", vpc_id, vpc));
   int i = 0;
   for (const Zone& zone : availability_zones(scope.region)) {
     auto cidr = parse_cidr("172.31." + std::to_string(16 * i) + ".0/20");
     Value subnet = subnet_document(scope, vpc_id, *cidr, zone, true, Value::array());
     std::string subnet_id = subnet["SubnetId"];
-    (void)store_.put(scope, "subnet", subnet_id, subnet);
+    NUAGE_TRY(store_->put(scope, "subnet", subnet_id, subnet));
     ++i;
   }
   std::string sg_id = new_id("sg");
@@ -201,39 +211,42 @@ void Provider::ensure_defaults(const Scope& scope) {
                  {"PrefixListIds", Value::array()}}}},
               {"SecurityGroupArn", "arn:aws:ec2:" + scope.region + ":" + scope.account + ":security-group/" + sg_id},
               {"Tags", Value::array()}};
-  (void)store_.put(scope, "security-group", sg_id, sg);
+  NUAGE_TRY(store_->put(scope, "security-group", sg_id, sg));
   std::string igw_id = new_id("igw");
-  (void)store_.put(scope, "internet-gateway", igw_id,
-                   {{"InternetGatewayId", igw_id},
-                    {"OwnerId", scope.account},
-                    {"Attachments", {{{"State", "available"}, {"VpcId", vpc_id}}}},
-                    {"Tags", Value::array()}});
+  NUAGE_TRY(store_->put(scope, "internet-gateway", igw_id,
+                        {{"InternetGatewayId", igw_id},
+                         {"OwnerId", scope.account},
+                         {"Attachments", {{{"State", "available"}, {"VpcId", vpc_id}}}},
+                         {"Tags", Value::array()}}));
   std::string rtb_id = new_id("rtb");
-  (void)store_.put(scope, "route-table", rtb_id,
-                   {{"RouteTableId", rtb_id},
-                    {"VpcId", vpc_id},
-                    {"OwnerId", scope.account},
-                    {"Routes",
-                     {{{"DestinationCidrBlock", "172.31.0.0/16"}, {"GatewayId", "local"}, {"Origin", "CreateRouteTable"},
-                       {"State", "active"}},
-                      {{"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", igw_id}, {"Origin", "CreateRoute"},
-                       {"State", "active"}}}},
-                    {"Associations",
-                     {{{"Main", true}, {"RouteTableAssociationId", new_id("rtbassoc")}, {"RouteTableId", rtb_id},
-                       {"AssociationState", {{"State", "associated"}}}}}},
-                    {"PropagatingVgws", Value::array()},
-                    {"Tags", Value::array()}});
+  return store_->put(scope, "route-table", rtb_id,
+                     {{"RouteTableId", rtb_id},
+                      {"VpcId", vpc_id},
+                      {"OwnerId", scope.account},
+                      {"Routes",
+                       {{{"DestinationCidrBlock", "172.31.0.0/16"}, {"GatewayId", "local"},
+                         {"Origin", "CreateRouteTable"}, {"State", "active"}},
+                        {{"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", igw_id}, {"Origin", "CreateRoute"},
+                         {"State", "active"}}}},
+                      {"Associations",
+                       {{{"Main", true}, {"RouteTableAssociationId", new_id("rtbassoc")}, {"RouteTableId", rtb_id},
+                         {"AssociationState", {{"State", "associated"}}}}}},
+                      {"PropagatingVgws", Value::array()},
+                      {"Tags", Value::array()}});
 }
 
-Value* Provider::default_subnet(const Scope& scope, const std::string& az) {
-  for (const auto& [id, subnet] : store_.all(scope, "subnet")) {
+const Value* Provider::default_subnet(const Scope& scope, const std::string& az) {
+  for (const auto& [id, subnet] : store_->all(scope, "subnet")) {
     if (!subnet.value("DefaultForAz", false)) continue;
-    if (az.empty() || subnet.value("AvailabilityZone", "") == az) return store_.find(scope, "subnet", id);
+    if (az.empty() || subnet.value("AvailabilityZone", "") == az) return &subnet;
   }
   return nullptr;
 }
 
-std::string Provider::next_private_ip(const Scope& scope, Value& subnet) {
+Result<std::string> Provider::next_private_ip(const Scope& scope, const std::string& subnet_id) {
+  const Value* stored = store_->get(scope, "subnet", subnet_id);
+  if (!stored) return errors("InternalError", "subnet " + subnet_id + " is gone");
+  Value subnet = *stored;
   std::string cidr = subnet.value("CidrBlock", "10.0.0.0/24");
   auto slash = cidr.find('/');
   auto octets = text::split(cidr.substr(0, slash), '.');
@@ -242,7 +255,7 @@ std::string Provider::next_private_ip(const Scope& scope, Value& subnet) {
   int64_t host = subnet.value("_NextHost", int64_t{4});
   subnet["_NextHost"] = host + 1;
   subnet["AvailableIpAddressCount"] = std::max<int64_t>(0, subnet.value("AvailableIpAddressCount", int64_t{251}) - 1);
-  (void)store_.put(scope, "subnet", subnet["SubnetId"], subnet);
+  NUAGE_TRY(store_->put(scope, "subnet", subnet_id, std::move(subnet)));
   uint32_t ip = base + static_cast<uint32_t>(host);
   return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." + std::to_string((ip >> 8) & 255) +
          "." + std::to_string(ip & 255);
@@ -292,9 +305,14 @@ void Provider::register_operations(kit::OperationTable& table) {
       Result<Output> result = [&]() -> Result<Output> {
         std::lock_guard lock(mutex_);
         Scope scope = scope_of(ctx);
-        ensure_defaults(scope);
+        NUAGE_TRY(ensure_defaults(scope));
         settle_scope(scope);
+        size_t settled = pending_events_.size();
         auto r = (this->*method)(ctx, in);
+        // A failed operation changed nothing (its transaction rolled back),
+        // so the state changes it began did not happen.
+        if (!r.ok())
+          pending_events_.erase(pending_events_.begin() + static_cast<ptrdiff_t>(settled), pending_events_.end());
         events.swap(pending_events_);
         return r;
       }();

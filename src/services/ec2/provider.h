@@ -8,9 +8,20 @@
 // group) exist. State changes of instances are published on the event bus as
 // "EC2 Instance State-change Notification" after the mutex is released.
 //
+// State: one document per resource in a storage::ResourceStore (service
+// "ec2", kinds "instance", "vpc", "subnet", "security-group", ...), shaped
+// like its EC2 output structure (member names of the model) plus internal
+// fields whose names start with '_' (the serializer ignores members the
+// shape does not have). Handlers read documents with get(); a change is a
+// changed copy stored with put() (or erase()), and a change of several
+// resources one store transaction, so that a failure leaves memory and
+// database as they were and AWS Config sees every committed change.
+//
 // Thread-safety: handlers and clock timers are serialized by mutex_.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -21,10 +32,13 @@
 #include "kit/environment.h"
 #include "kit/provider.h"
 #include "services/ec2/catalog.h"
+#include "services/ec2/errors.h"
 #include "services/ec2/filters.h"
-#include "services/ec2/store.h"
+#include "storage/resource_store.h"
 
 namespace nuage::services::ec2 {
+
+using storage::Scope;
 
 struct Options {
   // Clock seconds an instance spends pending, stopping or shutting-down.
@@ -58,23 +72,25 @@ class Provider : public kit::Provider {
   Result<kit::Output> terminate_instances(Context& ctx, const Value& in);
   Result<kit::Output> modify_instance_attribute(Context& ctx, const Value& in);
   Result<kit::Output> describe_instance_attribute(Context& ctx, const Value& in);
-  // --- tags.cc, regions.cc
+  // --- tags.cc
   Result<kit::Output> create_tags(Context& ctx, const Value& in);
   Result<kit::Output> delete_tags(Context& ctx, const Value& in);
   Result<kit::Output> describe_tags(Context& ctx, const Value& in);
+  // --- regions.cc
   Result<kit::Output> describe_regions(Context& ctx, const Value& in);
   Result<kit::Output> describe_availability_zones(Context& ctx, const Value& in);
-  // --- network.cc: VPCs, subnets, security groups, internet gateways,
-  // route tables, network interfaces
+  // --- vpcs.cc
   Result<kit::Output> create_vpc(Context& ctx, const Value& in);
   Result<kit::Output> describe_vpcs(Context& ctx, const Value& in);
   Result<kit::Output> delete_vpc(Context& ctx, const Value& in);
   Result<kit::Output> modify_vpc_attribute(Context& ctx, const Value& in);
   Result<kit::Output> describe_vpc_attribute(Context& ctx, const Value& in);
+  // --- subnets.cc
   Result<kit::Output> create_subnet(Context& ctx, const Value& in);
   Result<kit::Output> describe_subnets(Context& ctx, const Value& in);
   Result<kit::Output> delete_subnet(Context& ctx, const Value& in);
   Result<kit::Output> modify_subnet_attribute(Context& ctx, const Value& in);
+  // --- security_groups.cc
   Result<kit::Output> create_security_group(Context& ctx, const Value& in);
   Result<kit::Output> describe_security_groups(Context& ctx, const Value& in);
   Result<kit::Output> delete_security_group(Context& ctx, const Value& in);
@@ -83,11 +99,13 @@ class Provider : public kit::Provider {
   Result<kit::Output> revoke_ingress(Context& ctx, const Value& in);
   Result<kit::Output> revoke_egress(Context& ctx, const Value& in);
   Result<kit::Output> describe_security_group_rules(Context& ctx, const Value& in);
+  // --- internet_gateways.cc
   Result<kit::Output> create_internet_gateway(Context& ctx, const Value& in);
   Result<kit::Output> describe_internet_gateways(Context& ctx, const Value& in);
   Result<kit::Output> delete_internet_gateway(Context& ctx, const Value& in);
   Result<kit::Output> attach_internet_gateway(Context& ctx, const Value& in);
   Result<kit::Output> detach_internet_gateway(Context& ctx, const Value& in);
+  // --- route_tables.cc
   Result<kit::Output> create_route_table(Context& ctx, const Value& in);
   Result<kit::Output> describe_route_tables(Context& ctx, const Value& in);
   Result<kit::Output> delete_route_table(Context& ctx, const Value& in);
@@ -96,6 +114,7 @@ class Provider : public kit::Provider {
   Result<kit::Output> delete_route(Context& ctx, const Value& in);
   Result<kit::Output> associate_route_table(Context& ctx, const Value& in);
   Result<kit::Output> disassociate_route_table(Context& ctx, const Value& in);
+  // --- network_interfaces.cc
   Result<kit::Output> create_network_interface(Context& ctx, const Value& in);
   Result<kit::Output> describe_network_interfaces(Context& ctx, const Value& in);
   Result<kit::Output> delete_network_interface(Context& ctx, const Value& in);
@@ -123,27 +142,37 @@ class Provider : public kit::Provider {
   Result<kit::Output> copy_image(Context& ctx, const Value& in);
   Result<kit::Output> copy_snapshot(Context& ctx, const Value& in);
 
-  // --- shared machinery (provider.cc)
+  // --- shared machinery (provider.cc; resources.cc for the lookups and
+  // describe_kind)
   friend struct Ops;
   Scope scope_of(const Context& ctx) const { return {ctx.account_id, ctx.region}; }
-  void ensure_defaults(const Scope& scope);
-  Value* default_subnet(const Scope& scope, const std::string& az = "");
+  Status ensure_defaults(const Scope& scope);
+  Status create_default_vpc(const Scope& scope);  // ensure_defaults, in its transaction
+  const Value* default_subnet(const Scope& scope, const std::string& az = "");
   double now_seconds() const;
-  // Instances: apply transitions that fell due; schedule the next one.
+  // Instances: apply transitions that fell due (one store transaction per
+  // instance); schedule the next one.
   void settle_instance(const Scope& scope, const std::string& id);
   void settle_scope(const Scope& scope);
   void flush_events();  // publishes pending_events_; call without mutex_
   void begin_transition(const Scope& scope, Value& instance, const std::string& to_state,
                         const std::string& final_state, const std::string& reason);
   void set_state(const Scope& scope, Value& instance, const std::string& state, const std::string& reason);
-  // Finds instances by id (InvalidInstanceID.Malformed / .NotFound).
-  Result<std::vector<Value*>> find_instances(const Scope& scope, const Value& ids);
+  // Start/Stop/TerminateInstances: in one transaction, each instance
+  // `change` applies to (it returns false to leave one as it is) is changed
+  // and stored; the answer lists every instance's state change under `list`.
+  Result<kit::Output> change_states(const Scope& scope, const std::vector<const Value*>& found, const char* list,
+                                    const std::function<bool(Value& instance)>& change);
+  // Finds instances by id (InvalidInstanceID.Malformed / .NotFound), for
+  // reading: valid until the store changes.
+  Result<std::vector<const Value*>> find_instances(const Scope& scope, const Value& ids);
   Result<Value> image(const Scope& scope, const std::string& image_id);
-  std::string next_private_ip(const Scope& scope, Value& subnet);
+  // Takes the subnet's next private address and stores the subnet.
+  Result<std::string> next_private_ip(const Scope& scope, const std::string& subnet_id);
   std::string next_public_ip(const Scope& scope);
   // A resource by id, with the Malformed / NotFound error EC2 gives for its
-  // kind ("vpc", "subnet", "security-group", ...).
-  Result<Value*> find_resource(const Scope& scope, const std::string& kind, const std::string& id);
+  // kind ("vpc", "subnet", "security-group", ...); for reading.
+  Result<const Value*> find_resource(const Scope& scope, const std::string& kind, const std::string& id);
   // Describe over one kind: the ids asked for (each must exist), filters,
   // then MaxResults/NextToken when max_results > 0.
   Result<kit::Output> describe_kind(const Scope& scope, const Value& in, const std::string& kind,
@@ -152,11 +181,11 @@ class Provider : public kit::Provider {
   // Instances that exist and are not terminated.
   bool live_instance(const Scope& scope, const std::string& id);
   // Detaches a network interface from the instance it is attached to
-  // (both documents change; the caller stores them).
+  // (both documents change; the caller stores them). network_interfaces.cc.
   static void detach_interface(Value& instance, Value& interface);
   // InvalidAMIName.Malformed / .Duplicate for a new image's name.
   Status check_new_image_name(const Scope& scope, const std::string& name);
-  // Creates a VPC's default security group and main route table.
+  // Creates a VPC's default security group and main route table (vpcs.cc).
   Status create_vpc_companions(const Scope& scope, const std::string& vpc_id, const std::string& cidr);
   // Keeps an instance's BlockDeviceMappings in step with a volume attaching
   // (attachment non-null) or detaching (null). volumes.cc.
@@ -169,7 +198,7 @@ class Provider : public kit::Provider {
   Clock& clock_;
   events::Bus& bus_;
   Options options_;
-  Store store_;
+  std::unique_ptr<storage::ResourceStore> store_;  // from open()
   std::mutex mutex_;
   std::vector<events::Event> pending_events_;  // published once mutex_ is released
   std::map<Scope, std::set<std::string>> transitional_;  // instances with a transition pending
@@ -178,7 +207,6 @@ class Provider : public kit::Provider {
 
 // Shared helpers for the handler files.
 std::string new_id(const std::string& prefix);
-AwsError invalid_id(const std::string& kind_code, const std::string& id, bool malformed);
 bool valid_id(const std::string& id, const std::string& prefix);
 // Pagination over an ordered list: MaxResults in [min, max], NextToken opaque.
 struct Page {
@@ -190,7 +218,12 @@ const Value& filters_of(const Value& in);
 // The tags of TagSpecifications for `resource_type` (InvalidParameterValue
 // for other types or reserved keys).
 Result<Value> tags_from_specs(const Value& in, const std::string& resource_type);
-// An IPv4 CIDR block: base address (host bits cleared) and prefix length.
+// "DependencyViolation" for a resource that cannot be deleted yet (resources.cc).
+AwsError dependency(const std::string& noun, const std::string& id);
+// Rebuilds a security group's IpPermissions / IpPermissionsEgress from its
+// "_Rules" (security_groups.cc).
+void render_permissions(Value& sg);
+// An IPv4 CIDR block (cidr.cc): base address (host bits cleared) and prefix length.
 struct Cidr {
   uint32_t base = 0;
   int prefix = 0;

@@ -19,8 +19,6 @@ using kit::Output;
 
 namespace {
 
-AwsError error(const std::string& code, const std::string& message) { return AwsError{code, message, 400}; }
-
 const FilterFields& volume_filters() {
   static const FilterFields f = {
       {"status", {"State"}},
@@ -112,7 +110,7 @@ Value split_tags(const Value& in, const std::string& type, std::string* bad) {
 
 Status Provider::sync_instance_devices(const Scope& scope, const std::string& instance_id,
                                        const std::string& volume_id, const Value* attachment) {
-  Value* inst = store_.find(scope, "instance", instance_id);
+  const Value* inst = store_->get(scope, "instance", instance_id);
   if (!inst) return Status::Ok();
   Value doc = *inst;
   Value kept = Value::array();
@@ -126,7 +124,7 @@ Status Provider::sync_instance_devices(const Scope& scope, const std::string& in
                       {"AttachTime", (*attachment)["AttachTime"]},
                       {"DeleteOnTermination", attachment->value("DeleteOnTermination", false)}}}});
   doc["BlockDeviceMappings"] = kept;
-  return store_.put(scope, "instance", instance_id, doc);
+  return store_->put(scope, "instance", instance_id, doc);
 }
 
 // ----------------------------------------------------------------- volumes
@@ -137,14 +135,14 @@ Result<Output> Provider::create_volume(Context& ctx, const Value& in) {
   if (zone.empty() && in.contains("AvailabilityZoneId")) {
     std::string zid = in["AvailabilityZoneId"];
     auto found = find_zone(scope.region, zid);
-    if (!found || found->id != zid) return error("InvalidZone.NotFound", "Invalid availability zone: [" + zid + "]");
+    if (!found || found->id != zid) return errors("InvalidZone.NotFound", "Invalid availability zone: [" + zid + "]");
     zone = found->name;
   }
-  if (zone.empty()) return error("MissingParameter", "The request must contain the parameter AvailabilityZone");
-  if (!valid_zone(scope.region, zone)) return error("InvalidZone.NotFound", "Invalid availability zone: [" + zone + "]");
+  if (zone.empty()) return errors("MissingParameter", "The request must contain the parameter AvailabilityZone");
+  if (!valid_zone(scope.region, zone)) return errors("InvalidZone.NotFound", "Invalid availability zone: [" + zone + "]");
   std::string type = in.value("VolumeType", "gp2");
   auto limits = size_limits(type);
-  if (!limits) return error("InvalidParameterValue", "Value (" + type + ") for parameter volumeType is invalid.");
+  if (!limits) return errors("InvalidParameterValue", "Value (" + type + ") for parameter volumeType is invalid.");
   std::string snapshot_id = in.value("SnapshotId", "");
   int64_t size = in.value("Size", int64_t{0});
   bool encrypted = in.value("Encrypted", false);
@@ -154,22 +152,22 @@ Result<Output> Provider::create_volume(Context& ctx, const Value& in) {
     int64_t min = (**snap).value("VolumeSize", int64_t{1});
     if (size == 0) size = min;
     if (size < min)
-      return error("InvalidParameterValue", "Volume of " + std::to_string(size) + "GiB is too small; minimum is " +
-                                                std::to_string(min) + "GiB.");
+      return errors("InvalidParameterValue", "Volume of " + std::to_string(size) + "GiB is too small; minimum is " +
+                                                 std::to_string(min) + "GiB.");
     encrypted = encrypted || (**snap).value("Encrypted", false);
   } else if (!in.contains("Size")) {
-    return error("MissingParameter", "The request must contain the parameter size or snapshotId");
+    return errors("MissingParameter", "The request must contain the parameter size or snapshotId");
   }
   if (size < limits->first)
-    return error("InvalidParameterValue", "Volume of " + std::to_string(size) + "GiB is too small; minimum is " +
-                                              std::to_string(limits->first) + "GiB.");
+    return errors("InvalidParameterValue", "Volume of " + std::to_string(size) + "GiB is too small; minimum is " +
+                                               std::to_string(limits->first) + "GiB.");
   if (size > limits->second)
-    return error("InvalidParameterValue", "Volume of size " + std::to_string(size) + "GiB is too large; maximum is " +
-                                              std::to_string(limits->second) + "GiB.");
+    return errors("InvalidParameterValue", "Volume of size " + std::to_string(size) + "GiB is too large; maximum is " +
+                                               std::to_string(limits->second) + "GiB.");
   int64_t iops = 0;
   if (type == "io1" || type == "io2") {
     if (!in.contains("Iops"))
-      return error("MissingParameter", "The request must contain the parameter iops");
+      return errors("MissingParameter", "The request must contain the parameter iops");
     iops = in["Iops"].get<int64_t>();
   } else if (type == "gp3") {
     iops = in.value("Iops", int64_t{3000});
@@ -195,7 +193,7 @@ Result<Output> Provider::create_volume(Context& ctx, const Value& in) {
   if (iops > 0) vol["Iops"] = iops;
   if (type == "gp3") vol["Throughput"] = in.value("Throughput", int64_t{125});
   if (in.contains("KmsKeyId")) vol["KmsKeyId"] = in["KmsKeyId"];
-  NUAGE_TRY(store_.put(scope, "volume", id, vol));
+  NUAGE_TRY(store_->put(scope, "volume", id, vol));
   Output out;
   out.value = vol;
   out.value["State"] = "creating";  // what EC2 answers; it is available at once
@@ -212,35 +210,35 @@ Result<Output> Provider::attach_volume(Context& ctx, const Value& in) {
   if (!vol) return vol.take_error();
   auto found = find_instances(scope, Value::array({in.value("InstanceId", "")}));
   if (!found) return found.take_error();
-  Value& inst = *found->front();
+  const Value& inst = *found->front();
   std::string vol_id = (**vol)["VolumeId"], inst_id = inst["InstanceId"];
   std::string device = in.value("Device", "");
-  if (device.empty()) return error("MissingParameter", "The request must contain the parameter device");
+  if (device.empty()) return errors("MissingParameter", "The request must contain the parameter device");
   if (!text::starts_with(device, "/dev/") && !text::starts_with(device, "xvd"))
-    return error("InvalidParameterValue",
-                 "Value (" + device + ") for parameter device is invalid. " + device + " is not a valid EBS device name.");
+    return errors("InvalidParameterValue",
+                  "Value (" + device + ") for parameter device is invalid. " + device + " is not a valid EBS device name.");
   std::string state = state_name(inst);
   if (state != "running" && state != "stopped")
-    return error("IncorrectInstanceState", "The instance '" + inst_id + "' is not in the 'running' or 'stopped' state.");
+    return errors("IncorrectInstanceState", "The instance '" + inst_id + "' is not in the 'running' or 'stopped' state.");
   if ((**vol)["State"] != "available") {
     if (!(**vol)["Attachments"].empty())
-      return error("VolumeInUse", vol_id + " is already attached to an instance");
-    return error("IncorrectState", "vol '" + vol_id + "' is not 'available'.");
+      return errors("VolumeInUse", vol_id + " is already attached to an instance");
+    return errors("IncorrectState", "vol '" + vol_id + "' is not 'available'.");
   }
   if ((**vol)["AvailabilityZone"] != inst["Placement"]["AvailabilityZone"])
-    return error("InvalidVolume.ZoneMismatch", "The volume '" + vol_id +
-                                                   "' is not in the same availability zone as instance '" + inst_id + "'");
+    return errors("InvalidVolume.ZoneMismatch", "The volume '" + vol_id +
+                                                    "' is not in the same availability zone as instance '" + inst_id + "'");
   for (const auto& bdm : inst.value("BlockDeviceMappings", Value::array()))
     if (bdm.value("DeviceName", "") == device)
-      return error("InvalidParameterValue", "Invalid value '" + device + "' for unixDevice. Attachment point " + device +
-                                                " is already in use");
+      return errors("InvalidParameterValue", "Invalid value '" + device + "' for unixDevice. Attachment point " + device +
+                                                 " is already in use");
   Value attachment = {{"VolumeId", vol_id},     {"InstanceId", inst_id},    {"Device", device},
                       {"State", "attached"},     {"AttachTime", now_seconds()}, {"DeleteOnTermination", false}};
   Value doc = **vol;
   doc["State"] = "in-use";
   doc["Attachments"] = Value::array({attachment});
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.put(scope, "volume", vol_id, doc));
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->put(scope, "volume", vol_id, doc));
     return sync_instance_devices(scope, inst_id, vol_id, &attachment);
   });
   if (!st.ok()) return st.error();
@@ -256,27 +254,27 @@ Result<Output> Provider::detach_volume(Context& ctx, const Value& in) {
   if (!vol) return vol.take_error();
   std::string vol_id = (**vol)["VolumeId"];
   if ((**vol)["Attachments"].empty())
-    return error("IncorrectState", "Volume '" + vol_id + "' is in the '" + (**vol)["State"].get<std::string>() +
-                                       "' state.");
+    return errors("IncorrectState", "Volume '" + vol_id + "' is in the '" + (**vol)["State"].get<std::string>() +
+                                        "' state.");
   Value attachment = (**vol)["Attachments"][0];
   std::string inst_id = attachment.value("InstanceId", "");
   if (in.contains("InstanceId") && in["InstanceId"] != inst_id)
-    return error("InvalidAttachment.NotFound", "Volume '" + vol_id + "' can not be detached from instance '" +
-                                                   in["InstanceId"].get<std::string>() +
-                                                   "' because it is not attached");
+    return errors("InvalidAttachment.NotFound", "Volume '" + vol_id + "' can not be detached from instance '" +
+                                                    in["InstanceId"].get<std::string>() +
+                                                    "' because it is not attached");
   if (in.contains("Device") && in["Device"] != attachment["Device"])
-    return error("InvalidAttachment.NotFound", "Volume '" + vol_id + "' is not attached at " +
-                                                   in["Device"].get<std::string>());
-  if (const Value* inst = store_.find(scope, "instance", inst_id)) {
+    return errors("InvalidAttachment.NotFound", "Volume '" + vol_id + "' is not attached at " +
+                                                    in["Device"].get<std::string>());
+  if (const Value* inst = store_->get(scope, "instance", inst_id)) {
     std::string state = state_name(*inst);
     if (attachment["Device"] == inst->value("RootDeviceName", "") && state != "stopped" && state != "terminated")
-      return error("IncorrectState", "Unable to detach root volume '" + vol_id + "' from instance '" + inst_id + "'");
+      return errors("IncorrectState", "Unable to detach root volume '" + vol_id + "' from instance '" + inst_id + "'");
   }
   Value doc = **vol;
   doc["State"] = "available";
   doc["Attachments"] = Value::array();
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.put(scope, "volume", vol_id, doc));
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->put(scope, "volume", vol_id, doc));
     return sync_instance_devices(scope, inst_id, vol_id, nullptr);
   });
   if (!st.ok()) return st.error();
@@ -292,9 +290,9 @@ Result<Output> Provider::delete_volume(Context& ctx, const Value& in) {
   if (!vol) return vol.take_error();
   std::string vol_id = (**vol)["VolumeId"];
   if (!(**vol)["Attachments"].empty())
-    return error("VolumeInUse", "Volume " + vol_id + " is currently attached to " +
-                                    (**vol)["Attachments"][0].value("InstanceId", ""));
-  NUAGE_TRY(store_.erase(scope, "volume", vol_id));
+    return errors("VolumeInUse", "Volume " + vol_id + " is currently attached to " +
+                                     (**vol)["Attachments"][0].value("InstanceId", ""));
+  NUAGE_TRY(store_->erase(scope, "volume", vol_id));
   return Output{};
 }
 
@@ -305,13 +303,13 @@ Result<Output> Provider::modify_volume(Context& ctx, const Value& in) {
   Value doc = **vol;
   std::string type = in.value("VolumeType", doc.value("VolumeType", "gp2"));
   auto limits = size_limits(type);
-  if (!limits) return error("InvalidParameterValue", "Value (" + type + ") for parameter volumeType is invalid.");
+  if (!limits) return errors("InvalidParameterValue", "Value (" + type + ") for parameter volumeType is invalid.");
   int64_t size = in.value("Size", doc.value("Size", int64_t{1}));
   if (size < doc.value("Size", int64_t{1}))
-    return error("InvalidParameterValue", "New size cannot be smaller than existing size");
+    return errors("InvalidParameterValue", "New size cannot be smaller than existing size");
   if (size > limits->second)
-    return error("InvalidParameterValue", "Volume of size " + std::to_string(size) + "GiB is too large; maximum is " +
-                                              std::to_string(limits->second) + "GiB.");
+    return errors("InvalidParameterValue", "Volume of size " + std::to_string(size) + "GiB is too large; maximum is " +
+                                               std::to_string(limits->second) + "GiB.");
   Value mod = {{"VolumeId", doc["VolumeId"]},
                {"ModificationState", "optimizing"},
                {"OriginalSize", doc["Size"]},
@@ -327,7 +325,7 @@ Result<Output> Provider::modify_volume(Context& ctx, const Value& in) {
   mod["TargetSize"] = size;
   mod["TargetVolumeType"] = type;
   if (doc.contains("Iops")) mod["TargetIops"] = doc["Iops"];
-  NUAGE_TRY(store_.put(scope, "volume", doc["VolumeId"], doc));
+  NUAGE_TRY(store_->put(scope, "volume", doc["VolumeId"], doc));
   Output out;
   out.value["VolumeModification"] = mod;
   return out;
@@ -384,8 +382,8 @@ std::optional<AwsError> bad_image_name(const std::string& name) {
   if (name.size() < 3 || name.size() > 128 ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()[] ./-'@_") !=
           std::string::npos)
-    return AwsError{"InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may "
-                    "contain letters, numbers, '(', ')', '.', '-', '/' and '_'", 400};
+    return errors("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may "
+                  "contain letters, numbers, '(', ')', '.', '-', '/' and '_'");
   return std::nullopt;
 }
 
@@ -400,7 +398,7 @@ Result<Output> Provider::create_snapshot(Context& ctx, const Value& in) {
   std::string id = new_id("snap");
   Value snap = snapshot_doc(id, **vol, scope.account, now_seconds(), timefmt::iso8601(clock_.now(), true),
                             in.value("Description", ""), *tags);
-  NUAGE_TRY(store_.put(scope, "snapshot", id, snap));
+  NUAGE_TRY(store_->put(scope, "snapshot", id, snap));
   Output out;
   out.value = snap;
   return out;
@@ -428,11 +426,11 @@ Result<Output> Provider::delete_snapshot(Context& ctx, const Value& in) {
   auto snap = find_resource(scope, "snapshot", in.value("SnapshotId", ""));
   if (!snap) return snap.take_error();
   std::string id = (**snap)["SnapshotId"];
-  for (const auto& [image_id, image] : store_.all(scope, "image"))
+  for (const auto& [image_id, image] : store_->all(scope, "image"))
     for (const auto& bdm : image.value("BlockDeviceMappings", Value::array()))
       if (bdm.value("Ebs", Value::object()).value("SnapshotId", "") == id)
-        return error("InvalidSnapshot.InUse", "The snapshot " + id + " is currently in use by " + image_id);
-  NUAGE_TRY(store_.erase(scope, "snapshot", id));
+        return errors("InvalidSnapshot.InUse", "The snapshot " + id + " is currently in use by " + image_id);
+  NUAGE_TRY(store_->erase(scope, "snapshot", id));
   return Output{};
 }
 
@@ -446,14 +444,14 @@ Result<Output> Provider::create_image(Context& ctx, const Value& in) {
   std::string inst_id = inst["InstanceId"];
   std::string state = state_name(inst);
   if (state != "running" && state != "stopped")
-    return error("IncorrectInstanceState", "The instance '" + inst_id + "' is not in the 'running' or 'stopped' state.");
+    return errors("IncorrectInstanceState", "The instance '" + inst_id + "' is not in the 'running' or 'stopped' state.");
   std::string name = in.value("Name", "");
   NUAGE_TRY(check_new_image_name(scope, name));
   std::string bad;
   Value image_tags = split_tags(in, "image", &bad);
   Value snapshot_tags = split_tags(in, "snapshot", nullptr);
   if (!bad.empty())
-    return error("InvalidParameterValue", "'" + bad + "' is not a valid taggable resource type for this operation.");
+    return errors("InvalidParameterValue", "'" + bad + "' is not a valid taggable resource type for this operation.");
   auto source = image(scope, inst["ImageId"]);
   std::string image_id = new_id("ami");
   double now = now_seconds();
@@ -462,7 +460,7 @@ Result<Output> Provider::create_image(Context& ctx, const Value& in) {
   std::vector<Value> snapshots;
   for (const auto& bdm : inst.value("BlockDeviceMappings", Value::array())) {
     std::string vol_id = bdm.value("Ebs", Value::object()).value("VolumeId", "");
-    const Value* vol = store_.find(scope, "volume", vol_id);
+    const Value* vol = store_->get(scope, "volume", vol_id);
     if (!vol) continue;
     std::string snap_id = new_id("snap");
     snapshots.push_back(snapshot_doc(snap_id, *vol, scope.account, now, now_text,
@@ -481,9 +479,9 @@ Result<Output> Provider::create_image(Context& ctx, const Value& in) {
   doc["SourceInstanceId"] = inst_id;
   if (in.contains("Description")) doc["Description"] = in["Description"];
   else if (source) doc["Description"] = (*source).value("Description", "");
-  Status st = store_.transaction([&]() -> Status {
-    for (const auto& s : snapshots) NUAGE_TRY(store_.put(scope, "snapshot", s["SnapshotId"], s));
-    return store_.put(scope, "image", image_id, doc);
+  Status st = store_->transaction([&]() -> Status {
+    for (const auto& s : snapshots) NUAGE_TRY(store_->put(scope, "snapshot", s["SnapshotId"], s));
+    return store_->put(scope, "image", image_id, doc);
   });
   if (!st.ok()) return st.error();
   Output out;
@@ -503,7 +501,7 @@ Result<Output> Provider::describe_images(Context& ctx, const Value& in) {
       candidates.push_back(*img);
     }
   } else {
-    for (const auto& [id, img] : store_.all(scope, "image")) candidates.push_back(img);
+    for (const auto& [id, img] : store_->all(scope, "image")) candidates.push_back(img);
     for (auto& img : public_images(scope.region)) candidates.push_back(std::move(img));
   }
   Value owners = in.value("Owners", Value::array());
@@ -531,9 +529,9 @@ Result<Output> Provider::describe_images(Context& ctx, const Value& in) {
 
 Status Provider::check_new_image_name(const Scope& scope, const std::string& name) {
   if (auto bad = bad_image_name(name)) return *bad;
-  for (const auto& [id, image] : store_.all(scope, "image"))
+  for (const auto& [id, image] : store_->all(scope, "image"))
     if (image["Name"] == name)
-      return AwsError{"InvalidAMIName.Duplicate", "AMI name " + name + " is already in use by AMI " + id, 400};
+      return errors("InvalidAMIName.Duplicate", "AMI name " + name + " is already in use by AMI " + id);
   return Status::Ok();
 }
 
@@ -544,8 +542,8 @@ Result<Output> Provider::register_image(Context& ctx, const Value& in) {
   std::string root = in.value("RootDeviceName", "");
   Value mappings = in.value("BlockDeviceMappings", Value::array());
   if (root.empty() || mappings.empty())
-    return error("InvalidParameterValue", "An EBS-backed image needs a RootDeviceName and BlockDeviceMappings "
-                 "(S3-backed images are not supported).");
+    return errors("InvalidParameterValue", "An EBS-backed image needs a RootDeviceName and BlockDeviceMappings "
+                  "(S3-backed images are not supported).");
   bool root_mapped = false;
   for (auto& bdm : mappings) {
     root_mapped |= bdm.value("DeviceName", "") == root;
@@ -561,10 +559,10 @@ Result<Output> Provider::register_image(Context& ctx, const Value& in) {
     if (!ebs.contains("Encrypted")) ebs["Encrypted"] = (**snap).value("Encrypted", false);
   }
   if (!root_mapped)
-    return error("InvalidBlockDeviceMapping", "The device name " + root + " of the root device is not mapped.");
+    return errors("InvalidBlockDeviceMapping", "The device name " + root + " of the root device is not mapped.");
   std::string architecture = in.value("Architecture", "x86_64");
   if (architecture != "x86_64" && architecture != "arm64" && architecture != "i386")
-    return error("InvalidParameterValue", "Invalid value '" + architecture + "' for architecture.");
+    return errors("InvalidParameterValue", "Invalid value '" + architecture + "' for architecture.");
   auto tags = tags_from_specs(in, "image");
   if (!tags) return tags.take_error();
   std::string image_id = new_id("ami");
@@ -573,7 +571,7 @@ Result<Output> Provider::register_image(Context& ctx, const Value& in) {
   if (in.contains("Description")) doc["Description"] = in["Description"];
   if (in.contains("EnaSupport")) doc["EnaSupport"] = in["EnaSupport"];
   if (in.contains("BootMode")) doc["BootMode"] = in["BootMode"];
-  NUAGE_TRY(store_.put(scope, "image", image_id, doc));
+  NUAGE_TRY(store_->put(scope, "image", image_id, doc));
   Output out;
   out.value["ImageId"] = image_id;
   return out;
@@ -594,7 +592,7 @@ Result<Output> Provider::copy_snapshot(Context& ctx, const Value& in) {
                   {"Encrypted", in.value("Encrypted", (**source).value("Encrypted", false))}};
   Value snap = snapshot_doc(id, volume, scope.account, now_seconds(), timefmt::iso8601(clock_.now(), true),
                             description, *tags);
-  NUAGE_TRY(store_.put(scope, "snapshot", id, snap));
+  NUAGE_TRY(store_->put(scope, "snapshot", id, snap));
   Output out;
   out.value = {{"SnapshotId", id}, {"Tags", *tags}};
   return out;
@@ -637,9 +635,9 @@ Result<Output> Provider::copy_image(Context& ctx, const Value& in) {
   doc["Description"] = in.value("Description", (*source).value("Description", ""));
   doc["SourceImageId"] = source_id;
   doc["SourceImageRegion"] = source_scope.region;
-  Status st = store_.transaction([&]() -> Status {
-    for (const auto& snap : snapshots) NUAGE_TRY(store_.put(scope, "snapshot", snap["SnapshotId"], snap));
-    return store_.put(scope, "image", image_id, doc);
+  Status st = store_->transaction([&]() -> Status {
+    for (const auto& snap : snapshots) NUAGE_TRY(store_->put(scope, "snapshot", snap["SnapshotId"], snap));
+    return store_->put(scope, "image", image_id, doc);
   });
   if (!st.ok()) return st.error();
   Output out;
@@ -650,23 +648,23 @@ Result<Output> Provider::copy_image(Context& ctx, const Value& in) {
 Result<Output> Provider::deregister_image(Context& ctx, const Value& in) {
   Scope scope = scope_of(ctx);
   std::string id = in.value("ImageId", "");
-  if (!store_.find(scope, "image", id)) {
+  if (!store_->get(scope, "image", id)) {
     if (!public_image(id, scope.region).is_null())
-      return error("AuthFailure", "Not authorized for image:" + id);
+      return errors("AuthFailure", "Not authorized for image:" + id);
     auto missing = find_resource(scope, "image", id);
     return missing.take_error();
   }
-  Value image = *store_.find(scope, "image", id);
+  Value image = *store_->get(scope, "image", id);
   Output out;
   out.value["Return"] = true;
-  Status st = store_.transaction([&]() -> Status {
-    NUAGE_TRY(store_.erase(scope, "image", id));
+  Status st = store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->erase(scope, "image", id));
     if (!in.value("DeleteAssociatedSnapshots", false)) return Status::Ok();
     out.value["DeleteSnapshotResults"] = Value::array();
     for (const auto& bdm : image.value("BlockDeviceMappings", Value::array())) {
       std::string snap = bdm.value("Ebs", Value::object()).value("SnapshotId", "");
-      if (snap.empty() || !store_.find(scope, "snapshot", snap)) continue;
-      NUAGE_TRY(store_.erase(scope, "snapshot", snap));
+      if (snap.empty() || !store_->get(scope, "snapshot", snap)) continue;
+      NUAGE_TRY(store_->erase(scope, "snapshot", snap));
       out.value["DeleteSnapshotResults"].push_back({{"SnapshotId", snap}, {"ReturnCode", "success"}});
     }
     return Status::Ok();
