@@ -107,7 +107,16 @@ void disable_public_access(Run& run) {
     run.step(r.step, "aws:executeAwsApi",
              {{"Service", "ec2"}, {"Api", "RevokeSecurityGroupIngress"}, {"GroupId", group},
               {"IpPermissions", input["IpPermissions"].dump()}},
-             [&](Value&) { return run.call("RevokeSecurityGroupIngress", input); });
+             [&](Value& outputs) -> Status {
+               // On AWS, revoking a rule the group does not have is no
+               // error (the rule comes back as unknown): the step succeeds.
+               Status s = run.call("RevokeSecurityGroupIngress", input);
+               if (!s.ok() && s.error().code == "InvalidPermission.NotFound") {
+                 outputs["UnknownIpPermissions"] = input["IpPermissions"];
+                 return Status::Ok();
+               }
+               return s;
+             });
   }
 }
 
