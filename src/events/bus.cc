@@ -1,5 +1,9 @@
 #include "events/bus.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "common/time.h"
 
 namespace nuage::events {
@@ -44,7 +48,13 @@ Bus::SubscriptionId Bus::subscribe_changes(ChangeSubscriber subscriber) {
   std::lock_guard lock(mu_);
   SubscriptionId id = next_++;
   change_subscribers_.emplace(id, std::move(subscriber));
-  if (!changes_thread_.joinable()) changes_thread_ = std::thread([this] { deliver_changes(); });
+  if (!changes_thread_.joinable()) changes_thread_ = std::thread([this] {
+      // What subscribers do with a change (AWS Config recording it) yields
+      // the CPU to request handling: the change that caused it is already
+      // acknowledged, and recording must not slow the service down.
+      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kDeliveryNice);
+      deliver_changes();
+    });
   return id;
 }
 

@@ -99,6 +99,8 @@ class Bus {
   void request_inventory(const std::string& account, const std::string& region);
 
  private:
+  // The change thread's nice value (Linux: per thread).
+  static constexpr int kDeliveryNice = 10;
   void deliver_changes();
 
   Clock* clock_;
