@@ -225,3 +225,21 @@ def test_evaluations_survive_a_restart_and_tokens_stay_valid(start_nuage, data_d
                                       "ComplianceType": "COMPLIANT", "OrderingTimestamp": "2030-01-01T00:00:00Z"}],
                         ResultToken=token)
     assert compliance(cfg, "kept")[gid] == "COMPLIANT"
+
+
+def test_a_resource_leaving_the_scope_is_announced(env):
+    server, ec2, cfg = env
+    name, arn, _ = judge(server)
+    gid = ec2.create_security_group(GroupName="scoped", Description="bad")["GroupId"]
+    ec2.create_tags(Resources=[gid], Tags=[{"Key": "watched", "Value": "yes"}])
+    settle(server)
+    custom_rule(cfg, "tagged", arn, [("ConfigurationItemChangeNotification", None)],
+                Scope={"TagKey": "watched", "TagValue": "yes"})
+    settle(server)
+    assert compliance(cfg, "tagged")[gid] == "NON_COMPLIANT"
+    ec2.delete_tags(Resources=[gid], Tags=[{"Key": "watched"}])
+    settle(server)
+    last = [e for e in events_of(server, name)
+            if json.loads(e["invokingEvent"])["configurationItem"]["resourceId"] == gid][-1]
+    assert last["eventLeftScope"] is True
+    assert compliance(cfg, "tagged")[gid] == "NOT_APPLICABLE"

@@ -236,3 +236,22 @@ def test_cli_reads_the_history(fresh_nuage):
         assert out["configurationItems"][0]["resourceId"] == gid
         out = fresh_nuage.cli("configservice", "describe-configuration-recorder-status", version=version)
         assert out["ConfigurationRecordersStatus"][0]["recording"] is True
+
+
+def test_lambda_functions_are_recorded(fresh_nuage):
+    from lambda_helpers import create_python, make_role
+    cfg = fresh_nuage.client("config")
+    record(fresh_nuage)
+    role = make_role(fresh_nuage, ["logs:*"])
+    name = create_python(fresh_nuage, role, "def lambda_handler(e, c):\n    return 1\n")
+    fresh_nuage.client("lambda").update_function_configuration(FunctionName=name, Timeout=42)
+    settle(fresh_nuage)
+    listed = cfg.list_discovered_resources(resourceType="AWS::Lambda::Function")["resourceIdentifiers"]
+    assert [r["resourceName"] for r in listed] == [name]
+    items = history(cfg, "AWS::Lambda::Function", listed[0]["resourceId"])
+    assert items[0]["configurationItemStatus"] == "ResourceDiscovered"
+    assert json.loads(items[-1]["configuration"])["timeout"] == 42
+    fresh_nuage.client("lambda").delete_function(FunctionName=name)
+    settle(fresh_nuage)
+    assert history(cfg, "AWS::Lambda::Function", listed[0]["resourceId"])[-1]["configurationItemStatus"] == \
+        "ResourceDeleted"
