@@ -7,15 +7,17 @@
      (one new port per request), on a fresh server per run; `--runs` runs of
      each, alternating, the median kept. "On" records every security group
      (the recorder and its delivery channel started before the groups are
-     made) with a custom Lambda rule on security groups, so every change
-     also builds a rule invocation. Goal: on ≥ 90% of off.
+     made). Goal: on ≥ 90% of off. One more run adds a custom Lambda rule on
+     security groups, so every change also invokes a Python function (whose
+     processes then share the CPU with EC2).
   2. From the acknowledged ingress change to the rule's Lambda function
      being entered: a Python function that prints `time.time_ns()` first
      thing; the change's response is read, then its log line awaited (the
      function is warm; one change at a time). The same function invoked
      directly (`Invoke`, InvocationType Event) gives Lambda's own share, from
-     the acknowledged Invoke to the handler: nuage's Config time is the
-     difference of the medians. Goal: ≤ 5 ms.
+     the Invoke sent to the handler entered. The goal is judged on the whole
+     acknowledged change -> handler time, Lambda's dispatch included (an
+     upper bound of Config's own time). Goal: ≤ 5 ms.
   3. A periodic INCOMING_SSH_DISABLED (MaximumExecutionFrequency One_Hour)
      over `--groups` security groups: the clock frozen, the wall time of
      `POST /_nuage/clock {"advance": "1h"}` (which returns once the
@@ -204,9 +206,9 @@ def latency(binary, samples):
         conn.close()
         direct = []
         for _ in range(samples):
+            sent = time.time_ns()  # the function may be entered before the Invoke's answer is read
             lam.invoke(FunctionName="stamp", InvocationType="Event", Payload=b"{}")
-            acked = time.time_ns()
-            direct.append((wait_entry(logs, seen) - acked) / 1e6)
+            direct.append((wait_entry(logs, seen) - sent) / 1e6)
         return via_config, direct, common.load()
 
 
@@ -251,9 +253,11 @@ def main():
     rates = {"off": [], "on": []}
     for run in range(args.runs):
         for mode in ("off", "on"):
-            r = throughput(nuage, mode == "on", args.changes, with_rule=True)
+            r = throughput(nuage, mode == "on", args.changes, with_rule=False)
             rates[mode].append(r)
             print(f"nuage recorder {mode}, run {run + 1}: {r:.0f} authorizations/s (load {common.load()})", flush=True)
+    with_rule = throughput(nuage, True, args.changes, with_rule=True)
+    print(f"nuage recorder on + custom rule: {with_rule:.0f} authorizations/s (load {common.load()})", flush=True)
     moto = {}
     if not args.skip_moto:
         for mode in ("off", "on"):
@@ -271,22 +275,24 @@ def main():
     rows = [["", "nuage", "moto"]]
     rows.append(["AuthorizeSecurityGroupIngress/s, recorder off (median of runs)",
                  f"{off:.0f} ({', '.join(f'{r:.0f}' for r in rates['off'])})", f"{moto['off']:.0f}" if moto else "-"])
-    rows.append(["AuthorizeSecurityGroupIngress/s, recorder on + custom rule",
+    rows.append(["AuthorizeSecurityGroupIngress/s, recorder on",
                  f"{on:.0f} ({', '.join(f'{r:.0f}' for r in rates['on'])})", f"{moto['on']:.0f} (records nothing)" if moto else "-"])
     rows.append(["on / off", f"{on / off * 100:.0f}%", f"{moto['on'] / moto['off'] * 100:.0f}%" if moto else "-"])
+    rows.append(["  recorder on + a custom Lambda rule (one run)", f"{with_rule:.0f} ({with_rule / off * 100:.0f}% of off)", "-"])
     cfg_p50, direct_p50 = statistics.median(via_config), statistics.median(direct)
     rows.append(["ack'd change -> rule function entered, p50 / p95",
                  f"{cfg_p50:.2f} / {common.pct(via_config, 95):.2f} ms", "- (no evaluation)"])
-    rows.append(["ack'd Event Invoke -> function entered (Lambda's share), p50 / p95",
+    rows.append(["Event Invoke sent -> function entered (Lambda's share), p50 / p95",
                  f"{direct_p50:.2f} / {common.pct(direct, 95):.2f} ms", "-"])
-    rows.append(["Config's own time (difference of p50s)", f"{cfg_p50 - direct_p50:.2f} ms", "-"])
+    rows.append(["  difference of the p50s (Config's own time, roughly)", f"{cfg_p50 - direct_p50:.2f} ms", "-"])
     rows.append([f"clock advance 1h firing INCOMING_SSH_DISABLED over {args.groups} groups",
                  f"{p['advance'] * 1e3:.0f} ms (same advance without the rule: {p['baseline'] * 1e3:.0f} ms)", "-"])
     rows.append(["  the rule's first evaluation (PutConfigRule round trip)", f"{p['first'] * 1e3:.0f} ms", "-"])
     common.table(rows)
     print()
     goals = [("recorder on >= 90% of off", on >= 0.9 * off, f"{on / off * 100:.0f}%"),
-             ("change -> rule Lambda <= 5 ms of nuage's time", cfg_p50 - direct_p50 <= 5, f"{cfg_p50 - direct_p50:.2f} ms"),
+             ("change -> rule Lambda <= 5 ms of nuage's time (p50, Lambda's dispatch included)", cfg_p50 <= 5,
+              f"{cfg_p50:.2f} ms"),
              (f"periodic over {args.groups} groups <= 1 s", p["advance"] <= 1.0, f"{p['advance']:.3f} s")]
     for goal, met, value in goals:
         print(f"{'met   ' if met else 'MISSED'} {goal}: {value}")
