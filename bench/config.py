@@ -10,14 +10,15 @@
      made). Goal: on ≥ 90% of off. One more run adds a custom Lambda rule on
      security groups, so every change also invokes a Python function (whose
      processes then share the CPU with EC2).
-  2. From the acknowledged ingress change to the rule's Lambda function
-     being entered: a Python function that prints `time.time_ns()` first
-     thing; the change's response is read, then its log line awaited (the
-     function is warm; one change at a time). The same function invoked
-     directly (`Invoke`, InvocationType Event) gives Lambda's own share, from
-     the Invoke sent to the handler entered. The goal is judged on the whole
-     acknowledged change -> handler time, Lambda's dispatch included (an
-     upper bound of Config's own time). Goal: ≤ 5 ms.
+  2. From the ingress change to the rule's Lambda function being entered: a
+     Python function that prints `time.time_ns()` first thing, compared with
+     the time the AuthorizeSecurityGroupIngress request was sent (an upper
+     bound: the change is acknowledged later, and the function may even be
+     entered before the client has read the answer); then its log line
+     awaited (the function is warm; one change at a time). The same function invoked
+     with boto3 (`Invoke`, InvocationType Event) is shown for scale. The goal
+     is judged on the whole time, the request's own handling and Lambda's
+     dispatch included (an upper bound of Config's own time). Goal: ≤ 5 ms.
   3. A periodic INCOMING_SSH_DISABLED (MaximumExecutionFrequency One_Hour)
      over `--groups` security groups: the clock frozen, the wall time of
      `POST /_nuage/clock {"advance": "1h"}` (which returns once the
@@ -199,10 +200,10 @@ def latency(binary, samples):
             body = authorize_body(gid, 2000 + i)
             h = common.signed_headers(s.port, "ec2", body,
                                       headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+            sent = time.time_ns()  # an upper bound: the change is acknowledged after this
             status, _, data = common.timed_request(conn, "POST", "/", body, h)
-            acked = time.time_ns()
             assert status == 200, data[:200]
-            via_config.append((wait_entry(logs, seen) - acked) / 1e6)
+            via_config.append((wait_entry(logs, seen) - sent) / 1e6)
         conn.close()
         direct = []
         for _ in range(samples):
@@ -264,7 +265,7 @@ def main():
             moto[mode] = throughput(common.moto_server, mode == "on", max(200, args.changes // 10), with_rule=False)
             print(f"moto recorder {mode}: {moto[mode]:.0f} authorizations/s", flush=True)
     via_config, direct, lat_load = latency(args.nuage, args.samples)
-    print(f"ack -> handler via Config p50 {statistics.median(via_config):.2f} ms, "
+    print(f"change sent -> handler via Config p50 {statistics.median(via_config):.2f} ms, "
           f"direct Event invoke p50 {statistics.median(direct):.2f} ms (load {lat_load})", flush=True)
     p = periodic(args.nuage, args.groups)
     print(f"periodic over {args.groups} groups: {p}", flush=True)
@@ -280,11 +281,10 @@ def main():
     rows.append(["on / off", f"{on / off * 100:.0f}%", f"{moto['on'] / moto['off'] * 100:.0f}%" if moto else "-"])
     rows.append(["  recorder on + a custom Lambda rule (one run)", f"{with_rule:.0f} ({with_rule / off * 100:.0f}% of off)", "-"])
     cfg_p50, direct_p50 = statistics.median(via_config), statistics.median(direct)
-    rows.append(["ack'd change -> rule function entered, p50 / p95",
+    rows.append(["change sent -> rule function entered, p50 / p95",
                  f"{cfg_p50:.2f} / {common.pct(via_config, 95):.2f} ms", "- (no evaluation)"])
-    rows.append(["Event Invoke sent -> function entered (Lambda's share), p50 / p95",
+    rows.append(["boto3 Event Invoke called -> function entered (for scale; boto3's signing included), p50 / p95",
                  f"{direct_p50:.2f} / {common.pct(direct, 95):.2f} ms", "-"])
-    rows.append(["  difference of the p50s (Config's own time, roughly)", f"{cfg_p50 - direct_p50:.2f} ms", "-"])
     rows.append([f"clock advance 1h firing INCOMING_SSH_DISABLED over {args.groups} groups",
                  f"{p['advance'] * 1e3:.0f} ms (same advance without the rule: {p['baseline'] * 1e3:.0f} ms)", "-"])
     rows.append(["  the rule's first evaluation (PutConfigRule round trip)", f"{p['first'] * 1e3:.0f} ms", "-"])
