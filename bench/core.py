@@ -37,7 +37,7 @@ from botocore.credentials import Credentials
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BODY = "Action=GetCallerIdentity&Version=2011-06-15"
-GOALS = {"start_ms": 20, "idle_rss_mb": 15, "vs_moto": 50, "vs_nginx": 0.5}
+GOALS = {"start_ms": 20, "idle_rss_mb": 15, "health_rss_mb": 1, "vs_moto": 50, "vs_nginx": 0.5}
 
 
 def free_port():
@@ -173,6 +173,33 @@ def idle_rss(server, headers, requests, settle):
     return after_start, server.rss_kb()
 
 
+def health_rss(server, settle):
+    """RSS (KiB) of a fresh server before any request, and after its first
+    GET /_nuage/health (what CI scripts poll first: it must not load the
+    service models). Readiness is seen by connecting, not by a request."""
+    server.start()
+    deadline = time.time() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+            break
+        except OSError:
+            if time.time() > deadline or server.proc.poll() is not None:
+                raise RuntimeError(f"{server.name} did not listen")
+            time.sleep(0.001)
+    time.sleep(settle)
+    before = server.rss_kb()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", "/_nuage/health")
+    res = conn.getresponse()
+    res.read()
+    conn.close()
+    if res.status != 200:
+        raise RuntimeError(f"health: status {res.status}")
+    time.sleep(settle)
+    return before, server.rss_kb()
+
+
 def wrk_lua(path, headers):
     def q(s):
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -291,6 +318,11 @@ def main():
         if not args.skip_moto:
             results["start_moto"] = median_start(moto, max(3, args.runs // 3), 60)
         print("start-up done", flush=True)
+        s = nuage()
+        try:
+            results["health_rss"] = health_rss(s, 1.0)
+        finally:
+            s.stop()
 
         # 2 and 3: one long-lived server each.
         for name, make in (("nuage", nuage), ("moto", moto), ("nginx", nginx)):
@@ -353,6 +385,8 @@ def report(r, args):
     rows.append(("  nuage with --data (fresh SQLite file)", f"{ms(med)} ({ms(lo)}..{ms(hi)})", "", ""))
     for i, label in ((0, "idle RSS after start"), (1, f"idle RSS after {args.requests} requests")):
         rows.append((label, *[mb(r[f"rss_{n}"][i]) if f"rss_{n}" in r else "-" for n in ("nuage", "moto", "nginx")]))
+    before, after = r["health_rss"]
+    rows.append(("nuage fresh, before / after first /_nuage/health", f"{mb(before)} / {mb(after)}", "", ""))
     rows.append(("requests/s (keep-alive)",
                  *[f"{r[f'wrk_{n}']['rps']:.0f}" if f"wrk_{n}" in r else "-" for n in ("nuage", "moto", "nginx")]))
     rows.append(("latency p50 / p99",
@@ -374,6 +408,9 @@ def report(r, args):
     idle = max(r["rss_nuage"]) / 1024
     verdicts.append(("idle RSS (larger reading)", f"{idle:.1f} MB", f"<= {GOALS['idle_rss_mb']} MB",
                      idle <= GOALS["idle_rss_mb"]))
+    grown = (r["health_rss"][1] - r["health_rss"][0]) / 1024
+    verdicts.append(("RSS grown by first health", f"{grown:+.1f} MB", f"<= {GOALS['health_rss_mb']} MB",
+                     grown <= GOALS["health_rss_mb"]))
     if "wrk_moto" in r:
         ratio = n / r["wrk_moto"]["rps"]
         verdicts.append(("rps nuage/moto", f"{ratio:.0f}x", f">= {GOALS['vs_moto']}x", ratio >= GOALS["vs_moto"]))

@@ -20,10 +20,12 @@
 #include "kit/environment.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "runtime/budget.h"
 #include "events/bus.h"
 #include "services/cloudwatch/provider.h"
 #include "services/config/provider.h"
 #include "services/ec2/provider.h"
+#include "services/efs/provider.h"
 #include "services/eventbridge/provider.h"
 #include "services/scheduler/provider.h"
 #include "services/iam/authorizer.h"
@@ -48,9 +50,11 @@ struct ServeOptions {
   bool ephemeral = false;
   std::string log_level = "info";
   bool strict_credentials = false;
+  std::string default_account = auth::kDefaultAccount;
   bool sync_full = false;
   int ec2_transition_seconds = 0;
   std::string iam_enforcement = "on";
+  uint64_t sandbox_memory_mb = 0;  // 0: derived from the machine
 };
 
 // Every provider nuage serves, in the order they open: the one place a new
@@ -73,6 +77,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::cloudwatch::Provider>(env));
   gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
   gateway.add_provider(std::make_unique<services::config::Provider>(env));
+  gateway.add_provider(std::make_unique<services::efs::Provider>(env));
   return authorizer;
 }
 
@@ -120,7 +125,10 @@ int serve(const ServeOptions& o) {
   std::atomic<uint16_t> bound_port{0};  // outlives the providers (Lambda reads it)
   Clock clock;
   admin::restore_clock(**db, clock);
-  auth::CredentialStore credentials(o.strict_credentials);
+  auth::CredentialStore credentials(o.strict_credentials, o.default_account);
+  // Before the providers: their sandboxes hold reservations in it.
+  runtime::Budget sandboxes(o.sandbox_memory_mb ? o.sandbox_memory_mb : runtime::Budget::machine_capacity_mb());
+  spdlog::info("sandboxed processes may use {} MiB", sandboxes.capacity_mb());
   // Before the gateway: providers unsubscribe when destroyed, and change
   // deliveries stop before the bus goes.
   events::Bus bus(&clock);
@@ -129,6 +137,7 @@ int serve(const ServeOptions& o) {
   env.hidden = {work_dir};
   env.port = [&bound_port] { return bound_port.load(); };
   env.credentials = &credentials;
+  env.sandboxes = &sandboxes;
   env.settings.ec2_transition_seconds = o.ec2_transition_seconds;
   env.settings.iam_enforcement = o.iam_enforcement == "on";
   gateway::Gateway gateway({}, credentials, clock);
@@ -139,7 +148,7 @@ int serve(const ServeOptions& o) {
   }
   admin::Admin admin(gateway, clock, **db,
                      {o.ephemeral ? "" : data_dir.string(), o.strict_credentials,
-                      [authorizer] { return authorizer->decisions(); }});
+                      [authorizer] { return authorizer->decisions(); }, &credentials});
   for (auto& [prefix, handler] : gateway.provider_routes()) admin.add_route(prefix, handler);
   gateway.set_admin_handler([&](http::Request& r) { return admin.handle(r); });
 
@@ -271,6 +280,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   serve_cmd->add_flag("--strict-credentials", serve_options.strict_credentials,
                       "Refuse access keys nuage does not know (InvalidClientTokenId)");
+  serve_cmd->add_option("--default-account", serve_options.default_account,
+                        "Account id of the root that test/test and unknown access keys answer as")
+      ->capture_default_str()
+      ->check([](const std::string& id) {
+        bool digits = id.size() == 12 && id.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string() : std::string("an account id is 12 digits");
+      });
   serve_cmd->add_option("--ec2-transition-seconds", serve_options.ec2_transition_seconds,
                         "Clock seconds an EC2 instance spends pending/stopping/shutting-down (0: until the next read)")
       ->capture_default_str()
@@ -279,6 +295,11 @@ int main(int argc, char** argv) {
                         "Authorize requests of IAM users and roles with their policies")
       ->capture_default_str()
       ->check(CLI::IsMember({"on", "off"}));
+  serve_cmd->add_option("--sandbox-memory", serve_options.sandbox_memory_mb,
+                        "MiB that sandboxed code (Lambda environments) may use in all (0: half of the memory "
+                        "available at start)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30));
   serve_cmd->add_flag("--sync-full", serve_options.sync_full,
                       "fsync the database on every commit (survives power loss, not only kill -9)");
 

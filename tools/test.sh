@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: GoogleTest unit tests, short libFuzzer
-# runs, and the end-to-end suites (real binary, boto3, AWS CLI v1 and v2).
+# runs, and the end-to-end suites (real binary, boto3, AWS CLI v1 and v2),
+# the 5-round crash soak (tests/soak) among them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh --test

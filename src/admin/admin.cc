@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+
 #include "common/time.h"
 
 namespace nuage::admin {
@@ -82,6 +84,22 @@ http::Response Admin::clock(const http::Request& request) {
   return json_response(200, clock_state(clock_));
 }
 
+// moto's answers, word for word: its test helpers read
+// PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT back to restore it afterwards.
+http::Response Admin::reset_auth(const http::Request& request) {
+  if (request.method != "POST") return json_response(400, {{"Error", "Need to POST to reset Moto Auth"}});
+  std::string text = request.body.size() <= 64 ? request.body.read_all() : "";
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  double count = std::strtod(begin, &end);
+  while (end && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) ++end;
+  if (end == begin || !end || *end != '\0')
+    return json_response(400, {{"Error", "The body must be a number of requests (or inf), as "
+                                         "INITIAL_NO_AUTH_ACTION_COUNT"}});
+  std::string previous = info_.credentials->reset_auth(count);
+  return json_response(200, {{"status", "ok"}, {"PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT", previous}});
+}
+
 http::Response Admin::health() const {
   json services = json::object();
   for (const auto& c : gateway_.coverage()) {
@@ -94,6 +112,7 @@ http::Response Admin::health() const {
               {"uptime_seconds", uptime},
               {"persistence", info_.data_dir.empty() ? "ephemeral" : info_.data_dir},
               {"strict_credentials", info_.strict_credentials},
+              {"default_account", info_.credentials ? info_.credentials->default_account() : auth::kDefaultAccount},
               {"services", services}};
   gateway_.add_provider_health(out);
   return json_response(200, out);
@@ -116,6 +135,7 @@ http::Response Admin::handle(http::Request& request) {
     return json_response(200, {{"reset", true}});
   }
   if (path == "/_nuage/clock") return clock(request);
+  if (path == "/moto-api/reset-auth" && info_.credentials) return reset_auth(request);
   if (path == "/_nuage/iam/decisions" && info_.iam_decisions) {
     if (request.method != "GET") return json_response(405, {{"error", "use GET"}});
     return json_response(200, {{"decisions", info_.iam_decisions()}});

@@ -1,8 +1,12 @@
-// Admin endpoints under /_nuage/ (and moto's POST /moto-api/reset):
+// Admin endpoints under /_nuage/ (and moto's POST /moto-api/reset and
+// POST /moto-api/reset-auth):
 //   GET  /_nuage/health  version, uptime, services and operation coverage
 //   POST /_nuage/reset   wipe all state of every service
 //   GET  /_nuage/clock   the nuage clock; POST {"set"|"advance"|"freeze"|"resume"}
 //   GET  /_nuage/iam/decisions  recent IAM denials and what decided them
+//   POST /moto-api/reset-auth   body N: after N more requests, unknown access
+//        keys are refused as with --strict-credentials (moto's
+//        INITIAL_NO_AUTH_ACTION_COUNT); answers moto's JSON
 // Thread-safety: handle() may be called concurrently.
 #pragma once
 
@@ -14,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/credentials.h"
 #include "common/clock.h"
 #include "gateway/gateway.h"
 #include "storage/database.h"
@@ -30,6 +35,7 @@ struct AdminInfo {
   std::string data_dir;  // "" when ephemeral
   bool strict_credentials = false;
   std::function<nlohmann::json()> iam_decisions;  // unset: no IAM
+  auth::CredentialStore* credentials = nullptr;   // unset: no reset-auth
 };
 
 class Admin {
@@ -43,6 +49,7 @@ class Admin {
  private:
   http::Response health() const;
   http::Response clock(const http::Request& request);
+  http::Response reset_auth(const http::Request& request);
   gateway::Gateway& gateway_;
   Clock& clock_;
   storage::Database& db_;

@@ -78,6 +78,9 @@ struct VerifyOptions {
   bool s3 = false;  // S3 rules: single path encoding, S3 error codes
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();  // real time
   std::chrono::seconds max_skew{15 * 60};
+  // false for a key nuage has no secret for: everything but the HMAC itself
+  // (time, expiry, payload hash markers, the body's SHA-256) is still checked.
+  bool check_signature = true;
 };
 
 // Verifies signature, time skew (header form: RequestTimeTooSkewed) and

@@ -760,6 +760,20 @@ TEST(SigV4Verify, NonS3PresignedExpiry) {
   expect_code(verify_at(r, kBotoSecret, false, at(kBotoDate) + seconds(61)), "AccessDenied", 403);
 }
 
+// A key nuage has no secret for: the HMAC is not checked, time and expiry are.
+TEST(SigV4Verify, UncheckedSignatureStillChecksTime) {
+  http::Request r = suite_request(suite_cases()[0]);
+  VerifyOptions options;
+  options.check_signature = false;
+  options.now = at(kSuiteDate);
+  EXPECT_TRUE(verify(r, parse_ok(r, false), "any other secret", options).ok());
+  options.now = at("20150830T130100Z");
+  expect_code(verify(r, parse_ok(r, false), "any other secret", options), "SignatureDoesNotMatch", 400);
+  http::Request presigned = boto_sts_presigned();
+  options.now = at(kBotoDate) + seconds(61);
+  expect_code(verify(presigned, parse_ok(presigned, false), "", options), "AccessDenied", 403);
+}
+
 TEST(SigV4Verify, S3PayloadHashValues) {
   const auto now = at(kBotoDate);
   http::Request r = boto_s3_list();

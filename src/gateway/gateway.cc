@@ -19,6 +19,7 @@ namespace {
 // SigV4 signing names that differ from the model name.
 std::string model_for_signing_name(const std::string& signing_name) {
   if (signing_name == "monitoring") return "cloudwatch";
+  if (signing_name == "elasticfilesystem") return "efs";
   return signing_name;
 }
 
@@ -215,7 +216,8 @@ Result<Output> Gateway::call(const std::string& service, const std::string& oper
 
 http::Response Gateway::handle(http::Request& request) {
   std::string_view path = request.path();
-  if ((text::starts_with(path, "/_nuage/") || path == "/moto-api/reset") && admin_) return admin_(request);
+  if ((text::starts_with(path, "/_nuage/") || path == "/moto-api/reset" || path == "/moto-api/reset-auth") && admin_)
+    return admin_(request);
   std::string request_id = crypto::random_uuid();
   try {
     http::Response res = dispatch(request, request_id);
@@ -304,12 +306,13 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
   ctx.source_ip = request.remote_address;
   ctx.secure_transport = request.secure;
   ctx.clock = &clock_;
+  bool strict = credentials_.admit_request();  // counts toward moto's reset-auth allowance
   std::optional<auth::ChunkSigning> chunked;
   if (signature && !signature->ok()) return fail(signature->error());
   if (signature) {
     const auth::SignatureInfo& info = signature->value();
     if (!info.region.empty()) ctx.region = info.region;
-    auto cred = credentials_.lookup(info.access_key);
+    auto cred = credentials_.lookup(info.access_key, strict);
     if (!cred || !cred->active) {
       if (is_s3(service_name))
         return fail(AwsError{"InvalidAccessKeyId",
@@ -323,6 +326,7 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
       return fail(AwsError{"ExpiredToken", "The security token included in the request is expired", 403});
     auth::VerifyOptions vo;
     vo.s3 = is_s3(service_name);
+    vo.check_signature = cred->verifiable;  // an unknown key: nuage has no secret to check it with
     if (!info.sigv2) std::swap(request.target, sent_target);
     Status verified = auth::verify(request, info, cred->secret_key, vo);
     if (!info.sigv2) std::swap(request.target, sent_target);
@@ -331,7 +335,7 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
     ctx.account_id = cred->account_id;
     if (text::starts_with(info.payload_hash, "STREAMING-")) {
       auth::ChunkSigning cs;
-      cs.signed_chunks = info.payload_hash != auth::kStreamingUnsignedTrailer;
+      cs.signed_chunks = cred->verifiable && info.payload_hash != auth::kStreamingUnsignedTrailer;
       cs.signing_key = auth::signing_key(cred->secret_key, info.date, info.region, info.service);
       cs.amz_date = info.amz_date;
       cs.scope = info.scope();
@@ -340,7 +344,7 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
     }
   } else if (op.value()->unsigned_allowed || is_s3(service_name)) {
     ctx.anonymous = true;
-    ctx.account_id = auth::kDefaultAccount;
+    ctx.account_id = credentials_.default_account();
   } else {
     return fail(AwsError{"MissingAuthenticationToken", "Request is missing Authentication Token", 403});
   }

@@ -27,6 +27,10 @@
 #include "kit/value.h"
 #include "storage/database.h"
 
+namespace nuage::runtime {
+class Budget;
+}
+
 namespace nuage::kit {
 
 // Calls an operation of another service from inside nuage (an alarm action
@@ -71,6 +75,11 @@ struct Environment {
   ServiceCalls* calls = nullptr;
   LogsSink* logs = nullptr;
   MetricsSink* metrics = nullptr;
+  // The memory budget every sandboxed process draws on (runtime/budget.h):
+  // Lambda environments now, EC2 instances' commands and ECS containers as
+  // they land. Set by `nuage serve` (--sandbox-memory); null: a provider that
+  // runs sandboxes makes one from the machine's memory.
+  runtime::Budget* sandboxes = nullptr;
 
   // calls->call(...); NotImplemented-style error if no gateway is set.
   Result<Output> call(const std::string& service, const std::string& operation, const Value& input,

@@ -1,34 +1,19 @@
 #include "runtime/environment.h"
 
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "common/text.h"
 #include "http/server.h"
 
 namespace nuage::runtime {
 
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-const char* sandbox_name(SandboxMode mode) { return mode == SandboxMode::kBubblewrap ? "bubblewrap" : "process"; }
-
-SandboxMode detect_sandbox() {
-  const char* forced = std::getenv("NUAGE_LAMBDA_SANDBOX");
-  if (forced && std::string(forced) == "process") return SandboxMode::kProcess;
-  return ::access("/usr/bin/bwrap", X_OK) == 0 ? SandboxMode::kBubblewrap : SandboxMode::kProcess;
-}
 
 std::string Environment::task_root(const EnvironmentSpec& spec) {
   return spec.sandbox == SandboxMode::kBubblewrap ? "/var/task" : spec.code_dir.string();
@@ -43,31 +28,27 @@ std::string Environment::runtime_root(const EnvironmentSpec& spec) {
 
 namespace {
 
-std::vector<std::string> command(const EnvironmentSpec& spec) {
-  std::vector<std::string> cmd;
-  if (spec.sandbox == SandboxMode::kBubblewrap) {
-    cmd = {"/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-           "--tmpfs", "/var"};
-    for (const auto& h : spec.hidden) {
-      std::string p = h.string();
-      if (p.empty() || text::starts_with(p, "/tmp/") || text::starts_with(p, "/var/")) continue;  // already hidden
-      cmd.insert(cmd.end(), {"--tmpfs", p});
-    }
-    cmd.insert(cmd.end(), {"--ro-bind", spec.code_dir.string(), "/var/task"});
-    if (!spec.opt_dir.empty()) cmd.insert(cmd.end(), {"--ro-bind", spec.opt_dir.string(), "/opt"});
-    else cmd.insert(cmd.end(), {"--tmpfs", "/opt"});
-    cmd.insert(cmd.end(), {"--ro-bind", spec.runtime_dir.string(), "/var/runtime", "--die-with-parent",
-                           "--unshare-pid", "--chdir", "/var/task", "--"});
-  }
+// The sandboxed process of an environment: the runtime client of its
+// runtime (or the package's bootstrap) over its code, layers and nuage's
+// runtime clients.
+SandboxSpec sandbox_spec(const EnvironmentSpec& spec) {
+  SandboxSpec out;
+  out.mode = spec.sandbox;
+  out.env = spec.env;
+  out.hidden = spec.hidden;
+  out.mounts = {{spec.code_dir, "/var/task"}, {spec.opt_dir, "/opt"}, {spec.runtime_dir, "/var/runtime"}};
+  out.mounts.insert(out.mounts.end(), spec.file_systems.begin(), spec.file_systems.end());
+  out.cwd = spec.code_dir;
+  out.sandbox_cwd = "/var/task";
   std::string runtime_dir = Environment::runtime_root(spec);
   if (text::starts_with(spec.runtime, "python")) {
-    cmd.insert(cmd.end(), {spec.python, "-u", runtime_dir + "/bootstrap.py"});
+    out.argv = {spec.python, "-u", runtime_dir + "/bootstrap.py"};
   } else if (text::starts_with(spec.runtime, "nodejs")) {
-    cmd.insert(cmd.end(), {spec.node, runtime_dir + "/bootstrap.js"});
+    out.argv = {spec.node, runtime_dir + "/bootstrap.js"};
   } else {
-    cmd.push_back(Environment::task_root(spec) + "/bootstrap");
+    out.argv = {Environment::task_root(spec) + "/bootstrap"};
   }
-  return cmd;
+  return out;
 }
 
 std::string json_error(const std::string& type, const std::string& message) {
@@ -80,21 +61,6 @@ http::Response reply(int status, const std::string& body) {
   r.headers.set("Content-Type", "application/json");
   r.body = body;
   return r;
-}
-
-// VmHWM (kB) of pid and every descendant: the sandbox's own processes are small,
-// so the largest is the runtime's.
-uint64_t max_hwm_kb(pid_t pid, int depth = 0) {
-  uint64_t best = 0;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (text::starts_with(line, "VmHWM:")) best = std::strtoull(line.c_str() + 6, nullptr, 10);
-  if (depth > 8) return best;
-  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  pid_t child;
-  while (children >> child) best = std::max(best, max_hwm_kb(child, depth + 1));
-  return best;
 }
 
 }  // namespace
@@ -122,52 +88,10 @@ std::unique_ptr<Environment> Environment::start(EnvironmentSpec spec, std::strin
   env->server_thread_ = std::thread([self] { self->server_->run(); });
   spec.env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(port);
 
-  // Everything the child needs is built before fork: after it, only
-  // async-signal-safe calls.
-  std::vector<std::string> args = command(spec);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::string cwd = spec.code_dir.string();
-  bool sandboxed = spec.sandbox == SandboxMode::kBubblewrap;
-
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    *error = "cannot create a pipe";
-    return nullptr;
-  }
   env->spawned_ = Clock::now();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(out[0]);
-    ::close(out[1]);
-    *error = "cannot fork";
-    return nullptr;
-  }
-  if (pid == 0) {
-    ::setsid();
-    if (!sandboxed) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, 0);
-    ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
-    ::close_range(3, ~0U, 0);
-    if (::chdir(cwd.c_str()) != 0) _exit(126);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  ::close(out[1]);
-  env->pid_ = pid;
-  env->out_fd_ = out[0];
-  ::fcntl(env->out_fd_, F_SETFL, O_NONBLOCK);
+  env->process_ = Process::spawn(sandbox_spec(spec), error);
+  if (!env->process_) return nullptr;
+  env->out_fd_ = env->process_->output();
   env->reader_ = std::thread([self] { self->read_output(); });
   return env;
 }
@@ -182,36 +106,20 @@ Environment::~Environment() {
   if (server_) server_->stop();
   if (server_thread_.joinable()) server_thread_.join();
   if (reader_.joinable()) reader_.join();
-  if (out_fd_ >= 0) ::close(out_fd_);
+  process_.reset();
 }
 
 void Environment::kill_all() {
-  pid_t pid;
   {
     std::lock_guard lock(mu_);
-    pid = pid_;
-    pid_ = -1;
     exited_ = true;
   }
-  if (pid <= 0) return;
-  ::kill(-pid, SIGKILL);
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  if (process_) process_->kill();
 }
 
 bool Environment::alive() const {
   std::lock_guard lock(mu_);
   return !exited_ && !stopping_;
-}
-
-uint64_t Environment::max_memory_mb() const {
-  pid_t pid;
-  {
-    std::lock_guard lock(mu_);
-    pid = pid_;
-  }
-  return pid > 0 ? (max_hwm_kb(pid) + 1023) / 1024 : 0;
 }
 
 std::string Environment::drain_output_locked() {
@@ -366,13 +274,7 @@ Outcome Environment::invoke(const Invocation& invocation) {
       break;
     }
     cv_.wait_for(lock, std::chrono::milliseconds(50));
-    if (pid_ > 0 && !exited_) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        exited_ = true;
-      }
-    }
+    if (!exited_ && process_->exited()) exited_ = true;
   }
   pending_.reset();
   if (init_ms_ && !init_reported_) {
@@ -382,7 +284,7 @@ Outcome Environment::invoke(const Invocation& invocation) {
   if (result.kind == Outcome::kExited && result.duration_ms == 0 && delivered_)
     result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - delivered_at_).count();
   lock.unlock();
-  result.max_memory_mb = max_memory_mb();
+  result.max_memory_mb = (process_->peak_memory_kb() + 1023) / 1024;
   if (result.kind != Outcome::kResponse && result.kind != Outcome::kError) kill_all();
   lock.lock();
   result.output = drain_output_locked();

@@ -1,6 +1,7 @@
-// One Lambda execution environment: a process (the runtime client or the
-// package's `bootstrap`) started in a sandbox (bubblewrap) or as a plain
-// process, and the Lambda Runtime API server it talks to
+// One Lambda execution environment: a sandboxed process (runtime/sandbox.h:
+// the runtime client or the package's `bootstrap`, with its code at
+// /var/task, its layers at /opt and nuage's runtime clients at /var/runtime)
+// and the Lambda Runtime API server it talks to
 // (AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>):
 //   GET  /2018-06-01/runtime/invocation/next          blocks until an invocation
 //   POST /2018-06-01/runtime/invocation/{id}/response
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "http/message.h"
+#include "runtime/sandbox.h"
 
 namespace nuage::http {
 class Server;
@@ -35,17 +37,13 @@ class Server;
 
 namespace nuage::runtime {
 
-enum class SandboxMode { kBubblewrap, kProcess };
-const char* sandbox_name(SandboxMode mode);
-// bubblewrap when /usr/bin/bwrap exists (and NUAGE_LAMBDA_SANDBOX is not "process").
-SandboxMode detect_sandbox();
-
 // Everything needed to start an environment for one function configuration.
 struct EnvironmentSpec {
   std::string runtime;                    // python3.13, nodejs20.x, provided.al2023
   std::filesystem::path code_dir;         // extracted code, mounted at /var/task
   std::filesystem::path opt_dir;          // merged layers, mounted at /opt ("" = none)
   std::filesystem::path runtime_dir;      // nuage's runtime clients, mounted at /var/runtime
+  std::vector<Mount> file_systems;        // writable host folders at /mnt/... (bubblewrap only)
   std::vector<std::filesystem::path> hidden;  // folders the function must not see (nuage's data)
   std::map<std::string, std::string> env;     // complete environment, paths as seen inside
   SandboxMode sandbox = SandboxMode::kProcess;
@@ -87,7 +85,8 @@ class Environment {
   // environment is dead and must be dropped.
   Outcome invoke(const Invocation& invocation);
   bool alive() const;
-  pid_t pid() const { return pid_; }
+  // The resident memory of its processes (kB), for the budget.
+  uint64_t resident_kb() const { return process_ ? process_->resident_kb() : 0; }
 
  private:
   Environment() = default;
@@ -95,13 +94,12 @@ class Environment {
   void read_output();
   std::string drain_output_locked();
   void kill_all();
-  uint64_t max_memory_mb() const;
 
   std::unique_ptr<http::Server> server_;
   std::thread server_thread_;
   std::thread reader_;
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
+  std::unique_ptr<Process> process_;
+  int out_fd_ = -1;  // process_->output()
   std::chrono::steady_clock::time_point spawned_;
 
   mutable std::mutex mu_;

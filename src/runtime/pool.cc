@@ -1,12 +1,16 @@
 #include "runtime/pool.h"
 
+#include <algorithm>
+
 namespace nuage::runtime {
 
-Pool::Pool(PoolOptions options) : options_(options) {
+Pool::Pool(Budget& budget, PoolOptions options) : budget_(budget), options_(options) {
+  reclaimer_id_ = budget_.add_reclaimer([this] { return reclaim_one(); });
   reaper_ = std::thread([this] { reap(); });
 }
 
 Pool::~Pool() {
+  budget_.remove_reclaimer(reclaimer_id_);
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -16,12 +20,17 @@ Pool::~Pool() {
   clear();
 }
 
+void Pool::drop(Slot& slot) {
+  slot.env.reset();  // the process is gone before its memory is given back
+  slot.reservation.release();
+}
+
 void Pool::reap() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     wake_.wait_for(lock, std::chrono::seconds(5));
     auto now = std::chrono::steady_clock::now();
-    std::vector<Idle> expired;
+    std::vector<Slot> expired;
     for (auto it = idle_.begin(); it != idle_.end();) {
       if (now - it->last_used >= options_.idle_timeout || !it->env->alive()) {
         expired.push_back(std::move(*it));
@@ -31,47 +40,96 @@ void Pool::reap() {
       }
     }
     lock.unlock();
-    expired.clear();  // shuts them down outside the lock
+    for (auto& slot : expired) drop(slot);  // outside the lock
     lock.lock();
   }
 }
 
-PoolResult Pool::invoke(const std::string& group, const std::string& key, int limit, const SpecMaker& make_spec,
-                        const Invocation& invocation) {
-  PoolResult result;
-  Idle slot;
+bool Pool::reclaim_one() {
+  Slot victim;
   {
     std::lock_guard lock(mu_);
-    int& busy = busy_[group];
-    int cap = limit >= 0 ? limit : options_.max_per_group;
-    if (busy >= cap) {
-      result.status = PoolResult::kThrottled;
-      return result;
+    if (idle_.empty()) return false;
+    auto oldest = std::min_element(idle_.begin(), idle_.end(),
+                                   [](const Slot& a, const Slot& b) { return a.last_used < b.last_used; });
+    victim = std::move(*oldest);
+    idle_.erase(oldest);
+  }
+  drop(victim);
+  return true;
+}
+
+PoolResult Pool::invoke(const Launch& launch, const Invocation& invocation) {
+  PoolResult result;
+  Slot slot;
+  int cap = launch.limit >= 0 ? launch.limit : options_.max_per_group;
+  auto throttled = [&](bool over_capacity) {
+    result.status = PoolResult::kThrottled;
+    result.over_capacity = over_capacity;
+    return result;
+  };
+  for (;;) {
+    uint64_t seen = budget_.changes();
+    uint64_t expected_mb = launch.memory_mb;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) {
+        result.status = PoolResult::kCancelled;
+        return result;
+      }
+      int& busy = busy_[launch.group];
+      if (busy >= cap) return throttled(false);
+      // The most recently used environment first: it is the warmest.
+      for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+        if (it->key != launch.key || !it->env->alive()) continue;
+        slot = std::move(*it);
+        idle_.erase(std::next(it).base());
+        result.concurrency = ++busy;
+        slot.generation = generation_[launch.group];
+        break;
+      }
+      expected_mb = std::max(expected_mb, seen_mb_[launch.group]);
     }
-    ++busy;
-    slot.generation = generation_[group];
-    // The most recently used environment first: it is the warmest.
-    for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
-      if (it->key != key || !it->env->alive()) continue;
-      slot = std::move(*it);
-      idle_.erase(std::next(it).base());
+    if (slot.env) {
+      if (!launch.prepare_warm || launch.prepare_warm(slot.variables)) break;
+      drop(slot);  // it cannot be renewed: a new one instead
+      std::lock_guard lock(mu_);
+      --busy_[launch.group];
+      continue;
+    }
+    Budget::Reservation reservation = budget_.try_reserve(expected_mb);
+    if (reservation) {
+      std::lock_guard lock(mu_);
+      int& busy = busy_[launch.group];
+      if (busy >= cap) return throttled(false);
+      result.concurrency = ++busy;
+      slot.generation = generation_[launch.group];
+      slot.reservation = std::move(reservation);
       break;
+    }
+    if (!launch.wait_for_room) return throttled(true);
+    budget_.wait_change(seen, std::chrono::seconds(1));
+    if (launch.cancelled && launch.cancelled()) {
+      result.status = PoolResult::kCancelled;
+      return result;
     }
   }
   auto release_busy = [&] {
     std::lock_guard lock(mu_);
-    --busy_[group];
+    --busy_[launch.group];
   };
   if (!slot.env) {
+    result.cold = true;
     EnvironmentSpec spec;
     std::string error;
-    if (!make_spec(spec, &error)) {
+    if (!launch.make_spec(spec, &error)) {
       release_busy();
       result.status = PoolResult::kStartFailed;
       result.error = error;
       return result;
     }
     slot.log_stream = spec.env["AWS_LAMBDA_LOG_STREAM_NAME"];
+    slot.variables = spec.env;
     slot.env = Environment::start(std::move(spec), &error);
     if (!slot.env) {
       release_busy();
@@ -79,32 +137,41 @@ PoolResult Pool::invoke(const std::string& group, const std::string& key, int li
       result.error = error;
       return result;
     }
-    slot.key = key;
-    slot.group = group;
+    slot.key = launch.key;
+    slot.group = launch.group;
   }
   result.outcome = slot.env->invoke(invocation);
   result.log_stream = slot.log_stream;
+  // What the environment really holds now: the next ones of its function
+  // reserve as much, and this one's reservation grows to it.
+  uint64_t used_mb = (slot.env->resident_kb() + 1023) / 1024;
+  slot.reservation.grow_to(used_mb);
   bool keep = (result.outcome.kind == Outcome::kResponse || result.outcome.kind == Outcome::kError) &&
               slot.env->alive();
-  std::unique_ptr<Environment> drop;
+  Slot dropped;
   {
     std::lock_guard lock(mu_);
-    --busy_[group];
-    if (keep && !stopping_ && generation_[group] == slot.generation) {
+    --busy_[launch.group];
+    uint64_t& seen_mb = seen_mb_[launch.group];
+    seen_mb = std::max(seen_mb, used_mb);
+    if (keep && !stopping_ && generation_[launch.group] == slot.generation) {
       slot.last_used = std::chrono::steady_clock::now();
       idle_.push_back(std::move(slot));
     } else {
-      drop = std::move(slot.env);
+      dropped = std::move(slot);
     }
   }
+  drop(dropped);
+  budget_.notify();  // an idle environment can be reclaimed, or room was given back
   return result;
 }
 
 void Pool::evict(const std::string& group) {
-  std::vector<Idle> dropped;
+  std::vector<Slot> dropped;
   {
     std::lock_guard lock(mu_);
     ++generation_[group];
+    seen_mb_.erase(group);
     for (auto it = idle_.begin(); it != idle_.end();) {
       if (it->group == group) {
         dropped.push_back(std::move(*it));
@@ -114,18 +181,30 @@ void Pool::evict(const std::string& group) {
       }
     }
   }
+  for (auto& slot : dropped) drop(slot);
 }
 
 void Pool::clear() {
-  std::vector<Idle> dropped;
-  std::lock_guard lock(mu_);
-  for (auto& [group, gen] : generation_) ++gen;
-  dropped.swap(idle_);
+  std::vector<Slot> dropped;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [group, gen] : generation_) ++gen;
+    seen_mb_.clear();
+    dropped.swap(idle_);
+  }
+  for (auto& slot : dropped) drop(slot);
 }
 
 size_t Pool::idle_count() const {
   std::lock_guard lock(mu_);
   return idle_.size();
+}
+
+size_t Pool::live_count() const {
+  std::lock_guard lock(mu_);
+  size_t busy = 0;
+  for (const auto& [group, n] : busy_) busy += static_cast<size_t>(std::max(n, 0));
+  return busy + idle_.size();
 }
 
 }  // namespace nuage::runtime

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <string>
 
-#include "common/error.h"
+#include "services/lambda/errors.h"
 
 namespace nuage::services::lambda::limits {
 
@@ -16,11 +16,10 @@ inline constexpr size_t kFunctionNameChars = 64;
 
 inline Status check_function_name(const std::string& name) {
   if (name.size() <= kFunctionNameChars) return Status::Ok();
-  return AwsError{"ValidationException",
-                  "1 validation error detected: Value '" + name +
-                      "' at 'functionName' failed to satisfy constraint: Member must have length less than or "
-                      "equal to " + std::to_string(kFunctionNameChars),
-                  400};
+  return errors("ValidationException",
+                "1 validation error detected: Value '" + name +
+                    "' at 'functionName' failed to satisfy constraint: Member must have length less than or "
+                    "equal to " + std::to_string(kFunctionNameChars));
 }
 
 }  // namespace nuage::services::lambda::limits

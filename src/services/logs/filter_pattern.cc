@@ -1,6 +1,8 @@
 #include "services/logs/filter_pattern.h"
 #include "services/logs/errors.h"
 
+#include "services/logs/filter_regex.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -10,7 +12,6 @@
 
 #include "common/documents.h"
 #include "common/limits.h"
-#include "common/regex.h"
 #include "common/text.h"
 
 namespace nuage::services::logs {
@@ -53,9 +54,9 @@ std::optional<double> as_number(std::string_view s) {
 
 struct Term {
   std::string text;
-  std::shared_ptr<const Regex> re;  // %regex% terms (PCRE2, bounded: hostile patterns meet hostile messages)
+  std::shared_ptr<const FilterRegex> re;  // %regex% terms
   bool found_in(std::string_view message) const {
-    if (re) return text::is_valid_utf8(message) && re->match(message) == Regex::Match::kYes;
+    if (re) return re->search(message);
     return message.find(text) != std::string_view::npos;
   }
 };
@@ -388,8 +389,9 @@ Result<FilterPattern> FilterPattern::parse(std::string_view pattern) {
         if (j == std::string_view::npos || j == i + 1) return invalid(pattern);
         term.text = std::string(p.substr(i, j + 1 - i));
         i = j + 1;
-        term.re = Regex::compile(term.text.substr(1, term.text.size() - 2), Regex::Mode::kSearch);
-        if (!term.re) return invalid(pattern);
+        auto re = FilterRegex::compile(std::string_view(term.text).substr(1, term.text.size() - 2));
+        if (!re) return invalid(pattern);
+        term.re = std::make_shared<const FilterRegex>(std::move(*re));
       } else {
         size_t j = i;
         while (j < p.size() && !std::isspace(static_cast<unsigned char>(p[j]))) ++j;

@@ -570,11 +570,17 @@ Result<Output> Provider::get_log_events(Context& ctx, const Value& in) {
   };
   std::vector<Row> rows;
   size_t bytes = 0;
+  bool full = false;
   NUAGE_TRY(db_.exec(sql, {*s, start, end, from.ts, from.seq, static_cast<int64_t>(limit)},
                      [&](const storage::Row& r) {
-                       // A response holds at most 1 MB of messages, as AWS's does.
+                       // A response holds at most 1 MB of messages, as AWS's does. The
+                       // page ends at the first event that does not fit: a smaller one
+                       // after it would move the token past the one left out.
                        size_t size = r.text(3).size() + kEventOverhead;
-                       if (bytes + size > kMaxBatchBytes && !rows.empty()) return;
+                       if (full || (bytes + size > kMaxBatchBytes && !rows.empty())) {
+                         full = true;
+                         return;
+                       }
                        bytes += size;
                        rows.push_back({{r.integer(0), r.integer(1)}, r.integer(2), r.text(3)});
                      }));

@@ -1,0 +1,117 @@
+// Lambda invocation: Invoke (RequestResponse, Event, DryRun) and the
+// deprecated InvokeAsync, run in execution environments of the runtime pool
+// (src/runtime), whose live environments hold the machine's sandbox budget.
+//
+// A synchronous Invoke runs on the HTTP worker thread that handles it; when
+// the budget has no room (every environment that holds it is busy) it is
+// throttled at once, as AWS throttles beyond the account's concurrency
+// (TooManyRequestsException, Reason ConcurrentInvocationLimitExceeded; SDKs
+// retry it). Event invocations (and so every schedule and alarm) go to a
+// queue served by worker threads that wait for room instead, reusing warm
+// environments. Every Event invocation holds a Clock::Work from the request
+// until it has run, so a clock advance that fired it returns once it ran.
+// A failed attempt is retried after 1 and then 2 minutes of nuage clock; a
+// throttled one (reserved concurrency) returns to the queue and is retried
+// 1 s, 2 s, 4 s ... (at most 5 minutes) later, until the event is six hours
+// old, as AWS does.
+//
+// Each invocation (or throttle) publishes AWS/Lambda metrics through the
+// environment's metrics sink (kit/metrics_sink.h) and writes its log lines to
+// the function's log group through the logs sink (invocation_log.h).
+//
+// Thread-safety: safe from any thread; Shared::mutex is held only to read
+// the function, never while an invocation runs.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "kit/provider.h"
+#include "runtime/budget.h"
+#include "runtime/function_environment.h"
+#include "runtime/pool.h"
+#include "services/lambda/code.h"
+#include "services/lambda/resources.h"
+#include "services/lambda/roles.h"
+
+namespace nuage::services::lambda {
+
+struct Options {
+  std::chrono::seconds idle_timeout{300};  // real time: not observable
+  int event_workers = 2;
+  size_t max_queued_events = 10000;  // beyond: TooManyRequestsException
+};
+
+class Invoker {
+ public:
+  Invoker(Shared& shared, Code& code, Roles& roles, Options options);
+  ~Invoker();
+  // Writes the runtime clients, starts the pool and the event workers;
+  // nothing runs without a work folder.
+  Status open();
+  void register_operations(kit::OperationTable& table);
+  // Drops the function's warm environments (its code, configuration or
+  // existence changed); busy ones go when they finish.
+  void forget(const Ref& ref);
+  // Forgets queued invocations, pending retries and every environment.
+  void clear();
+  // lambda_sandbox ("bubblewrap" or "process") and sandboxes {capacity_mb,
+  // reserved_mb, environments, busy}.
+  void add_health(Value& health) const;
+
+ private:
+  struct Job;  // an Event invocation waiting in the queue
+  struct RunResult {
+    std::string payload;
+    std::string function_error;
+    std::string log_text;
+    std::string executed_version;
+  };
+
+  Result<Output> invoke(Context& ctx, const Value& in);
+  Result<Output> invoke_async(Context& ctx, const Value& in);
+  // `wait`: wait for room in the budget (Event invocations) until
+  // `cancelled` says to give up.
+  Result<RunResult> run(const Ref& ref, const std::string& request_id, const std::string& payload,
+                        const std::string& client_context, bool wait = false,
+                        std::function<bool()> cancelled = {});
+  void write_logs(const Ref& ref, const std::string& group, const std::string& stream, const std::string& text);
+  void record_metrics(const Ref& ref, Clock::TimePoint started, const runtime::PoolResult* result,
+                      bool function_error);
+  // Queues an Event invocation, holding a Clock::Work until it has run.
+  Status accept_event(const Ref& ref, const std::string& request_id, const std::string& payload);
+  void enqueue(Job job);
+  // Puts a job back on the queue when the clock reaches `due`.
+  void retry_later(const Job& job, Clock::TimePoint due);
+  void event_worker();
+
+  Shared& shared_;
+  Code& code_;
+  Roles& roles_;
+  Options options_;
+  Clock& clock_;
+  runtime::SandboxMode sandbox_ = runtime::SandboxMode::kProcess;
+  std::unique_ptr<runtime::FunctionHost> host_;
+  runtime::Budget* budget_ = nullptr;  // the environment's, or own_budget_
+  std::unique_ptr<runtime::Budget> own_budget_;
+  std::unique_ptr<runtime::Pool> pool_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<Job>> queue_;
+  bool stopping_ = false;
+  uint64_t generation_ = 0;  // bumped by clear(): jobs of an earlier one are dropped
+  std::vector<std::thread> workers_;
+  std::vector<Clock::TimerId> timers_;
+};
+
+}  // namespace nuage::services::lambda
