@@ -23,6 +23,7 @@
 #include "runtime/budget.h"
 #include "events/bus.h"
 #include "services/cloudwatch/provider.h"
+#include "services/config/provider.h"
 #include "services/ec2/provider.h"
 #include "services/efs/provider.h"
 #include "services/eventbridge/provider.h"
@@ -76,6 +77,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::s3::Provider>(env));
   gateway.add_provider(std::make_unique<services::cloudwatch::Provider>(env));
   gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
+  gateway.add_provider(std::make_unique<services::config::Provider>(env));
   gateway.add_provider(std::make_unique<services::efs::Provider>(env));
   gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   return authorizer;

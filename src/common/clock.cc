@@ -84,7 +84,13 @@ void Clock::move_to(TimePoint target, bool exact) {
   bool rewound = exact && target < now_locked();
   if (exact || target > now_locked()) set_now_locked(target);
   changed_.notify_all();
-  if (!rewound) return;
+  if (!rewound) {
+    // Work started before the move (a change announced, an invocation
+    // queued) has settled when the move returns, even if no timer fired.
+    lock.unlock();
+    wait_settled();
+    return;
+  }
   lock.unlock();
   for (auto& [id, listener] : rewind_listeners_) listener(target);
 }

@@ -71,6 +71,24 @@ TEST(ClockTimers, AdvanceWaitsForStartedWork) {
   worker.join();
 }
 
+TEST(ClockTimers, AdvanceWaitsForWorkStartedBeforeIt) {
+  // Work not started by a timer (a change announced, an invocation queued)
+  // has settled too when an advance returns, even if no timer fired.
+  Clock clock;
+  clock.freeze();
+  std::atomic<bool> done{false};
+  auto work = std::make_shared<Clock::Work>(clock.begin_work());
+  std::thread worker([work, &done]() mutable {
+    std::this_thread::sleep_for(milliseconds(50));
+    done = true;
+    work.reset();
+  });
+  work.reset();
+  clock.advance(seconds(1));
+  EXPECT_TRUE(done.load());
+  worker.join();
+}
+
 TEST(ClockTimers, RunningClockFiresInRealTime) {
   Clock clock;
   std::atomic<int> fired{0};

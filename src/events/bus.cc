@@ -1,5 +1,9 @@
 #include "events/bus.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "common/time.h"
 
 namespace nuage::events {
@@ -44,7 +48,13 @@ Bus::SubscriptionId Bus::subscribe_changes(ChangeSubscriber subscriber) {
   std::lock_guard lock(mu_);
   SubscriptionId id = next_++;
   change_subscribers_.emplace(id, std::move(subscriber));
-  if (!changes_thread_.joinable()) changes_thread_ = std::thread([this] { deliver_changes(); });
+  if (!changes_thread_.joinable()) changes_thread_ = std::thread([this] {
+      // What subscribers do with a change (AWS Config recording it) yields
+      // the CPU to request handling: the change that caused it is already
+      // acknowledged, and recording must not slow the service down.
+      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kDeliveryNice);
+      deliver_changes();
+    });
   return id;
 }
 
@@ -76,6 +86,24 @@ void Bus::publish_change(ResourceChange change) {
 void Bus::drain_changes() {
   std::unique_lock lock(mu_);
   drained_cv_.wait(lock, [&] { return (changes_.empty() && !delivering_) || stopping_; });
+}
+
+Bus::SubscriptionId Bus::add_inventory_source(InventorySource source) {
+  std::lock_guard inventory(inventory_mu_);
+  std::lock_guard lock(mu_);
+  SubscriptionId id = next_++;
+  inventory_sources_.emplace(id, std::move(source));
+  return id;
+}
+
+void Bus::remove_inventory_source(SubscriptionId id) {
+  std::lock_guard inventory(inventory_mu_);
+  inventory_sources_.erase(id);
+}
+
+void Bus::request_inventory(const std::string& account, const std::string& region) {
+  std::lock_guard inventory(inventory_mu_);
+  for (const auto& [id, source] : inventory_sources_) source(account, region);
 }
 
 void Bus::deliver_changes() {

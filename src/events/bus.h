@@ -16,6 +16,11 @@
 // changes it caused were delivered. Without change subscribers a change costs
 // nothing.
 //
+// Inventory: what AWS Config discovers when a recorder starts. Stores (and
+// services with state of their own) register an inventory source; a
+// request asks each to announce every resource of a scope as a change,
+// through the same ordered channel.
+//
 // Thread-safety: all members are safe from any thread.
 #pragma once
 
@@ -85,7 +90,17 @@ class Bus {
   // Blocks until every change queued so far was delivered (tests, shutdown).
   void drain_changes();
 
+  // `source(account, region)` announces (publish_change) every resource it
+  // holds in that scope; region "" means every region. Sources are called
+  // one request at a time; removing one waits for a request in progress.
+  using InventorySource = std::function<void(const std::string& account, const std::string& region)>;
+  SubscriptionId add_inventory_source(InventorySource source);
+  void remove_inventory_source(SubscriptionId id);
+  void request_inventory(const std::string& account, const std::string& region);
+
  private:
+  // The change thread's nice value (Linux: per thread).
+  static constexpr int kDeliveryNice = 10;
   void deliver_changes();
 
   Clock* clock_;
@@ -93,6 +108,8 @@ class Bus {
   std::map<SubscriptionId, Subscriber> subscribers_;
   std::map<SubscriptionId, ChangeSubscriber> change_subscribers_;
   SubscriptionId next_ = 1;
+  std::mutex inventory_mu_;  // held while a request calls the sources
+  std::map<SubscriptionId, InventorySource> inventory_sources_;
 
   struct Queued {
     ResourceChange change;

@@ -34,7 +34,10 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
   return out;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  for (auto& [sql, c] : statements_) sqlite3_finalize(c.stmt);
+  sqlite3_close_v2(db_);
+}
 
 Status Database::exec(const std::string& sql, const std::vector<SqlValue>& params,
                       const std::function<void(const Row&)>& on_row) {
@@ -48,10 +51,44 @@ Status Database::exec(const std::string& sql, const std::vector<SqlValue>& param
     }
     return Status::Ok();
   }
+  return run_prepared(sql, params, on_row);
+}
+
+Status Database::run_prepared(const std::string& sql, const std::vector<SqlValue>& params,
+                              const std::function<void(const Row&)>& on_row) {
+  // A cached statement when there is one free; else prepared here, and
+  // cached unless the cache is full or this is a re-entrant use.
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK)
-    return sqlite_error(db_, "prepare");
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
+  Cached* cached = nullptr;
+  if (auto it = statements_.find(sql); it != statements_.end() && !it->second.busy) {
+    cached = &it->second;
+    stmt = cached->stmt;
+  } else {
+    bool keep = it == statements_.end() && statements_.size() < kMaxCachedStatements;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), keep ? SQLITE_PREPARE_PERSISTENT : 0,
+                           &stmt, nullptr) != SQLITE_OK)
+      return sqlite_error(db_, "prepare");
+    if (keep) {
+      cached = &statements_[sql];
+      cached->stmt = stmt;
+    }
+  }
+  // Afterwards: a cached statement is reset for its next use (releasing its
+  // read snapshot), any other finalized.
+  struct Release {
+    sqlite3_stmt* stmt;
+    Cached* cached;
+    ~Release() {
+      if (!cached) {
+        sqlite3_finalize(stmt);
+        return;
+      }
+      sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
+      cached->busy = false;
+    }
+  } release{stmt, cached};
+  if (cached) cached->busy = true;
   for (size_t i = 0; i < params.size(); ++i) {
     int idx = static_cast<int>(i + 1);
     const SqlValue& p = params[i];
@@ -76,19 +113,24 @@ Status Database::exec(const std::string& sql, const std::vector<SqlValue>& param
 
 Status Database::transaction(const std::function<Status()>& body) {
   std::lock_guard lock(mu_);
-  NUAGE_TRY(exec("BEGIN IMMEDIATE"));
+  // Nested: the body is part of the outer transaction, which decides.
+  if (depth_ > 0) return body();
+  NUAGE_TRY(run_prepared("BEGIN IMMEDIATE", {}, {}));
   Status result = Status::Ok();
+  ++depth_;
   try {
     result = body();
   } catch (...) {
-    (void)exec("ROLLBACK");
+    --depth_;
+    (void)run_prepared("ROLLBACK", {}, {});
     throw;
   }
+  --depth_;
   if (!result.ok()) {
-    (void)exec("ROLLBACK");
+    (void)run_prepared("ROLLBACK", {}, {});
     return result;
   }
-  NUAGE_TRY(exec("COMMIT"));
+  NUAGE_TRY(run_prepared("COMMIT", {}, {}));
   return Status::Ok();
 }
 

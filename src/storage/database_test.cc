@@ -92,6 +92,25 @@ TEST(Database, ErrorsAreInternalErrors) {
   EXPECT_FALSE(db->exec("INSERT INTO u VALUES (?)", {std::string("a")}).ok());
 }
 
+TEST(Database, NestedTransactionsBelongToTheOuterOne) {
+  auto db = std::move(Database::open({}).value());
+  ASSERT_TRUE(db->exec("CREATE TABLE t (v INTEGER)").ok());
+  Status outer = db->transaction([&]() -> Status {
+    NUAGE_TRY(db->exec("INSERT INTO t VALUES (1)"));
+    NUAGE_TRY(db->transaction([&]() -> Status { return db->exec("INSERT INTO t VALUES (2)"); }));
+    return internal_error("the outer body fails");
+  });
+  EXPECT_FALSE(outer.ok());
+  int64_t rows = -1;
+  ASSERT_TRUE(db->exec("SELECT COUNT(*) FROM t", {}, [&](const Row& r) { rows = r.integer(0); }).ok());
+  EXPECT_EQ(rows, 0);  // the inner insert was rolled back with the outer one
+  ASSERT_TRUE(db->transaction([&]() -> Status {
+    return db->transaction([&]() -> Status { return db->exec("INSERT INTO t VALUES (3)"); });
+  }).ok());
+  ASSERT_TRUE(db->exec("SELECT COUNT(*) FROM t", {}, [&](const Row& r) { rows = r.integer(0); }).ok());
+  EXPECT_EQ(rows, 1);
+}
+
 TEST(Database, MigrationsAppliedOnceAndInOrder) {
   auto db = open_db();
   ASSERT_TRUE(db);
@@ -223,6 +242,30 @@ TEST(Database, ConcurrentExecFromThreads) {
   EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM c"), kThreads * kPerThread);
   for (int t = 0; t < kThreads; ++t)
     EXPECT_EQ(count(*db, "SELECT COUNT(DISTINCT n) FROM c WHERE thread = ?", {int64_t{t}}), kPerThread);
+}
+
+TEST(Database, CachedStatementsServeRepeatedAndReentrantCalls) {
+  auto db = std::move(Database::open({}).value());
+  ASSERT_TRUE(db->exec("CREATE TABLE t (v INTEGER)").ok());
+  for (int64_t i = 0; i < 3; ++i) ASSERT_TRUE(db->exec("INSERT INTO t VALUES (?)", {i}).ok());
+  // The same SELECT run again from inside its own row callback.
+  const std::string select = "SELECT v FROM t WHERE v >= ? ORDER BY v";
+  std::vector<int64_t> outer, inner;
+  ASSERT_TRUE(db->exec(select, {int64_t{1}}, [&](const Row& r) {
+    outer.push_back(r.integer(0));
+    ASSERT_TRUE(db->exec(select, {int64_t{2}}, [&](const Row& q) { inner.push_back(q.integer(0)); }).ok());
+  }).ok());
+  EXPECT_EQ(outer, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(inner, (std::vector<int64_t>{2, 2}));
+  // A schema change under a cached statement: it is prepared again.
+  ASSERT_TRUE(db->exec("ALTER TABLE t ADD COLUMN w TEXT").ok());
+  std::vector<int64_t> after;
+  ASSERT_TRUE(db->exec(select, {int64_t{0}}, [&](const Row& r) { after.push_back(r.integer(0)); }).ok());
+  EXPECT_EQ(after.size(), 3u);
+  // A failed statement leaves its cached form usable.
+  EXPECT_FALSE(db->exec("INSERT INTO missing VALUES (?)", {int64_t{1}}).ok());
+  EXPECT_FALSE(db->exec("INSERT INTO missing VALUES (?)", {int64_t{1}}).ok());
+  ASSERT_TRUE(db->exec("INSERT INTO t(v) VALUES (?)", {int64_t{9}}).ok());
 }
 
 }  // namespace

@@ -16,7 +16,37 @@ Result<std::unique_ptr<ResourceStore>> ResourceStore::open(Database& db, Options
                          options.legacy_migrations));
   std::unique_ptr<ResourceStore> store(new ResourceStore(db, std::move(options)));
   NUAGE_TRY(store->load());
+  if (store->options_.bus && store->options_.guard) {
+    ResourceStore* self = store.get();
+    store->inventory_source_ = store->options_.bus->add_inventory_source(
+        [self](const std::string& account, const std::string& region) {
+          std::lock_guard lock(*self->options_.guard);
+          self->announce_inventory(account, region);
+        });
+  }
   return store;
+}
+
+ResourceStore::~ResourceStore() {
+  if (inventory_source_) options_.bus->remove_inventory_source(inventory_source_);
+}
+
+void ResourceStore::announce_inventory(const std::string& account, const std::string& region) {
+  for (const auto& [scope, kinds] : scopes_) {
+    if (scope.account != account || (!region.empty() && scope.region != region)) continue;
+    for (const auto& [kind, k] : kinds)
+      for (const auto& [id, doc] : k.docs) {
+        events::ResourceChange change;
+        change.service = options_.service;
+        change.kind = kind;
+        change.account = scope.account;
+        change.region = scope.region;
+        change.id = id;
+        change.document = doc;
+        if (options_.clock) change.time = options_.clock->now();
+        options_.bus->publish_change(std::move(change));
+      }
+  }
 }
 
 Status ResourceStore::load() {

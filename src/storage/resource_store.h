@@ -18,7 +18,9 @@
 // Every committed put/erase is announced on the bus as an
 // events::ResourceChange (AWS Config records from them). Inside transaction(),
 // memory and announcements follow the database: a failed body rolls back the
-// rows, restores the documents and announces nothing.
+// rows, restores the documents and announces nothing. With a guard (the
+// provider's mutex), the store is also an inventory source of the bus: asked
+// for a scope, it announces every document of it (taking the guard).
 //
 // Tags: each document carries its tags in one member, in the form of the
 // service's output shape: a list [{"Key", "Value"}] under "Tags" unless the
@@ -32,6 +34,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -77,10 +80,16 @@ class ResourceStore {
     std::map<std::string, KindSpec> kinds;  // kinds not listed: KindSpec{}
     events::Bus* bus = nullptr;             // change announcements; none if null
     const Clock* clock = nullptr;           // the changes' time
+    // The mutex the provider guards the store with: set, the store answers
+    // the bus's inventory requests (AWS Config's discovery).
+    std::mutex* guard = nullptr;
   };
   // Opens the store and loads every document of the service. Fails with the
   // database's error (a failed migration, an unreadable row).
   static Result<std::unique_ptr<ResourceStore>> open(Database& db, Options options);
+  ~ResourceStore();
+  ResourceStore(const ResourceStore&) = delete;
+  ResourceStore& operator=(const ResourceStore&) = delete;
 
   using Docs = std::map<std::string, std::shared_ptr<Document>>;
   // Read-only view of a kind's documents in id order; iterating yields
@@ -184,6 +193,8 @@ class ResourceStore {
                 const std::shared_ptr<Document>& previous);
   void announce(events::ResourceChange change);
   void set_doc(const Scope& scope, const std::string& kind, const std::string& id, std::shared_ptr<Document> doc);
+  // Announces every document of the account (and region, unless "").
+  void announce_inventory(const std::string& account, const std::string& region);
 
   Database& db_;
   Options options_;
@@ -192,6 +203,7 @@ class ResourceStore {
   std::vector<Undo> undo_;
   std::set<std::tuple<std::string, std::string, std::string, std::string>> undone_;  // keys in undo_
   std::vector<events::ResourceChange> pending_;
+  events::Bus::SubscriptionId inventory_source_ = 0;
 };
 
 }  // namespace nuage::storage

@@ -156,6 +156,41 @@ TEST_F(StoreTest, ChangesCarryTheStoredDocument) {
   EXPECT_EQ((*changes[1].deleted)["v"], 1);
 }
 
+TEST_F(StoreTest, AGuardedStoreAnswersInventoryRequests) {
+  events::Bus bus;
+  std::mutex guard;
+  std::vector<events::ResourceChange> changes;
+  bus.subscribe_changes([&](const events::ResourceChange& c) { changes.push_back(c); });
+  ResourceStore::Options o;
+  o.service = "test";
+  o.bus = &bus;
+  o.guard = &guard;
+  auto store = std::move(ResourceStore::open(*db, std::move(o)).value());
+  ASSERT_TRUE(store->put(kA, "thing", "t-1", {{"v", 1}}).ok());
+  ASSERT_TRUE(store->put(kA, "other", "o-1", {{"v", 2}}).ok());
+  ASSERT_TRUE(store->put(kB, "thing", "t-2", {{"v", 3}}).ok());
+  bus.drain_changes();
+  changes.clear();
+  bus.request_inventory(kA.account, kA.region);
+  bus.drain_changes();
+  ASSERT_EQ(changes.size(), 2u);  // kA's documents only
+  for (const auto& c : changes) {
+    EXPECT_EQ(c.account, kA.account);
+    EXPECT_NE(c.document, nullptr);
+  }
+  changes.clear();
+  bus.request_inventory(kB.account, "");  // every region
+  bus.drain_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].id, "t-2");
+  // A store that is gone answers no more.
+  store.reset();
+  changes.clear();
+  bus.request_inventory(kA.account, kA.region);
+  bus.drain_changes();
+  EXPECT_TRUE(changes.empty());
+}
+
 TEST(ResourceStoreFile, DocumentsSurviveAReopen) {
   fs::path dir = fs::temp_directory_path() / ("nuage-store-" + text::hex_encode(crypto::random_bytes(6)));
   fs::create_directories(dir);

@@ -5,7 +5,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="$HERE/build"
 mkdir -p "$OUT"
-"${CXX:-g++}" -O1 -std=c++17 -Wall -Wextra -o "$OUT/bootstrap" "$HERE/scheduler.cc" -lcrypto
+"${CXX:-g++}" -O1 -std=c++17 -Wall -Wextra -I "$HERE/../../cpp-common" -o "$OUT/bootstrap" "$HERE/scheduler.cc" -lcrypto
 chmod 755 "$OUT/bootstrap"
 for fn in demarrage arreter; do
   rm -f "$OUT/$fn.zip"

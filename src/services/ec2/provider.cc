@@ -109,6 +109,7 @@ Status Provider::open() {
   store.kinds["network-interface"].tags_member = "TagSet";
   store.bus = &bus_;
   store.clock = &clock_;
+  store.guard = &mutex_;  // AWS Config's discovery asks for what exists
   auto opened = storage::ResourceStore::open(db_, std::move(store));
   if (!opened) return opened.error();
   store_ = std::move(*opened);

@@ -39,14 +39,56 @@ const char* kind_label(const std::string& kind) {
 
 }  // namespace
 
-Provider::Provider(kit::Environment& env) : db_(env.db), credentials_(*env.credentials) {}
+Provider::Provider(kit::Environment& env)
+    : db_(env.db), credentials_(*env.credentials), bus_(env.bus), clock_(env.clock) {}
+
+Provider::~Provider() {
+  if (inventory_source_) bus_.remove_inventory_source(inventory_source_);
+}
 
 Status Provider::open() {
   NUAGE_TRY(db_.migrate("iam", {
       "CREATE TABLE iam_entities (account TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, "
       "doc TEXT NOT NULL, PRIMARY KEY (account, kind, name))",
   }));
-  return load();
+  NUAGE_TRY(load());
+  inventory_source_ = bus_.add_inventory_source([this](const std::string& account, const std::string&) {
+    std::shared_lock lock(mu_);
+    announce_inventory(account);
+  });
+  return Status::Ok();
+}
+
+static bool announced_kind(const std::string& kind) {
+  return kind == "user" || kind == "group" || kind == "role" || kind == "policy";
+}
+
+void Provider::announce(const std::string& account, const std::string& kind, const std::string& name,
+                        const json* doc) {
+  if (!announced_kind(kind) || !bus_.has_change_subscribers()) return;
+  events::ResourceChange change;
+  change.service = "iam";
+  change.kind = kind;
+  change.account = account;
+  change.id = name;
+  if (doc) change.document = std::make_shared<const json>(*doc);
+  else change.deleted = std::make_shared<const json>(json{{"name", name}});
+  change.time = clock_.now();
+  bus_.publish_change(std::move(change));
+}
+
+void Provider::announce_inventory(const std::string& account) {
+  auto a = accounts_.find(account);
+  if (a == accounts_.end()) return;
+  for (const auto* entities : {&a->second.users, &a->second.groups, &a->second.roles})
+    for (const auto& [name, e] : *entities) {
+      json doc = e;
+      announce(account, e.kind, name, &doc);
+    }
+  for (const auto& [arn, p] : a->second.policies) {
+    json doc = p;
+    announce(account, "policy", arn, &doc);
+  }
 }
 
 Status Provider::load() {
@@ -99,14 +141,18 @@ void Provider::reset() {
 }
 
 Status Provider::save(const std::string& account, const std::string& kind, const std::string& name, const json& doc) {
-  return db_.exec(
+  NUAGE_TRY(db_.exec(
       "INSERT INTO iam_entities(account, kind, name, doc) VALUES(?, ?, ?, ?) "
       "ON CONFLICT(account, kind, name) DO UPDATE SET doc = excluded.doc",
-      {account, kind, name, doc.dump()});
+      {account, kind, name, doc.dump()}));
+  announce(account, kind, name, &doc);
+  return Status::Ok();
 }
 
 Status Provider::erase(const std::string& account, const std::string& kind, const std::string& name) {
-  return db_.exec("DELETE FROM iam_entities WHERE account = ? AND kind = ? AND name = ?", {account, kind, name});
+  NUAGE_TRY(db_.exec("DELETE FROM iam_entities WHERE account = ? AND kind = ? AND name = ?", {account, kind, name}));
+  announce(account, kind, name, nullptr);
+  return Status::Ok();
 }
 
 Status Provider::save_entity(const std::string& account, const Entity& e) { return save(account, e.kind, e.name, e); }

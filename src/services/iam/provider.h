@@ -113,6 +113,7 @@ class Provider : public kit::Provider {
  public:
   // Keys and sessions are registered in env.credentials.
   explicit Provider(kit::Environment& env);
+  ~Provider() override;
   std::string_view service() const override { return "iam"; }
   void register_operations(kit::OperationTable& table) override;
   Status open() override;
@@ -229,6 +230,12 @@ class Provider : public kit::Provider {
   Status save_key(const std::string& account, const AccessKey& k);
   Status load();
   void register_key(const std::string& account, const AccessKey& k);
+  // Users, groups, roles and customer managed policies are announced on
+  // the bus once written (AWS Config records them), region "": IAM is
+  // global. A deletion carries only the entity's key.
+  void announce(const std::string& account, const std::string& kind, const std::string& name,
+                const nlohmann::json* doc);
+  void announce_inventory(const std::string& account);
 
   // The caller's account, for changing (mu_ held exclusively) ...
   Account& account(const Context& ctx) { return accounts_[ctx.account_id]; }
@@ -240,6 +247,9 @@ class Provider : public kit::Provider {
 
   storage::Database& db_;
   auth::CredentialStore& credentials_;
+  events::Bus& bus_;
+  const Clock& clock_;
+  events::Bus::SubscriptionId inventory_source_ = 0;
   mutable std::shared_mutex mu_;
   std::map<std::string, Account> accounts_;
   // AWS managed policies by ARN, shared by all accounts: use aws_policies().

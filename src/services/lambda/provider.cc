@@ -42,6 +42,7 @@ Status Provider::open() {
   options.kinds[kFunction] = {"tags", true};
   options.bus = &shared_.env.bus;
   options.clock = &shared_.env.clock;
+  options.guard = &shared_.mutex;  // AWS Config's discovery asks for what exists
   auto store = storage::ResourceStore::open(shared_.env.db, std::move(options));
   if (!store) return store.error();
   shared_.store = std::move(*store);

@@ -81,6 +81,20 @@ inline Provider::Object read_object(const storage::Row& r) {
   return o;
 }
 
+inline constexpr const char* kBucketColumns = "name, account, region, created, versioning, config";
+
+inline Provider::Bucket read_bucket(const storage::Row& r) {
+  Provider::Bucket b;
+  b.name = r.text(0);
+  b.account = r.text(1);
+  b.region = r.text(2);
+  b.created = r.real(3);
+  b.versioning = r.text(4);
+  b.config = Value::parse(r.text(5), nullptr, false);
+  if (!b.config.is_object()) b.config = Value::object();
+  return b;
+}
+
 inline std::string quote_etag(const std::string& etag) { return "\"" + etag + "\""; }
 inline std::string unquoted(std::string_view etag) {
   etag = text::trim(etag);

@@ -17,7 +17,12 @@ using namespace detail;
 namespace fs = std::filesystem;
 using Output = Provider::Output;
 
-Provider::Provider(kit::Environment& env) : db_(env.db), blobs_(env.work_dir / "blobs") {}
+Provider::Provider(kit::Environment& env)
+    : db_(env.db), bus_(env.bus), clock_(env.clock), blobs_(env.work_dir / "blobs") {}
+
+Provider::~Provider() {
+  if (inventory_source_) bus_.remove_inventory_source(inventory_source_);
+}
 
 Status Provider::open() {
   NUAGE_TRY(blobs_.open());
@@ -43,6 +48,8 @@ Status Provider::open() {
                 "PRIMARY KEY (upload_id, part_number))",
             }));
   collect_garbage();
+  inventory_source_ = bus_.add_inventory_source(
+      [this](const std::string& account, const std::string& region) { announce_buckets(account, region); });
   return Status::Ok();
 }
 
@@ -128,18 +135,8 @@ void Provider::register_operations(kit::OperationTable& table) {
 
 Result<Provider::Bucket> Provider::find_bucket(const Context& ctx, const std::string& name) {
   std::optional<Bucket> b;
-  NUAGE_TRY(db_.exec("SELECT name, account, region, created, versioning, config FROM s3_buckets WHERE name = ?",
-                     {name}, [&](const storage::Row& r) {
-                       Bucket x;
-                       x.name = r.text(0);
-                       x.account = r.text(1);
-                       x.region = r.text(2);
-                       x.created = r.real(3);
-                       x.versioning = r.text(4);
-                       x.config = Value::parse(r.text(5), nullptr, false);
-                       if (!x.config.is_object()) x.config = Value::object();
-                       b = std::move(x);
-                     }));
+  NUAGE_TRY(db_.exec(std::string("SELECT ") + kBucketColumns + " FROM s3_buckets WHERE name = ?", {name},
+                     [&](const storage::Row& r) { b = read_bucket(r); }));
   // Whether the caller may touch another account's bucket was decided by
   // the authorizer, with the bucket's policy.
   (void)ctx;
@@ -226,7 +223,13 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
     std::error_code ec;
     if (!file.empty()) fs::remove(file, ec);
   };
-  if (payload.adoptable_file()) {
+  if (!payload.present()) {
+    // A call from another service (AWS Config's deliveries): the bytes are
+    // the input's Body.
+    in_memory = true;
+    if (auto body = in.find("Body"); body != in.end()) memory = kit::blob_bytes(*body);
+    consume(memory);
+  } else if (payload.adoptable_file()) {
     (void)payload.for_each_chunk(consume);
     file = payload.release_file();
   } else if (payload.in_memory()) {
@@ -288,7 +291,8 @@ Result<Provider::Stored> Provider::store_body(Context& ctx, const Value& in) {
     out.algorithm = algorithm;
     out.checksum = computed;
   }
-  auto id = in_memory ? blobs_.put(payload.chunked() ? std::string_view(memory) : std::string_view(payload.memory()))
+  auto id = in_memory ? blobs_.put(payload.chunked() || !payload.present() ? std::string_view(memory)
+                                                                           : std::string_view(payload.memory()))
                       : blobs_.adopt(file);
   if (!id) {
     drop();
@@ -438,6 +442,7 @@ Result<Output> Provider::create_bucket(Context& ctx, const Value& in) {
                     {name, ctx.account_id, region, now_seconds(ctx)});
   });
   if (!s.ok()) return s.error();
+  announce_bucket(name);
   Output out;
   out.value["Location"] = "/" + name;
   out.value["BucketArn"] = "arn:aws:s3:::" + name;
@@ -447,8 +452,11 @@ Result<Output> Provider::create_bucket(Context& ctx, const Value& in) {
 Result<Output> Provider::delete_bucket(Context& ctx, const Value& in) {
   std::string name = in.at("Bucket");
   std::vector<std::string> garbage;
+  std::optional<Bucket> deleted;
   Status s = db_.transaction([&]() -> Status {
-    NUAGE_TRY(find_bucket(ctx, name));
+    auto found = find_bucket(ctx, name);
+    if (!found) return found.error();
+    deleted = *found;
     bool has_objects = false;
     NUAGE_TRY(db_.exec("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1", {name},
                        [&](const storage::Row&) { has_objects = true; }));
@@ -462,6 +470,7 @@ Result<Output> Provider::delete_bucket(Context& ctx, const Value& in) {
     return db_.exec("DELETE FROM s3_buckets WHERE name = ?", {name});
   });
   if (!s.ok()) return s.error();
+  announce_bucket(name, deleted);
   discard(garbage);
   Output out;
   return out;
@@ -510,6 +519,7 @@ Result<Output> Provider::put_bucket_versioning(Context& ctx, const Value& in) {
     return db_.exec("UPDATE s3_buckets SET versioning = ? WHERE name = ?", {status, name});
   });
   if (!s.ok()) return s.error();
+  announce_bucket(name);
   return Output{};
 }
 
@@ -564,6 +574,7 @@ Result<Output> Provider::put_bucket_config(Context& ctx, const Value& in, const 
     return db_.exec("UPDATE s3_buckets SET config = ? WHERE name = ?", {b->config.dump(), name});
   });
   if (!s.ok()) return s.error();
+  announce_bucket(name);
   Output out;
   if (field == "Tagging" || field == "Policy") out.status = 204;
   return out;
@@ -592,6 +603,7 @@ Result<Output> Provider::delete_bucket_config(Context& ctx, const Value& in, con
     return db_.exec("UPDATE s3_buckets SET config = ? WHERE name = ?", {b->config.dump(), name});
   });
   if (!s.ok()) return s.error();
+  announce_bucket(name);
   Output out;
   out.status = 204;
   return out;

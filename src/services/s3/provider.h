@@ -34,6 +34,7 @@ class Provider : public kit::Provider {
   // The object bytes go to <work folder>/blobs (the file system of the
   // HTTP spool folder, so a spooled body is adopted with a rename).
   explicit Provider(kit::Environment& env);
+  ~Provider() override;
   std::string_view service() const override { return "s3"; }
   void register_operations(kit::OperationTable& table) override;
   Status open() override;
@@ -145,8 +146,17 @@ class Provider : public kit::Provider {
 
  private:
   void collect_garbage();  // unreferenced blobs left by a crash
+  // Announces a committed change of the bucket `name` on the bus as a
+  // ResourceChange (kind "bucket"; AWS Config records it); `deleted` is the
+  // bucket as it was before a deletion. announce.cc.
+  void announce_bucket(const std::string& name, const std::optional<Bucket>& deleted = std::nullopt);
+  // The bus's inventory request: every bucket of the account (and region).
+  void announce_buckets(const std::string& account, const std::string& region);
 
   storage::Database& db_;
+  events::Bus& bus_;
+  const Clock& clock_;
+  events::Bus::SubscriptionId inventory_source_ = 0;
   storage::BlobStore blobs_;
   // Compiled bucket policies: the authorizer looks one up on every request.
   policy::PolicyCache policies_{policy::PolicyKind::kResource};

@@ -201,6 +201,7 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("GetParameters", this, mutex_, &Provider::get_parameters);
   table.add_locked("DeleteParameter", this, mutex_, &Provider::delete_parameter);
   table.add_locked("DeleteParameters", this, mutex_, &Provider::delete_parameters);
+  automation_.register_operations(table);
 }
 
 }  // namespace nuage::services::ssm

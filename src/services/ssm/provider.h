@@ -1,5 +1,6 @@
 // SSM Parameter Store: parameters with versions, scoped by account and
-// region, kept in the resource store (kind "parameter", id = the name).
+// region, kept in the resource store (kind "parameter", id = the name);
+// and Automation (automation.h), whose executions share the store.
 // Thread-safety: handlers run under mutex_.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include "kit/environment.h"
 #include "kit/errors.h"
 #include "kit/provider.h"
+#include "services/ssm/automation.h"
 #include "storage/resource_store.h"
 
 namespace nuage::services::ssm {
@@ -34,6 +36,7 @@ class Provider : public kit::Provider {
   kit::Environment& env_;
   std::mutex mutex_;
   std::unique_ptr<storage::ResourceStore> store_;
+  Automation automation_{env_, mutex_, store_};
 };
 
 }  // namespace nuage::services::ssm
