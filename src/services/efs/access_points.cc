@@ -124,9 +124,7 @@ Result<Output> Provider::delete_access_point(Context& ctx, const Value& in) {
     return error("AccessPointNotFound", "Access point '" + id + "' does not exist.");
   // The files stay: they belong to the file system, not to the access point.
   NUAGE_TRY(store_->erase(scope_of(ctx), kAccessPoint, id));
-  Output out;
-  out.status = 204;
-  return out;
+  return Output{};
 }
 
 }  // namespace nuage::services::efs

@@ -99,7 +99,6 @@ Result<Output> Provider::create_file_system(Context& ctx, const Value& in) {
   if (ec) return errors("InternalServerError", "cannot create the file system's folder: " + ec.message());
   NUAGE_TRY(store_->put(scope_of(ctx), kFileSystem, id, doc));
   Output out;
-  out.status = 201;
   out.value = describe(doc);
   out.value["LifeCycleState"] = "creating";  // as AWS answers; available on the next read
   return out;
@@ -145,7 +144,6 @@ Result<Output> Provider::update_file_system(Context& ctx, const Value& in) {
   }
   NUAGE_TRY(store_->put(scope_of(ctx), kFileSystem, doc["FileSystemId"], doc));
   Output out;
-  out.status = 202;
   out.value = describe(doc);
   return out;
 }
@@ -165,9 +163,7 @@ Result<Output> Provider::delete_file_system(Context& ctx, const Value& in) {
   }));
   std::error_code ec;
   std::filesystem::remove_all(folder(id), ec);
-  Output out;
-  out.status = 204;
-  return out;
+  return Output{};
 }
 
 // --- policies, stored as given (the file system policy is checked as JSON
@@ -263,9 +259,7 @@ Result<Output> Provider::create_tags(Context& ctx, const Value& in) {
   for (const auto& [k, v] : add) keys.insert(k);
   if (keys.size() > 50) return error("BadRequest", "Tag limit exceeded: a resource can have at most 50 tags.");
   NUAGE_TRY(store_->tag(scope_of(ctx), kFileSystem, id, add));
-  Output out;
-  out.status = 204;
-  return out;
+  return Output{};
 }
 
 Result<Output> Provider::delete_tags(Context& ctx, const Value& in) {
@@ -274,9 +268,7 @@ Result<Output> Provider::delete_tags(Context& ctx, const Value& in) {
   if (!fs) return fs.take_error();
   std::vector<std::string> keys = in.at("TagKeys").get<std::vector<std::string>>();
   NUAGE_TRY(store_->untag(scope_of(ctx), kFileSystem, id, keys));
-  Output out;
-  out.status = 204;
-  return out;
+  return Output{};
 }
 
 Result<Output> Provider::describe_tags(Context& ctx, const Value& in) {

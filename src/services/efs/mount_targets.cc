@@ -155,9 +155,7 @@ Result<Output> Provider::delete_mount_target(Context& ctx, const Value& in) {
   }
   (void)env_.call("ec2", "DeleteNetworkInterface", Value{{"NetworkInterfaceId", eni_id}}, efs_principal(ctx),
                   ctx.region);
-  Output out;
-  out.status = 204;
-  return out;
+  return Output{};
 }
 
 Result<Output> Provider::describe_mount_target_security_groups(Context& ctx, const Value& in) {
@@ -188,9 +186,7 @@ Result<Output> Provider::modify_mount_target_security_groups(Context& ctx, const
   Value doc = *mt;
   doc["SecurityGroups"] = groups;
   NUAGE_TRY(store_->put(scope_of(ctx), kMountTarget, id, doc));
-  Output out;
-  out.status = 204;
-  return out;
+  return Output{};
 }
 
 }  // namespace nuage::services::efs
