@@ -3,9 +3,10 @@
 // change of a security group; it puts the group's ingress back to the
 // rule's `desiredIngress` (comma-separated `protocol:port[-port]:cidr`) by
 // revoking what is not desired and authorizing what is missing (EC2, query
-// protocol), then reports the compliance with PutEvaluations (AWS Config,
-// json protocol): NON_COMPLIANT when it acted, COMPLIANT otherwise. Groups
-// named `default` are NOT_APPLICABLE. Requests are signed with SigV4 using
+// protocol). It reports the compliance of the configuration it was sent
+// first, with PutEvaluations (AWS Config, json protocol): NON_COMPLIANT when
+// it has to act, COMPLIANT otherwise -- before acting, so the heal's own
+// COMPLIANT verdict comes last. Groups named `default` are NOT_APPLICABLE. Requests are signed with SigV4 using
 // the execution role's credentials; the Runtime API loop, HTTP and SigV4
 // are ../../cpp-common/aws_lambda.h, JSON is nlohmann/json (header-only).
 // Build: cpp/build.sh (g++ -std=c++17 ... -lcrypto).
@@ -134,6 +135,27 @@ std::optional<json> latest_item(const json& invoking) {
   return item;
 }
 
+// Sends one evaluation; a failure is logged as the Python SDK would.
+std::optional<Failure> report(const json& item, const std::string& group, const std::string& compliance,
+                              const std::string& annotation, const std::string& token) {
+  json evaluation = {{"ComplianceResourceType", item["resourceType"]},
+                     {"ComplianceResourceId", group},
+                     {"ComplianceType", compliance},
+                     {"Annotation", annotation.substr(0, 256)},
+                     {"OrderingTimestamp", item["configurationItemCaptureTime"]}};
+  auto f = config_call("PutEvaluations", {{"Evaluations", json::array({evaluation})}, {"ResultToken", token}});
+  if (f)
+    std::printf("[ERROR] An error occurred (%s) when calling the PutEvaluations operation: %s\n", f->code.c_str(),
+                f->message.c_str());
+  return f;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];
+  return out;
+}
+
 Outcome handle(const std::string& text) {
   json event = json::parse(text, nullptr, false);
   if (!event.is_object()) return failure("InvalidEvent", "the event is not JSON");
@@ -142,15 +164,28 @@ Outcome handle(const std::string& text) {
   auto item = invoking.is_object() ? latest_item(invoking) : std::nullopt;
   if (!item) return failure("InvalidEvent", "no configuration item in the event");
   std::string group = item->value("resourceId", "");
+  std::string token = event.value("resultToken", "");
   json configuration = (*item)["configuration"].is_object() ? (*item)["configuration"] : json::object();
   std::string compliance, annotation;
   if (item->value("configurationItemStatus", "") == "ResourceDeleted" || event.value("eventLeftScope", false) ||
       configuration.value("groupName", "") == "default") {
     compliance = "NOT_APPLICABLE";
     annotation = "not managed by this rule";
+    if (auto f = report(*item, group, compliance, annotation, token)) return failure(f->code, f->message);
   } else {
     std::set<Rule> current = current_rules(configuration.value("ipPermissions", json::array()));
     std::set<Rule> desired = desired_rules(parameters.is_object() ? parameters : json::object());
+    std::vector<std::string> differences;
+    for (const auto& rule : current)
+      if (!desired.count(rule)) differences.push_back("not desired " + describe(rule));
+    for (const auto& rule : desired)
+      if (!current.count(rule)) differences.push_back("missing " + describe(rule));
+    compliance = differences.empty() ? "COMPLIANT" : "NON_COMPLIANT";
+    if (auto f = report(*item, group, compliance,
+                        differences.empty() ? "ingress is as desired"
+                                            : "differs from desiredIngress: " + joined(differences),
+                        token))
+      return failure(f->code, f->message);
     std::vector<std::string> done;
     for (const auto& rule : current) {
       if (desired.count(rule)) continue;
@@ -164,22 +199,9 @@ Outcome handle(const std::string& text) {
       if (f && f->code != "InvalidPermission.Duplicate") return failure(f->code, f->message);
       if (!f) done.push_back("authorized " + describe(rule));
     }
-    compliance = done.empty() ? "COMPLIANT" : "NON_COMPLIANT";
-    annotation = done.empty() ? "ingress is as desired" : "restored the desired ingress: ";
-    for (size_t i = 0; i < done.size(); ++i) annotation += (i ? "; " : "") + done[i];
+    annotation = done.empty() ? "ingress is as desired" : "restored the desired ingress: " + joined(done);
   }
   std::printf("%s: %s (%s)\n", group.c_str(), compliance.c_str(), annotation.c_str());
-  json evaluation = {{"ComplianceResourceType", (*item)["resourceType"]},
-                     {"ComplianceResourceId", group},
-                     {"ComplianceType", compliance},
-                     {"Annotation", annotation.substr(0, 256)},
-                     {"OrderingTimestamp", (*item)["configurationItemCaptureTime"]}};
-  if (auto f = config_call("PutEvaluations",
-                           {{"Evaluations", json::array({evaluation})}, {"ResultToken", event.value("resultToken", "")}})) {
-    std::printf("[ERROR] An error occurred (%s) when calling the PutEvaluations operation: %s\n", f->code.c_str(),
-                f->message.c_str());
-    return failure(f->code, f->message);
-  }
   return {true, json{{"compliance", compliance}, {"annotation", annotation}}.dump()};
 }
 

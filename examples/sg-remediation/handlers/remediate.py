@@ -4,10 +4,13 @@ AWS Config invokes this function (rule `sg-desired-ingress`) for every change
 of a security group. It puts the group's ingress rules back to the desired
 state named by the rule's parameter `desiredIngress` -- a comma-separated
 list of `protocol:port[-port]:cidr`, e.g. `tcp:443:0.0.0.0/0` -- by revoking
-what is not desired and authorizing what is missing, then reports the
-group's compliance to AWS Config: NON_COMPLIANT when it had to act,
-COMPLIANT when the group was already as desired. Groups named `default`
-(AWS's own rule lets their members reach each other) are left alone.
+what is not desired and authorizing what is missing. It reports the
+compliance of the configuration it was sent to AWS Config first:
+NON_COMPLIANT when it has to act, COMPLIANT when the group is as desired;
+reporting before acting keeps the verdicts in the order of the changes (the
+heal is a change too, whose own COMPLIANT verdict must come last). Groups
+named `default` (AWS's own rule lets their members reach each other) are
+left alone.
 
 Every action moves the group towards the desired state, so invocations that
 arrive late or out of order never undo each other.
@@ -108,6 +111,18 @@ def latest_item(invoking_event):
     return invoking_event["configurationItem"]
 
 
+def report(item, group_id, compliance, annotation, result_token):
+    config.put_evaluations(
+        Evaluations=[{
+            "ComplianceResourceType": item["resourceType"],
+            "ComplianceResourceId": group_id,
+            "ComplianceType": compliance,
+            "Annotation": annotation[:256],
+            "OrderingTimestamp": item["configurationItemCaptureTime"],
+        }],
+        ResultToken=result_token)
+
+
 def lambda_handler(event, context):
     invoking_event = json.loads(event["invokingEvent"])
     rule_parameters = json.loads(event.get("ruleParameters") or "{}")
@@ -117,18 +132,16 @@ def lambda_handler(event, context):
     if item["configurationItemStatus"] == "ResourceDeleted" or event["eventLeftScope"] \
             or configuration.get("groupName") == "default":
         compliance, annotation = "NOT_APPLICABLE", "not managed by this rule"
+        report(item, group_id, compliance, annotation, event["resultToken"])
     else:
-        done = heal(group_id, current_rules(configuration.get("ipPermissions", [])), desired_rules(rule_parameters))
-        compliance = "NON_COMPLIANT" if done else "COMPLIANT"
+        current, desired = current_rules(configuration.get("ipPermissions", [])), desired_rules(rule_parameters)
+        differences = ["not desired " + describe(r) for r in sorted(current - desired)] + \
+                      ["missing " + describe(r) for r in sorted(desired - current)]
+        compliance = "NON_COMPLIANT" if differences else "COMPLIANT"
+        report(item, group_id, compliance,
+               "differs from desiredIngress: " + "; ".join(differences) if differences else "ingress is as desired",
+               event["resultToken"])
+        done = heal(group_id, current, desired)
         annotation = ("restored the desired ingress: " + "; ".join(done)) if done else "ingress is as desired"
     print(f"{group_id}: {compliance} ({annotation})")
-    config.put_evaluations(
-        Evaluations=[{
-            "ComplianceResourceType": item["resourceType"],
-            "ComplianceResourceId": group_id,
-            "ComplianceType": compliance,
-            "Annotation": annotation[:256],
-            "OrderingTimestamp": item["configurationItemCaptureTime"],
-        }],
-        ResultToken=event["resultToken"])
     return {"compliance": compliance, "annotation": annotation}

@@ -66,7 +66,11 @@ Result<std::optional<Evaluation>> Evaluations::put(const Evaluation& e, bool* st
                          "resource_type = ? AND resource_id = ?",
                      {e.account, e.region, e.rule, e.resource_type, e.resource_id},
                      [&](const storage::Row& r) { previous = from_row(e.account, e.region, r); }));
-  if (!previous || previous->ordering_time <= e.ordering_time) {
+  // The latest evaluation by OrderingTimestamp wins. SDKs send it in whole
+  // seconds, so two changes in one second tie: then the result of the later
+  // invocation wins (it saw the later state), whichever arrives last.
+  if (!previous || previous->ordering_time < e.ordering_time ||
+      (previous->ordering_time == e.ordering_time && previous->invoked_time <= e.invoked_time)) {
     kept = true;
     NUAGE_TRY(db_.exec(
         "INSERT INTO config_evaluations(account, region, rule_name, resource_type, resource_id, compliance, "

@@ -40,7 +40,7 @@ class Evaluations {
 
   // Stores `e`; returns what it replaced (nullopt: nothing). `stored` says
   // whether it was kept (false when an evaluation with a later ordering
-  // timestamp is there already).
+  // timestamp is there already, or one as late from a later invocation).
   Result<std::optional<Evaluation>> put(const Evaluation& e, bool* stored = nullptr);
   // Removes a resource's result under a rule; returns it.
   Result<std::optional<Evaluation>> erase(const std::string& account, const std::string& region,

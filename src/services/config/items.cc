@@ -226,13 +226,17 @@ Result<std::optional<Item>> ItemLog::record(const std::string& account, const st
     item.account = account;
     item.region = region;
     item.status = known && !was_deleted ? "OK" : "ResourceDiscovered";
-    item.capture_time = now;
     item.state_id = std::max(static_cast<int64_t>(std::llround(now * 1000)), previous_state + 1);
+    // Captures of one resource are strictly ordered even on a frozen clock:
+    // evaluations are kept by their OrderingTimestamp (the capture time), so
+    // two changes in one millisecond must not tie.
+    item.capture_time = static_cast<double>(item.state_id) / 1000;
     item.md5 = text::hex_encode(crypto::md5(resource.configuration.dump()));
     item.resource = std::move(resource);
     NUAGE_TRY(db_.exec("INSERT INTO config_items(account, region, resource_type, resource_id, capture_time, item) "
                        "VALUES(?, ?, ?, ?, ?, ?)",
-                       {account, region, item.resource.type, item.resource.id, now, stored_form(item).dump()}));
+                       {account, region, item.resource.type, item.resource.id, item.capture_time,
+                        stored_form(item).dump()}));
     NUAGE_TRY(db_.exec("SELECT last_insert_rowid()", {}, [&](const storage::Row& r) { item.seq = r.integer(0); }));
     NUAGE_TRY(db_.exec(
         "INSERT INTO config_resources(account, region, resource_type, resource_id, resource_name, source, latest_seq, "
@@ -264,8 +268,8 @@ Result<std::optional<Item>> ItemLog::record_deletion(const std::string& account,
     item.account = account;
     item.region = region;
     item.status = "ResourceDeleted";
-    item.capture_time = now;
     item.state_id = std::max(static_cast<int64_t>(std::llround(now * 1000)), last->state_id + 1);
+    item.capture_time = static_cast<double>(item.state_id) / 1000;  // strictly ordered, as in record()
     Described& r = item.resource;
     r.type = last->resource.type;
     r.id = last->resource.id;
@@ -278,11 +282,11 @@ Result<std::optional<Item>> ItemLog::record_deletion(const std::string& account,
     r.tags = Value::object();
     NUAGE_TRY(db_.exec("INSERT INTO config_items(account, region, resource_type, resource_id, capture_time, item) "
                        "VALUES(?, ?, ?, ?, ?, ?)",
-                       {account, region, r.type, r.id, now, stored_form(item).dump()}));
+                       {account, region, r.type, r.id, item.capture_time, stored_form(item).dump()}));
     NUAGE_TRY(db_.exec("SELECT last_insert_rowid()", {}, [&](const storage::Row& row) { item.seq = row.integer(0); }));
     NUAGE_TRY(db_.exec("UPDATE config_resources SET latest_seq = ?, state_id = ?, fingerprint = '', deleted_time = ? "
                        "WHERE account = ? AND region = ? AND resource_type = ? AND resource_id = ?",
-                       {item.seq, item.state_id, now, account, region, r.type, r.id}));
+                       {item.seq, item.state_id, item.capture_time, account, region, r.type, r.id}));
     out = std::move(item);
     return Status::Ok();
   }));

@@ -69,7 +69,8 @@ class ItemLog {
 
   // Records `resource` as the next item of the resource announced under
   // `source` ("ec2/security-group/sg-1"); nullopt when Config would show
-  // nothing new. `previous` receives the item it follows (if any).
+  // nothing new. `previous` receives the item it follows (if any). Capture
+  // times of one resource strictly increase (by 1 ms on a frozen clock).
   Result<std::optional<Item>> record(const std::string& account, const std::string& region, const std::string& source,
                                      Described resource, double now, std::optional<Item>* previous = nullptr);
   // Records the deletion of the resource announced under `source`; nullopt

@@ -165,6 +165,18 @@ TEST_F(ItemLogTest, StatusesAndUnchangedDocuments) {
   EXPECT_EQ((*discovered)[0].name, "web");
 }
 
+TEST_F(ItemLogTest, CapturesOfOneResourceNeverTieOnAFrozenClock) {
+  const std::string source = "ec2/security-group/sg-1";
+  auto first = log.record(kAccount, kRegion, source, group("10.0.0.1/32"), 100);
+  auto second = log.record(kAccount, kRegion, source, group("10.0.0.2/32"), 100);
+  ASSERT_TRUE(first.ok() && second.ok() && *first && *second);
+  EXPECT_EQ((*first)->capture_time, 100);
+  EXPECT_GT((*second)->capture_time, (*first)->capture_time);
+  auto gone = log.record_deletion(kAccount, kRegion, source, 100, nullptr);
+  ASSERT_TRUE(gone.ok() && *gone);
+  EXPECT_GT((*gone)->capture_time, (*second)->capture_time);
+}
+
 TEST_F(ItemLogTest, HistoryRangesOrdersAndPages) {
   const std::string source = "ec2/security-group/sg-1";
   for (int i = 0; i < 5; ++i)
