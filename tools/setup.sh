@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
-  libboost1.81-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libpugixml-dev libzip-dev libpcre2-dev zlib1g-dev
+  libboost1.81-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libpugixml-dev libzip-dev libpcre2-dev nettle-dev zlib1g-dev
   libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap zip unzip
   # RDS DB instances of engine postgres / aurora-postgresql run a real server.

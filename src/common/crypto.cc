@@ -2,45 +2,56 @@
 
 #include "common/text.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <nettle/hmac.h>
+#include <nettle/md5.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
+#include <sys/random.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
+#include <vector>
 
+// Nettle rather than OpenSSL for digests and MACs: OpenSSL 3 activates its
+// default provider on the first digest (about 5 ms and 1.7 MB of resident
+// libcrypto), which every server start paid on its first signed request.
+// OpenSSL stays where asymmetric keys are made (ec2/keypairs.cc).
 namespace nuage::crypto {
 
-static const EVP_MD* evp(Algorithm a) {
+static const nettle_hash* algorithm_of(Algorithm a) {
   switch (a) {
-    case Algorithm::kMd5: return EVP_md5();
-    case Algorithm::kSha1: return EVP_sha1();
-    case Algorithm::kSha256: return EVP_sha256();
+    case Algorithm::kMd5: return &nettle_md5;
+    case Algorithm::kSha1: return &nettle_sha1;
+    case Algorithm::kSha256: return &nettle_sha256;
   }
-  return EVP_sha256();
+  return &nettle_sha256;
 }
 
 struct Hasher::Impl {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const EVP_MD* md = nullptr;
-  ~Impl() { EVP_MD_CTX_free(ctx); }
+  const nettle_hash* hash = nullptr;
+  std::vector<uint8_t> context;
 };
 
 Hasher::Hasher(Algorithm algorithm) : impl_(std::make_unique<Impl>()) {
-  impl_->md = evp(algorithm);
-  EVP_DigestInit_ex(impl_->ctx, impl_->md, nullptr);
+  impl_->hash = algorithm_of(algorithm);
+  impl_->context.resize(impl_->hash->context_size);
+  impl_->hash->init(impl_->context.data());
 }
 Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 
-void Hasher::update(std::string_view data) { EVP_DigestUpdate(impl_->ctx, data.data(), data.size()); }
+void Hasher::update(std::string_view data) {
+  impl_->hash->update(impl_->context.data(), data.size(), reinterpret_cast<const uint8_t*>(data.data()));
+}
 
 std::string Hasher::finish() {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(impl_->ctx, out, &len);
-  EVP_DigestInit_ex(impl_->ctx, impl_->md, nullptr);
-  return std::string(reinterpret_cast<char*>(out), len);
+  std::string out(impl_->hash->digest_size, '\0');
+  // Nettle's digest also re-initializes the context.
+  impl_->hash->digest(impl_->context.data(), out.size(), reinterpret_cast<uint8_t*>(out.data()));
+  return out;
 }
 
 static std::string digest(Algorithm a, std::string_view data) {
@@ -53,25 +64,35 @@ std::string sha256(std::string_view data) { return digest(Algorithm::kSha256, da
 std::string md5(std::string_view data) { return digest(Algorithm::kMd5, data); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
+  hmac_sha256_ctx ctx;
+  hmac_sha256_set_key(&ctx, key.size(), reinterpret_cast<const uint8_t*>(key.data()));
+  hmac_sha256_update(&ctx, data.size(), reinterpret_cast<const uint8_t*>(data.data()));
+  std::string out(SHA256_DIGEST_SIZE, '\0');
+  hmac_sha256_digest(&ctx, out.size(), reinterpret_cast<uint8_t*>(out.data()));
+  return out;
 }
 
 std::string hmac_sha1(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
+  hmac_sha1_ctx ctx;
+  hmac_sha1_set_key(&ctx, key.size(), reinterpret_cast<const uint8_t*>(key.data()));
+  hmac_sha1_update(&ctx, data.size(), reinterpret_cast<const uint8_t*>(data.data()));
+  std::string out(SHA1_DIGEST_SIZE, '\0');
+  hmac_sha1_digest(&ctx, out.size(), reinterpret_cast<uint8_t*>(out.data()));
+  return out;
 }
 
+// The kernel's CSPRNG: cryptographically strong, no library state to set up.
 std::string random_bytes(size_t n) {
   std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
-    throw std::runtime_error("RAND_bytes failed");
+  size_t filled = 0;
+  while (filled < n) {
+    ssize_t got = getrandom(out.data() + filled, n - filled, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(std::string("getrandom failed: ") + std::strerror(errno));
+    }
+    filled += static_cast<size_t>(got);
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
-// Hashes and MACs (OpenSSL EVP), one-shot and incremental.
+// Hashes and MACs (Nettle), one-shot and incremental; random bytes from the
+// kernel (getrandom).
 // Results are raw bytes; use text::hex_encode for the hex form.
 // Thread-safety: Hasher is single-owner; free functions are pure.
 #pragma once

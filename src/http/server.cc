@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "http/worker_pool.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,7 +32,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_range.hpp>
@@ -355,6 +356,9 @@ class BlockSignals {
 
 }  // namespace
 
+// Handler threads an idle server keeps (more start as requests overlap).
+constexpr int kIdleWorkers = 2;
+
 struct Server::Impl {
   class Session;
 
@@ -363,7 +367,7 @@ struct Server::Impl {
         handler(std::move(h)),
         acceptor(asio::make_strand(ioc)) {
     BlockSignals block;
-    workers.emplace(static_cast<size_t>(std::max(1, options.worker_threads)));
+    workers.emplace(kIdleWorkers, std::max(1, options.worker_threads));
   }
 
   ~Impl() {
@@ -411,7 +415,7 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   // Destroyed after the io_context, whose pending frames may still refer to
   // the members above (registry, handler).
-  std::optional<asio::thread_pool> workers;
+  std::optional<WorkerPool> workers;
   asio::io_context ioc;
   tcp::acceptor acceptor;
 };
@@ -570,9 +574,16 @@ asio::awaitable<void> Server::Impl::Session::serve() {
 
     Response resp;
     try {
+      server_.workers->enter();
       resp = co_await asio::co_spawn(
-          server_.workers->get_executor(),
-          [&]() -> asio::awaitable<Response> { co_return server_.handler(req); },
+          server_.workers->executor(),
+          [&]() -> asio::awaitable<Response> {
+            struct Leave {
+              WorkerPool& pool;
+              ~Leave() { pool.leave(); }
+            } leave{*server_.workers};
+            co_return server_.handler(req);
+          },
           asio::use_awaitable);
     } catch (...) {
       resp = Response{};

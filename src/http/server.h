@@ -26,7 +26,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 4566;                  // 0 = any free port
   int io_threads = 2;
-  int worker_threads = 16;
+  int worker_threads = 16;  // most handler threads; they start as requests overlap
   uint32_t max_header_bytes = 64 * 1024;           // 431 beyond
   uint64_t max_body_bytes = 5ULL * 1024 * 1024 * 1024 + 64 * 1024 * 1024;  // 413 beyond
   uint64_t memory_body_limit = 1 * 1024 * 1024;    // spooled to a file beyond
