@@ -11,9 +11,10 @@ packages=(
   postgresql
 )
 if [ "${1:-}" = "--test" ]; then
-  # Test clients and tools: pytest, boto3 and both AWS CLIs (Debian's awscli is v2),
-  # clang + libFuzzer for the fuzz targets.
-  packages+=(python3 python3-pytest python3-boto3 awscli clang libclang-rt-14-dev curl)
+  # Test clients and tools: pytest (and xdist, to run the end-to-end files on both
+  # cores), boto3 and both AWS CLIs (Debian's awscli is v2), clang + libFuzzer for
+  # the fuzz targets.
+  packages+=(python3 python3-pytest python3-pytest-xdist python3-boto3 awscli clang libclang-rt-14-dev curl)
 fi
 missing=()
 for p in "${packages[@]}"; do

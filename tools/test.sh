@@ -15,11 +15,16 @@ tools/fuzz.sh 2000
 
 echo "== end-to-end tests"
 # pytest comes from Debian's python3-pytest; it is appended to the path so the
-# machine's own python3 keeps its newer boto3 first.
+# machine's own python3 keeps its newer boto3 first. Files run in parallel, one
+# worker per core (pytest-xdist; --dist loadfile keeps a file's module fixtures,
+# such as a built example zip, on one worker); every test starts its own server
+# on a free port.
 NUAGE_BIN="$PWD/build/nuage" python3 - "$@" <<'PY'
+import os
 import sys
 sys.path.append("/usr/lib/python3/dist-packages")
 import pytest
-sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "-c", "tests/pytest.ini", "--rootdir", "tests",
-                      "tests"] + sys.argv[1:]))
+workers = ["-n", str(max(1, min(4, os.cpu_count() or 1))), "--dist", "loadfile"]
+sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "-c", "tests/pytest.ini", "--rootdir", "tests"] + workers +
+                     ["tests"] + sys.argv[1:]))
 PY
