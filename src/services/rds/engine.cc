@@ -435,9 +435,14 @@ Status Engines::start_once(const EngineSpec& spec) {
       return internal_error(std::string(program) + " exited: " + log_tail(spec.folder));
     // PostgreSQL: line 8 of postmaster.pid is the server's status, "ready"
     // once it accepts connections (what pg_ctl -w waits for). MariaDB
-    // listens once it is ready for connections.
-    bool ready = mariadb;
-    if (!mariadb) {
+    // writes its pid file once ready for connections: this server's, not
+    // one of an earlier nuage still going away.
+    bool ready = false;
+    if (mariadb) {
+      std::ifstream in(spec.folder / "data" / "mariadbd.pid");
+      pid_t written = 0;
+      ready = (in >> written) && written == pid;
+    } else {
       std::ifstream in(pid_file);
       std::string line;
       for (int i = 0; i < 8 && std::getline(in, line); ++i) {
