@@ -2,13 +2,16 @@
 """RDS benchmarks of issue 16: nuage beside moto's server.
 
   1. DescribeDBInstances with 1,000 metadata-only DB instances (engine mysql,
-     which no server runs for here and moto never runs): p50 / p95 of one
+     left out with `nuage serve --rds-engines none`; moto never runs a
+     server): p50 / p95 of one
      page of 100 (MaxRecords=100) and of one instance by identifier, as raw
      signed requests read in full; the server's VmRSS growth for the 1,000.
   2. CreateDBInstance of a real PostgreSQL instance to `available` (nuage
      only: moto answers `available` at once with no server), median of
      --creates runs, beside initdb alone on the same machine (run as the
      postgres user when root, as nuage does).
+  3. The same for a real MariaDB instance (engine mariadb): mariadb-install-db,
+     the master user made in bootstrap mode, the server's start.
 
     python3 bench/rds.py [--queries 200] [--creates 5] [--skip-moto]
 """
@@ -60,15 +63,15 @@ def describe_bench(server, queries):
     return {"populate_s": populate_s, "page": one_page, "by_id": by_id, "rss_kb": grown}
 
 
-def create_to_available(server, runs):
+def create_to_available(server, runs, engine="postgres"):
     rds = common.client(server, "rds")
     times = []
     for i in range(runs):
         t0 = time.perf_counter()
-        rds.create_db_instance(DBInstanceIdentifier=f"pg-{i}", DBInstanceClass="db.t3.micro", Engine="postgres",
+        rds.create_db_instance(DBInstanceIdentifier=f"db-{i}", DBInstanceClass="db.t3.micro", Engine=engine,
                                MasterUsername="master", MasterUserPassword="Sup3r-secret", DBName="appdb")
         while True:
-            d = rds.describe_db_instances(DBInstanceIdentifier=f"pg-{i}")["DBInstances"][0]
+            d = rds.describe_db_instances(DBInstanceIdentifier=f"db-{i}")["DBInstances"][0]
             if d["DBInstanceStatus"] == "available":
                 break
             assert d["DBInstanceStatus"] != "failed", d
@@ -112,7 +115,7 @@ def main():
     ap.add_argument("--creates", type=int, default=5)
     args = ap.parse_args()
     results = {}
-    with common.nuage_server(args.nuage) as s:
+    with common.nuage_server(args.nuage, extra=("--rds-engines", "none")) as s:
         results["nuage"] = describe_bench(s, args.queries)
     if not args.skip_moto:
         with common.moto_server() as s:
@@ -130,6 +133,12 @@ def main():
     print(f"| median | min | max | initdb alone, median |\n|---|---|---|---|")
     print(f"| {common.median(creates):.2f} s | {min(creates):.2f} s | {max(creates):.2f} s "
           f"| {common.median(alone):.2f} s |")
+    if os.path.exists("/usr/sbin/mariadbd"):
+        with common.nuage_server(args.nuage) as s:
+            creates = create_to_available(s, args.creates, engine="mariadb")
+        print(f"\nCreateDBInstance (mariadb) to available, {args.creates} runs (load {common.load()})")
+        print(f"| median | min | max |\n|---|---|---|")
+        print(f"| {common.median(creates):.2f} s | {min(creates):.2f} s | {max(creates):.2f} s |")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ struct ServeOptions {
   std::string default_account = auth::kDefaultAccount;
   bool sync_full = false;
   int ec2_transition_seconds = 0;
+  std::string rds_engines = "all";
   std::string iam_enforcement = "on";
   uint64_t sandbox_memory_mb = 0;  // 0: derived from the machine
 };
@@ -141,6 +142,7 @@ int serve(const ServeOptions& o) {
   env.credentials = &credentials;
   env.sandboxes = &sandboxes;
   env.settings.ec2_transition_seconds = o.ec2_transition_seconds;
+  env.settings.rds_engines = o.rds_engines;
   env.settings.iam_enforcement = o.iam_enforcement == "on";
   gateway::Gateway gateway({}, credentials, clock);
   auto authorizer = add_providers(gateway, env);
@@ -294,6 +296,10 @@ int main(int argc, char** argv) {
                         "Clock seconds an EC2 instance spends pending/stopping/shutting-down (0: until the next read)")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  serve_cmd->add_option("--rds-engines", serve_options.rds_engines,
+                        "RDS engines whose DB instances run a real server (all, none, or names: postgres,mariadb,...); "
+                        "the others are served as metadata")
+      ->capture_default_str();
   serve_cmd->add_option("--iam-enforcement", serve_options.iam_enforcement,
                         "Authorize requests of IAM users and roles with their policies")
       ->capture_default_str()

@@ -7,14 +7,15 @@ packages=(
   libboost1.81-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libpugixml-dev libzip-dev libpcre2-dev nettle-dev zlib1g-dev
   libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap zip unzip
-  # RDS DB instances of engine postgres / aurora-postgresql run a real server.
-  postgresql
+  # RDS DB instances run a real server: PostgreSQL for postgres /
+  # aurora-postgresql, MariaDB for mysql / mariadb / aurora-mysql.
+  postgresql mariadb-server mariadb-client
 )
 if [ "${1:-}" = "--test" ]; then
   # Test clients and tools: pytest (and xdist, to run the end-to-end files on both
-  # cores), boto3 and both AWS CLIs (Debian's awscli is v2), clang + libFuzzer for
-  # the fuzz targets.
-  packages+=(python3 python3-pytest python3-pytest-xdist python3-boto3 awscli clang libclang-rt-14-dev curl)
+  # cores), boto3, PyMySQL and both AWS CLIs (Debian's awscli is v2), clang +
+  # libFuzzer for the fuzz targets.
+  packages+=(python3 python3-pytest python3-pytest-xdist python3-boto3 python3-pymysql awscli clang libclang-rt-14-dev curl)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -51,6 +51,9 @@ struct Settings {
   // Clock seconds an EC2 instance spends pending/stopping/shutting-down.
   int ec2_transition_seconds = 0;
   bool iam_enforcement = true;
+  // The RDS engines that get a real server (rds/engine.h Engines::enable):
+  // "all", "none", or engine names separated by commas.
+  std::string rds_engines = "all";
 };
 
 struct Environment {

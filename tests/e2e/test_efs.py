@@ -140,7 +140,7 @@ def test_policies_stored_and_refused(nuage):
         efs.describe_file_system_policy(FileSystemId=fs_id)
     assert error_code(e) == "PolicyNotFound"
     policy = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*",
+        "Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::000000000000:user/nobody"}, "Action": "*",
         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
     efs.put_file_system_policy(FileSystemId=fs_id, Policy=policy)
     assert efs.describe_file_system_policy(FileSystemId=fs_id)["Policy"] == policy
@@ -245,3 +245,40 @@ def test_lambda_mount_fails_when_the_root_directory_is_gone(nuage):
         lam.invoke(FunctionName=name, Payload=b"{}")
     assert error_code(e) == "EFSMountFailureException"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_file_system_policy_is_evaluated(nuage):
+    """A Deny in the file system policy refuses an IAM user the call its
+    identity policy allows; the owner's root keeps the policy operations."""
+    efs, iam = nuage.client("efs"), nuage.client("iam")
+    fs_id = efs.create_file_system(CreationToken=token())["FileSystemId"]
+    other = efs.create_file_system(CreationToken=token())["FileSystemId"]
+    name = unique("efs-user")
+    user_arn = iam.create_user(UserName=name)["User"]["Arn"]
+    iam.put_user_policy(UserName=name, PolicyName="all-efs", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "elasticfilesystem:*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    user = nuage.client("efs", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    user.put_lifecycle_configuration(FileSystemId=fs_id, LifecyclePolicies=[{"TransitionToIA": "AFTER_7_DAYS"}])
+    fs_arn = efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]["FileSystemArn"]
+    efs.put_file_system_policy(FileSystemId=fs_id, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": {"AWS": user_arn}, "Action": "elasticfilesystem:PutLifecycleConfiguration",
+         "Resource": fs_arn},
+        {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:DeleteFileSystem",
+         "Resource": fs_arn}]}))
+    with pytest.raises(ClientError) as e:
+        user.put_lifecycle_configuration(FileSystemId=fs_id, LifecyclePolicies=[{"TransitionToIA": "AFTER_30_DAYS"}])
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert efs.describe_lifecycle_configuration(FileSystemId=fs_id)["LifecyclePolicies"] == [
+        {"TransitionToIA": "AFTER_7_DAYS"}]
+    # What the policy does not deny stays allowed, and other file systems are not its business.
+    assert user.describe_lifecycle_configuration(FileSystemId=fs_id)["LifecyclePolicies"]
+    user.put_lifecycle_configuration(FileSystemId=other, LifecyclePolicies=[{"TransitionToIA": "AFTER_30_DAYS"}])
+    # A Deny for everyone binds the owner's root too, but never on the policy itself.
+    with pytest.raises(ClientError) as e:
+        efs.delete_file_system(FileSystemId=fs_id)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    efs.delete_file_system_policy(FileSystemId=fs_id)
+    user.put_lifecycle_configuration(FileSystemId=fs_id, LifecyclePolicies=[{"TransitionToIA": "AFTER_30_DAYS"}])
+    efs.delete_file_system(FileSystemId=fs_id)
+    efs.delete_file_system(FileSystemId=other)

@@ -1,7 +1,8 @@
 """RDS (query protocol) with real PostgreSQL servers: DB instances that
 `psql` connects to with the master credentials, their lifecycle on the
 clock, Aurora PostgreSQL clusters, snapshots, tags, and restarts of nuage.
-Engines that are not installed (MySQL, MariaDB) are served as metadata."""
+Engines left out (`nuage serve --rds-engines`) or not installed are served
+as metadata. The MySQL-compatible engines: test_rds_mariadb.py."""
 import os
 import shutil
 import signal
@@ -270,8 +271,10 @@ def test_aurora_postgresql_cluster_with_writer_and_reader(fresh_nuage):
         "DBClusterNotFoundFault", "DBCluster nope not found.")
 
 
-def test_errors_filters_and_pagination(fresh_nuage):
-    rds = fresh_nuage.client("rds")
+def test_errors_filters_and_pagination(start_nuage):
+    # MySQL instances as metadata only: no server is run for them.
+    server = start_nuage(args=["--rds-engines", "postgres"])
+    rds = server.client("rds")
     assert error_of(rds.describe_db_instances, DBInstanceIdentifier="missing") == (
         "DBInstanceNotFound", "DBInstance missing not found.", 404)
     for i in range(25):
@@ -299,17 +302,19 @@ def test_errors_filters_and_pagination(fresh_nuage):
     # No MySQL server runs here: no endpoint, and health says why.
     meta = wait_status(rds, "meta-00", "available")
     assert "Endpoint" not in meta
-    health = fresh_nuage.admin("GET", "/_nuage/health")
-    assert any(n.startswith("meta-00: no server runs for it") for n in health["rds"]["engine_not_running"])
+    health = server.admin("GET", "/_nuage/health")
+    assert "meta-00: no server runs for it (the mysql engine is left out by nuage serve --rds-engines)" in \
+        health["rds"]["engine_not_running"]
     # Not implemented operations still answer 501 naming themselves.
     with pytest.raises(ClientError) as exc:
-        rds.create_db_parameter_group(DBParameterGroupName="pg", DBParameterGroupFamily="postgres15",
-                                      Description="d")
+        rds.create_option_group(OptionGroupName="og", EngineName="mysql", MajorEngineVersion="8.0",
+                                OptionGroupDescription="d")
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert "CreateDBParameterGroup" in exc.value.response["Error"]["Message"]
+    assert "CreateOptionGroup" in exc.value.response["Error"]["Message"]
 
 
-def test_tags_and_subnet_groups_with_both_clis(fresh_nuage):
+def test_tags_and_subnet_groups_with_both_clis(start_nuage):
+    fresh_nuage = start_nuage(args=["--rds-engines", "none"])  # metadata is enough for tags
     ec2 = fresh_nuage.client("ec2")
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
     for version in (1, 2):
@@ -347,3 +352,118 @@ def test_tags_and_subnet_groups_with_both_clis(fresh_nuage):
     res = fresh_nuage.cli("rds", "list-tags-for-resource", "--resource-name",
                           "arn:aws:rds:us-east-1:000000000000:db:ghost", version=1, check=False)
     assert res.returncode != 0 and "DBInstanceNotFound" in res.stderr
+
+
+def wait_parameters(rds, ident, wanted, bound=60):
+    """Polls until the instance's ParameterApplyStatus is `wanted` (bounded)."""
+    deadline = time.monotonic() + bound
+    while True:
+        desc = rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
+        status = desc["DBParameterGroups"][0]["ParameterApplyStatus"]
+        if status == wanted and desc["DBInstanceStatus"] == "available":
+            return desc
+        assert time.monotonic() < deadline, f"{ident} parameters stayed {status}, wanted {wanted}"
+        time.sleep(0.1)
+
+
+@needs_postgres
+def test_parameter_groups_reach_the_postgres_server(fresh_nuage):
+    rds = fresh_nuage.client("rds")
+    family = rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"][0]["DBParameterGroupFamily"]
+    group = rds.create_db_parameter_group(DBParameterGroupName="Tuned", DBParameterGroupFamily=family,
+                                          Description="tuned for tests")["DBParameterGroup"]
+    assert (group["DBParameterGroupName"], group["DBParameterGroupFamily"]) == ("tuned", family)
+    assert group["DBParameterGroupArn"] == "arn:aws:rds:us-east-1:000000000000:pg:tuned"
+    assert error_of(rds.create_db_parameter_group, DBParameterGroupName="tuned", DBParameterGroupFamily=family,
+                    Description="again")[0] == "DBParameterGroupAlreadyExists"
+    assert error_of(rds.describe_db_parameters, DBParameterGroupName="ghost") == (
+        "DBParameterGroupNotFound", "DBParameterGroup not found: ghost", 404)
+    assert error_of(rds.modify_db_parameter_group, DBParameterGroupName=f"default.{family}",
+                    Parameters=[{"ParameterName": "work_mem", "ParameterValue": "8192", "ApplyMethod": "immediate"}]
+                    )[:2] == ("InvalidDBParameterGroupState", "Default DBParameterGroup cannot be modified")
+    assert error_of(rds.delete_db_parameter_group, DBParameterGroupName=f"default.{family}")[0] == \
+        "InvalidDBParameterGroupState"
+    assert error_of(rds.modify_db_parameter_group, DBParameterGroupName="tuned",
+                    Parameters=[{"ParameterName": "max_connections", "ParameterValue": "42",
+                                 "ApplyMethod": "immediate"}])[:2] == (
+        "InvalidParameterCombination", "cannot use immediate apply method for static parameter")
+    code, msg, _ = error_of(rds.modify_db_parameter_group, DBParameterGroupName="tuned",
+                            Parameters=[{"ParameterName": "max_connections", "ParameterValue": "2",
+                                         "ApplyMethod": "pending-reboot"}])
+    assert code == "InvalidParameterValue" and "6-8388607" in msg
+    assert error_of(rds.modify_db_parameter_group, DBParameterGroupName="tuned",
+                    Parameters=[{"ParameterName": "no_such_thing", "ParameterValue": "1",
+                                 "ApplyMethod": "immediate"}])[:2] == (
+        "InvalidParameterValue", "Could not find parameter with name: no_such_thing")
+    rds.modify_db_parameter_group(DBParameterGroupName="tuned", Parameters=[
+        {"ParameterName": "max_connections", "ParameterValue": "42", "ApplyMethod": "pending-reboot"},
+        {"ParameterName": "work_mem", "ParameterValue": "8192", "ApplyMethod": "pending-reboot"}])
+    user = rds.describe_db_parameters(DBParameterGroupName="tuned", Source="user")["Parameters"]
+    assert {p["ParameterName"]: (p["ParameterValue"], p["ApplyType"]) for p in user} == {
+        "max_connections": ("42", "static"), "work_mem": ("8192", "dynamic")}
+    everything = rds.describe_db_parameters(DBParameterGroupName="tuned")["Parameters"]
+    assert any(p["ParameterName"] == "statement_timeout" and p["Source"] == "engine-default" for p in everything)
+
+    other = rds.describe_db_engine_versions(Engine="mariadb")["DBEngineVersions"][0]["DBParameterGroupFamily"]
+    rds.create_db_parameter_group(DBParameterGroupName="maria", DBParameterGroupFamily=other, Description="m")
+    def create_wrong(**kwargs):
+        return create_postgres(rds, "pg-wrong", **kwargs)
+    assert error_of(create_wrong, DBParameterGroupName="maria")[0] == "InvalidParameterCombination"
+    assert error_of(create_wrong, DBParameterGroupName="ghost")[0] == "DBParameterGroupNotFound"
+
+    create_postgres(rds, "pg-tuned", DBParameterGroupName="tuned")
+    desc = wait_parameters(rds, "pg-tuned", "in-sync")
+    assert desc["DBParameterGroups"][0]["DBParameterGroupName"] == "tuned"
+    port = desc["Endpoint"]["Port"]
+    assert psql(port, "SHOW max_connections") == (0, "42")
+    assert psql(port, "SHOW work_mem") == (0, "8MB")
+
+    # Dynamic and immediate: the running server reloads it.
+    rds.modify_db_parameter_group(DBParameterGroupName="tuned", Parameters=[
+        {"ParameterName": "work_mem", "ParameterValue": "16384", "ApplyMethod": "immediate"}])
+    wait_parameters(rds, "pg-tuned", "in-sync")
+    assert psql(port, "SHOW work_mem") == (0, "16MB")
+    # Static: pending until the reboot.
+    rds.modify_db_parameter_group(DBParameterGroupName="tuned", Parameters=[
+        {"ParameterName": "max_connections", "ParameterValue": "50", "ApplyMethod": "pending-reboot"}])
+    wait_parameters(rds, "pg-tuned", "pending-reboot")
+    assert psql(port, "SHOW max_connections") == (0, "42")
+    rds.reboot_db_instance(DBInstanceIdentifier="pg-tuned")
+    wait_status(rds, "pg-tuned", "available")
+    wait_parameters(rds, "pg-tuned", "in-sync")
+    assert psql(port, "SHOW max_connections") == (0, "50")
+    # Reset at once: back to the engine's default.
+    rds.reset_db_parameter_group(DBParameterGroupName="tuned", Parameters=[
+        {"ParameterName": "work_mem", "ApplyMethod": "immediate"}])
+    wait_parameters(rds, "pg-tuned", "in-sync")
+    assert psql(port, "SHOW work_mem") == (0, "4MB")
+
+    assert error_of(rds.delete_db_parameter_group, DBParameterGroupName="tuned")[0] == \
+        "InvalidDBParameterGroupState"
+    names = [g["DBParameterGroupName"] for g in rds.describe_db_parameter_groups()["DBParameterGroups"]]
+    assert f"default.{family}" in names and "tuned" in names and names == sorted(names)
+    # The AWS CLI v1 and v2 spell parameters as shorthand.
+    for version in (1, 2):
+        fresh_nuage.cli("rds", "modify-db-parameter-group", "--db-parameter-group-name", "maria", "--parameters",
+                        f"ParameterName=wait_timeout,ParameterValue={600 + version},ApplyMethod=immediate",
+                        version=version)
+        listed = fresh_nuage.cli("rds", "describe-db-parameters", "--db-parameter-group-name", "maria",
+                                 "--source", "user", version=version)["Parameters"]
+        assert [(p["ParameterName"], p["ParameterValue"]) for p in listed] == [("wait_timeout", str(600 + version))]
+    rds.delete_db_parameter_group(DBParameterGroupName="maria")
+    assert error_of(rds.describe_db_parameter_groups, DBParameterGroupName="maria")[0] == "DBParameterGroupNotFound"
+
+
+def test_orderable_instance_options_name_the_engines_served(start_nuage):
+    rds = start_nuage(args=["--rds-engines", "none"]).client("rds")
+    options = rds.describe_orderable_db_instance_options(Engine="postgres")["OrderableDBInstanceOptions"]
+    version = rds.describe_db_engine_versions(Engine="postgres")["DBEngineVersions"][0]["EngineVersion"]
+    assert options and all(o["Engine"] == "postgres" and o["EngineVersion"] == version for o in options)
+    assert any(o["DBInstanceClass"] == "db.t3.micro" for o in options)
+    one = rds.describe_orderable_db_instance_options(Engine="aurora-mysql", DBInstanceClass="db.r6g.large")
+    assert [o["SupportsClusters"] for o in one["OrderableDBInstanceOptions"]] == [True]
+    paginator = rds.get_paginator("describe_orderable_db_instance_options")
+    assert sum(len(p["OrderableDBInstanceOptions"]) for p in paginator.paginate(Engine="mariadb")) == \
+        len(rds.describe_orderable_db_instance_options(Engine="mariadb")["OrderableDBInstanceOptions"])
+    assert error_of(rds.describe_orderable_db_instance_options, Engine="oracle-ee")[:2] == (
+        "InvalidParameterValue", "Unrecognized engine name: oracle-ee")

@@ -2,7 +2,10 @@
 deploy.sh (AWS CLI only) on a fresh nuage.
 
 Start/stop: EC2 instances (and, where nuage serves RDS, a PostgreSQL DB
-instance) listed under two keys of aws_resource_start_stop.yml. The stop rule
+instance and an Aurora PostgreSQL cluster, real servers that the real `psql`
+reaches while available, refused while stopped, with the tables made before
+the stop there after the start) listed under two keys of
+aws_resource_start_stop.yml. The stop rule
 fires at 08:00 UTC with the constant input {"action": "stop", "configKey":
 [both keys]}, and the function-name variant ec2_stop_keyname03 at the same
 time for a third key; the nuage clock moves to just after it: exactly the
@@ -14,6 +17,7 @@ the file system's host folder), uploaded by the seed's lambda_function.py to
 `folder1/folder2/<relative path>` keys, sources removed when asked."""
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -49,6 +53,14 @@ def deploy(server, cli, **env):
     return res.stdout
 
 
+def psql(port, sql, password="secret-password"):
+    """One statement with the real psql client as the master user; (returncode, output)."""
+    env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="5")
+    res = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-tAc", sql],
+                         capture_output=True, text=True, env=env, timeout=60)
+    return res.returncode, (res.stdout + res.stderr).strip()
+
+
 def rds_served(server):
     try:
         server.client("rds").describe_db_instances()
@@ -78,6 +90,11 @@ def test_seed_004_start_stop_from_the_yaml_file(start_nuage, tmp_path):
         rds.create_db_instance(DBInstanceIdentifier="awsutils-pg", Engine="postgres", DBInstanceClass="db.t3.micro",
                                MasterUsername="postgres", MasterUserPassword="secret-password", AllocatedStorage=20)
         config["keyname01"].append({"type": "rds.db_instance", "ids": ["awsutils-pg"]})
+        rds.create_db_cluster(DBClusterIdentifier="awsutils-aurora", Engine="aurora-postgresql",
+                              MasterUsername="postgres", MasterUserPassword="secret-password")
+        rds.create_db_instance(DBInstanceIdentifier="awsutils-aurora-writer", Engine="aurora-postgresql",
+                               DBInstanceClass="db.r6g.large", DBClusterIdentifier="awsutils-aurora")
+        config["keyname02"].append({"type": "rds.db_cluster", "ids": ["awsutils-aurora"]})
     path = tmp_path / "aws_resource_start_stop.yml"
     import yaml
     path.write_text(yaml.safe_dump(config))
@@ -88,10 +105,18 @@ def test_seed_004_start_stop_from_the_yaml_file(start_nuage, tmp_path):
     events = server.client("events")
     targets = events.list_targets_by_rule(Rule="awsutils-stop")["Targets"]
     assert json.loads(targets[0]["Input"]) == {"action": "stop", "configKey": ["keyname01", "keyname02"]}
+    real = {}  # the real servers' ports, where PostgreSQL runs
     if with_rds:
         clock(server, advance="30m")
-        assert rds.describe_db_instances(DBInstanceIdentifier="awsutils-pg")["DBInstances"][0][
-            "DBInstanceStatus"] == "available"
+        pg = rds.describe_db_instances(DBInstanceIdentifier="awsutils-pg")["DBInstances"][0]
+        assert pg["DBInstanceStatus"] == "available"
+        writer = rds.describe_db_instances(DBInstanceIdentifier="awsutils-aurora-writer")["DBInstances"][0]
+        assert writer["DBInstanceStatus"] == "available"
+        if "Endpoint" in pg and shutil.which("psql"):
+            real = {"pg": pg["Endpoint"]["Port"],
+                    "aurora": rds.describe_db_clusters(DBClusterIdentifier="awsutils-aurora")["DBClusters"][0]["Port"]}
+        for name, port in real.items():
+            assert psql(port, f"CREATE TABLE kept (v text); INSERT INTO kept VALUES ('{name} before the stop')")[0] == 0
 
     clock(server, set=f"{DAY}T08:01:00Z")
     clock(server, advance="2m")  # stopping -> stopped
@@ -100,6 +125,10 @@ def test_seed_004_start_stop_from_the_yaml_file(start_nuage, tmp_path):
         clock(server, advance="10m")
         assert rds.describe_db_instances(DBInstanceIdentifier="awsutils-pg")["DBInstances"][0][
             "DBInstanceStatus"] == "stopped"
+        assert rds.describe_db_clusters(DBClusterIdentifier="awsutils-aurora")["DBClusters"][0]["Status"] == "stopped"
+        for port in real.values():
+            code, out = psql(port, "SELECT 1")
+            assert code != 0 and ("refused" in out or "could not connect" in out), out
     logs = server.client("logs")
     messages = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/awsutils_start_stop")["events"]]
     assert any(f"stop ec2.instance {first}" in m for m in messages), messages[-10:]
@@ -111,6 +140,10 @@ def test_seed_004_start_stop_from_the_yaml_file(start_nuage, tmp_path):
         clock(server, advance="10m")
         assert rds.describe_db_instances(DBInstanceIdentifier="awsutils-pg")["DBInstances"][0][
             "DBInstanceStatus"] == "available"
+        assert rds.describe_db_clusters(DBClusterIdentifier="awsutils-aurora")["DBClusters"][0]["Status"] == \
+            "available"
+        for name, port in real.items():
+            assert psql(port, "SELECT v FROM kept") == (0, f"{name} before the stop")
 
     # A key the file does not have fails the invocation, and says which.
     lam = server.client("lambda")

@@ -193,7 +193,8 @@ class Soak:
         self.rng = random.Random(self.seed)
         self.kill_after = kill_after
         self.sample = sample  # cells re-checked per plug-in each round, besides those written in the last one
-        self.server_args = list(server_args)
+        # RDS instances as metadata: the soak measures nuage's durability, not the engines'.
+        self.server_args = ["--rds-engines", "none", *server_args]
         self.max_per_worker = max_per_worker  # bounded state (the RSS soak): reuse resources past it
         self.after_kill = after_kill  # called with the data folder between a kill and the restart
         self.log = log

@@ -357,6 +357,35 @@ void describe_function(Described& d, const Value& doc) {
   d.tags = tag_map(doc.value("tags", Value::object()));
 }
 
+// --- RDS -----------------------------------------------------------------------
+// DB instances and clusters, identified as AWS Config does: by their
+// resource ids (DbiResourceId, DbClusterResourceId), named by identifier.
+
+void describe_rds(Described& d, const std::string& kind, const std::string& region, const Value& doc) {
+  d.aws_region = region;
+  d.availability_zone = kNotApplicable;
+  if (kind == "db-instance") {
+    d.id = str(doc, "DbiResourceId");
+    d.name = str(doc, "DBInstanceIdentifier");
+    d.arn = str(doc, "DBInstanceArn");
+    d.availability_zone = str(doc, "AvailabilityZone");
+    d.configuration = model_bean("rds", "DBInstance", doc);
+    if (auto t = kit::timestamp_seconds(doc.value("InstanceCreateTime", Value()))) d.created = *t;
+    for (const auto& g : doc.value("VpcSecurityGroups", Value::array()))
+      relate(d.relationships, "Is associated with SecurityGroup", "AWS::EC2::SecurityGroup",
+             str(g, "VpcSecurityGroupId"));
+  } else {
+    d.id = str(doc, "DbClusterResourceId");
+    d.name = str(doc, "DBClusterIdentifier");
+    d.arn = str(doc, "DBClusterArn");
+    d.configuration = model_bean("rds", "DBCluster", doc);
+    if (auto t = kit::timestamp_seconds(doc.value("ClusterCreateTime", Value()))) d.created = *t;
+    for (const auto& m : doc.value("DBClusterMembers", Value::array()))
+      relate(d.relationships, "Contains DBInstance", "AWS::RDS::DBInstance", "", str(m, "DBInstanceIdentifier"));
+  }
+  d.tags = tag_map(doc.value("TagList", Value::array()));
+}
+
 struct TypeOf {
   const char* service;
   const char* kind;
@@ -377,6 +406,8 @@ constexpr TypeOf kTypes[] = {
     {"iam", "group", "AWS::IAM::Group"},
     {"iam", "policy", "AWS::IAM::Policy"},
     {"lambda", "function", "AWS::Lambda::Function"},
+    {"rds", "db-instance", "AWS::RDS::DBInstance"},
+    {"rds", "db-cluster", "AWS::RDS::DBCluster"},
 };
 
 }  // namespace
@@ -401,6 +432,8 @@ std::optional<Described> describe(const std::string& service, const std::string&
   } else if (service == "lambda") {
     d.aws_region = region;
     describe_function(d, doc);
+  } else if (service == "rds") {
+    describe_rds(d, kind, region, doc);
   }
   if (d.id.empty()) return std::nullopt;
   return d;

@@ -167,7 +167,8 @@ Result<Output> Provider::delete_file_system(Context& ctx, const Value& in) {
 }
 
 // --- policies, stored as given (the file system policy is checked as JSON
-// with a Statement, as AWS's PutFileSystemPolicy checks it).
+// with a Statement that compiles, as AWS's PutFileSystemPolicy checks it;
+// provider.cc evaluates it).
 
 Result<Output> Provider::put_policy(Context& ctx, const Value& in) {
   auto fs = file_system(ctx, in.at("FileSystemId"));
@@ -176,6 +177,9 @@ Result<Output> Provider::put_policy(Context& ctx, const Value& in) {
   Value parsed = Value::parse(policy, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("Statement"))
     return error("InvalidPolicyException", "Policy document is malformed: it must be JSON with a Statement.");
+  // It is evaluated on every call on the file system: it must compile.
+  auto compiled = policies_.compile(policy);
+  if (!compiled) return error("InvalidPolicyException", "Policy document is malformed: " + compiled.error().message);
   Value doc = **fs;
   doc["Policy"] = policy;
   NUAGE_TRY(store_->put(scope_of(ctx), kFileSystem, doc["FileSystemId"], doc));

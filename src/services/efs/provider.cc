@@ -1,6 +1,7 @@
 #include "services/efs/provider.h"
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/crypto.h"
 #include "common/text.h"
@@ -85,8 +86,46 @@ static std::vector<std::string> resource_arn(const kit::RequestContext& ctx, con
   return {"*"};
 }
 
+std::optional<policy::ResourcePolicy> Provider::resource_policy(const Context& ctx,
+                                                                 const kit::ActionTarget& target) {
+  // arn:aws:elasticfilesystem:<region>:<account>:file-system/<fs-id>
+  auto parts = text::split(target.resource, ':');
+  if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "elasticfilesystem" ||
+      !text::starts_with(parts[5], "file-system/"))
+    return std::nullopt;
+  const std::string &region = parts[3], &account = parts[4];
+  std::string id = parts[5].substr(std::string("file-system/").size());
+  std::string document;
+  {
+    std::lock_guard lock(mutex_);
+    const Value* doc = store_->get({account, region}, kFileSystem, id);
+    // Another account's file system that does not exist is still that
+    // account's: no one else may act on it.
+    if (!doc)
+      return account == ctx.account_id ? std::nullopt
+                                       : std::optional(policy::ResourcePolicy{account, target.resource, nullptr, false});
+    document = doc->value("Policy", "");
+  }
+  policy::ResourcePolicy out{account, target.resource, nullptr, false};
+  // The owner's root may always read, replace and delete the policy, so a
+  // policy can never lock the account out of its own file system.
+  static const std::set<std::string> kLockoutExempt = {"elasticfilesystem:DescribeFileSystemPolicy",
+                                                       "elasticfilesystem:PutFileSystemPolicy",
+                                                       "elasticfilesystem:DeleteFileSystemPolicy"};
+  if (!ctx.anonymous && ctx.caller.type == auth::PrincipalType::kRoot && ctx.caller.account_id == account &&
+      kLockoutExempt.count(target.action))
+    return out;
+  if (document.empty()) return out;
+  auto compiled = policies_.compile(document);
+  if (compiled) out.policy = *compiled;
+  return out;
+}
+
 void Provider::register_operations(kit::OperationTable& table) {
+  table.set_iam_prefix("elasticfilesystem");  // AWS's actions are elasticfilesystem:*, not efs:*
   table.set_default_resources(resource_arn);
+  table.set_resource_policies(
+      [this](const Context& ctx, const kit::ActionTarget& target) { return resource_policy(ctx, target); });
   table.add_locked("CreateFileSystem", this, mutex_, &Provider::create_file_system);
   table.add_locked("DescribeFileSystems", this, mutex_, &Provider::describe_file_systems);
   table.add_locked("DeleteFileSystem", this, mutex_, &Provider::delete_file_system);

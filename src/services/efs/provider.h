@@ -2,7 +2,10 @@
 // on the host per file system (services/efs/folders.h) that Lambda functions
 // mount through access points — with access points, mount targets (each one
 // a real network interface in its subnet, made through EC2), tags, and the
-// file system, lifecycle and backup policies stored as given.
+// file system, lifecycle and backup policies stored as given. A file
+// system's policy is also evaluated (policy::evaluate_access, through the
+// kit's resource policies) for every call on that file system: its Deny
+// refuses an IAM user, its Allow admits another account's.
 //
 // State: the resource store (service "efs"): kinds "file-system" (id
 // fs-…), "access-point" (fsap-…), "mount-target" (fsmt-…), tags in each
@@ -17,6 +20,7 @@
 #include "kit/environment.h"
 #include "kit/errors.h"
 #include "kit/provider.h"
+#include "policy/resource_access.h"
 #include "storage/resource_store.h"
 
 namespace nuage::services::efs {
@@ -65,10 +69,13 @@ class Provider : public kit::Provider {
   // The stored file system, or FileSystemNotFound.
   Result<const Value*> file_system(const Context& ctx, const std::string& id) const;
   std::filesystem::path folder(const std::string& fs_id) const;
+  // The file system policy governing a call's target (kit::ResourcePolicies).
+  std::optional<policy::ResourcePolicy> resource_policy(const Context& ctx, const kit::ActionTarget& target);
 
   kit::Environment& env_;
   std::mutex mutex_;
   std::unique_ptr<storage::ResourceStore> store_;
+  policy::PolicyCache policies_{policy::PolicyKind::kResource};
 };
 
 // Shared by the feature files.

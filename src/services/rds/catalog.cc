@@ -87,20 +87,29 @@ Result<Output> Provider::delete_db_subnet_group(Context& ctx, const Value& in) {
   return Output{};
 }
 
+std::vector<EngineVersion> Provider::engine_versions() const {
+  std::string pg = engines_.postgres_version();
+  std::string pg_version = pg.empty() ? "16.4" : pg + ".0";
+  std::vector<EngineVersion> known = {
+      {"postgres", pg_version, "", "PostgreSQL"},
+      {"aurora-postgresql", pg_version, "", "Aurora (PostgreSQL)"},
+      {"mysql", "8.0.39", "", "MySQL Community Edition"},
+      {"mariadb", "10.11.9", "", "MariaDB Community Edition"},
+      {"aurora-mysql", "8.0.mysql_aurora.3.07.1", "", "Aurora MySQL"},
+  };
+  for (auto& k : known) k.family = family_of(k.engine, k.version);
+  return known;
+}
+
+EngineVersion Provider::engine_version(const std::string& engine) const {
+  for (auto& k : engine_versions())
+    if (k.engine == engine) return k;
+  return {engine, "", engine, engine};
+}
+
 Result<Output> Provider::describe_db_engine_versions(Context&, const Value& in) {
   // The engines nuage knows, with whether a real server runs for them.
-  struct Known {
-    std::string engine, version, family, description;
-  };
-  std::string pg = engines_.postgres_version();
-  std::vector<Known> known = {
-      {"postgres", pg.empty() ? "16.4" : pg + ".0", "postgres" + (pg.empty() ? std::string("16") : pg), "PostgreSQL"},
-      {"aurora-postgresql", pg.empty() ? "16.4" : pg + ".0",
-       "aurora-postgresql" + (pg.empty() ? std::string("16") : pg), "Aurora (PostgreSQL)"},
-      {"mysql", "8.0.39", "mysql8.0", "MySQL Community Edition"},
-      {"mariadb", "10.11.9", "mariadb10.11", "MariaDB Community Edition"},
-      {"aurora-mysql", "8.0.mysql_aurora.3.07.1", "aurora-mysql8.0", "Aurora MySQL"},
-  };
+  std::vector<EngineVersion> known = engine_versions();
   std::string engine = in.value("Engine", "");
   std::string version = in.value("EngineVersion", "");
   std::string family = in.value("DBParameterGroupFamily", "");
@@ -119,6 +128,65 @@ Result<Output> Provider::describe_db_engine_versions(Context&, const Value& in) 
                                              {"Status", "available"},
                                              {"SupportsReadReplica", false},
                                              {"ValidUpgradeTarget", Value::array()}});
+  }
+  return out;
+}
+
+Result<Output> Provider::describe_orderable_db_instance_options(Context& ctx, const Value& in) {
+  std::string engine = in.at("Engine");
+  std::string version = in.value("EngineVersion", "");
+  std::string wanted_class = in.value("DBInstanceClass", "");
+  EngineVersion known = engine_version(engine);
+  if (known.version.empty()) return errors("InvalidParameterValue", "Unrecognized engine name: " + engine);
+  auto page = page_of(in);
+  if (!page) return page.take_error();
+  bool aurora = text::starts_with(engine, "aurora");
+  // Every class runs the same server here; AWS's usual ones are offered.
+  static const std::vector<std::string> kInstanceClasses = {"db.m5.large", "db.m6g.large", "db.r5.large",
+                                                            "db.r6g.large", "db.t3.medium", "db.t3.micro",
+                                                            "db.t3.small", "db.t4g.micro"};
+  static const std::vector<std::string> kAuroraClasses = {"db.r5.large", "db.r6g.large", "db.serverless",
+                                                          "db.t3.medium", "db.t4g.medium"};
+  Output out;
+  out.value["OrderableDBInstanceOptions"] = Value::array();
+  if (!version.empty() && !text::starts_with(known.version, version)) return out;
+  if (in.contains("LicenseModel") &&
+      in["LicenseModel"] != (engine == "mysql" || engine == "mariadb" ? "general-public-license" : "postgresql-license"))
+    return out;
+  Value zones = Value::array();
+  for (const char* z : {"a", "b", "c"}) zones.push_back({{"Name", ctx.region + z}});
+  std::string last;
+  for (const auto& c : aurora ? kAuroraClasses : kInstanceClasses) {
+    if (!wanted_class.empty() && c != wanted_class) continue;
+    if (!page->after.empty() && c <= page->after) continue;
+    if (out.value["OrderableDBInstanceOptions"].size() == page->max) {
+      out.value["Marker"] = storage::ResourceStore::page_token(last);
+      break;
+    }
+    Value option = {{"Engine", engine},
+                    {"EngineVersion", known.version},
+                    {"DBInstanceClass", c},
+                    {"LicenseModel", engine == "mysql" || engine == "mariadb"
+                                         ? "general-public-license"
+                                         : aurora ? "amazon-license" : "postgresql-license"},
+                    {"AvailabilityZones", zones},
+                    {"MultiAZCapable", true},
+                    {"ReadReplicaCapable", false},
+                    {"Vpc", true},
+                    {"SupportsStorageEncryption", true},
+                    {"StorageType", aurora ? "aurora" : "gp2"},
+                    {"SupportsIops", false},
+                    {"SupportsIAMDatabaseAuthentication", false},
+                    {"SupportsPerformanceInsights", false},
+                    {"SupportsClusters", aurora},
+                    {"SupportedEngineModes", Value::array({"provisioned"})},
+                    {"SupportedNetworkTypes", Value::array({"IPV4"})}};
+    if (!aurora) {
+      option["MinStorageSize"] = 20;
+      option["MaxStorageSize"] = 65536;
+    }
+    out.value["OrderableDBInstanceOptions"].push_back(std::move(option));
+    last = c;
   }
   return out;
 }

@@ -65,9 +65,7 @@ Result<Output> Provider::create_db_cluster(Context& ctx, const Value& in) {
   else
     port = engine == "aurora-postgresql" ? 5432 : 3306;
   double now = timefmt::epoch_seconds(env_.clock.now());
-  std::string version = engine == "aurora-postgresql"
-                            ? (engines_.postgres_version().empty() ? "16.4" : engines_.postgres_version() + ".0")
-                            : "8.0.mysql_aurora.3.07.1";
+  std::string version = engine_version(engine).version;
   Value doc = {
       {"DBClusterIdentifier", id},
       {"DBClusterArn", rds_arn(scope, "cluster", id)},

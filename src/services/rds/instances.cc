@@ -39,14 +39,6 @@ AwsError cluster_member(const Value& instance, const std::string& verb) {
                     " is a member of a DB cluster: " + verb + " the DB cluster instead.");
 }
 
-std::string default_version(const std::string& engine, const std::string& postgres_major) {
-  if (engine == "postgres") return postgres_major.empty() ? "16.4" : postgres_major + ".0";
-  if (engine == "aurora-postgresql") return postgres_major.empty() ? "16.4" : postgres_major + ".0";
-  if (engine == "mysql") return "8.0.39";
-  if (engine == "mariadb") return "10.11.9";
-  return "8.0.mysql_aurora.3.07.1";  // aurora-mysql
-}
-
 uint16_t default_port(const std::string& engine) {
   return engine == "postgres" || engine == "aurora-postgresql" ? 5432 : 3306;
 }
@@ -118,6 +110,8 @@ EngineSpec Provider::spec_of(const Scope& scope, const Value& instance) const {
     }
   }
   if (!root_.empty()) spec.folder = folder_of(rid);
+  const Value& groups = instance.value("DBParameterGroups", Value::array());
+  if (!groups.empty()) spec.parameters = group_values(scope, groups[0].value("DBParameterGroupName", ""));
   return spec;
 }
 
@@ -226,6 +220,14 @@ Result<Output> Provider::create_db_instance(Context& ctx, const Value& in) {
   }
   if (cluster) port = static_cast<uint16_t>(cluster->value("Port", 0));
   if (port == 0) port = default_port(engine);
+  std::string version = in.value("EngineVersion", engine_version(engine).version);
+  std::string family = family_of(engine, version);
+  std::string parameter_group = "default." + family;
+  if (in.contains("DBParameterGroupName")) {
+    auto checked = check_instance_group(scope, in["DBParameterGroupName"], family);
+    if (!checked) return checked.take_error();
+    parameter_group = *checked;
+  }
 
   double now = timefmt::epoch_seconds(env_.clock.now());
   std::string rid = random_id("db-");
@@ -234,7 +236,7 @@ Result<Output> Provider::create_db_instance(Context& ctx, const Value& in) {
       {"DBInstanceArn", rds_arn(scope, "db", id)},
       {"DBInstanceClass", in.at("DBInstanceClass")},
       {"Engine", engine},
-      {"EngineVersion", in.value("EngineVersion", default_version(engine, engines_.postgres_version()))},
+      {"EngineVersion", version},
       {"DBInstanceStatus", "creating"},
       {"AllocatedStorage", in.value("AllocatedStorage", cluster ? 1 : 20)},
       {"InstanceCreateTime", now},
@@ -244,8 +246,7 @@ Result<Output> Provider::create_db_instance(Context& ctx, const Value& in) {
       {"DBSecurityGroups", Value::array()},
       {"VpcSecurityGroups", Value::array()},
       {"DBParameterGroups",
-       Value::array({{{"DBParameterGroupName", in.value("DBParameterGroupName", "default." + engine)},
-                      {"ParameterApplyStatus", "in-sync"}}})},
+       Value::array({{{"DBParameterGroupName", parameter_group}, {"ParameterApplyStatus", "in-sync"}}})},
       {"AvailabilityZone", in.value("AvailabilityZone", ctx.region + "a")},
       {"DBSubnetGroup", subnet_group},
       {"PendingModifiedValues", Value::object()},
@@ -381,6 +382,14 @@ Result<Output> Provider::modify_db_instance(Context& ctx, const Value& in) {
       doc[key] = in[key];
     else
       doc["PendingModifiedValues"][key] = in[key];
+  }
+  if (in.contains("DBParameterGroupName")) {
+    // The server takes the group's values at its next reboot.
+    auto checked = check_instance_group(scope, in["DBParameterGroupName"],
+                                        family_of(doc.value("Engine", ""), doc.value("EngineVersion", "")));
+    if (!checked) return checked.take_error();
+    doc["DBParameterGroups"] = Value::array({{{"DBParameterGroupName", *checked}}});
+    settle_parameter_status(scope, doc);
   }
   if (in.contains("VpcSecurityGroupIds")) {
     doc["VpcSecurityGroups"] = Value::array();

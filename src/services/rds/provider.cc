@@ -16,6 +16,7 @@ const char* const kInstance = "db-instance";
 const char* const kCluster = "db-cluster";
 const char* const kSnapshot = "db-snapshot";
 const char* const kSubnetGroup = "db-subnet-group";
+const char* const kParameterGroup = "db-parameter-group";
 
 std::string rds_arn(const Scope& scope, const std::string& type, const std::string& id) {
   return "arn:aws:rds:" + scope.region + ":" + scope.account + ":" + type + ":" + id;
@@ -95,9 +96,11 @@ Provider::~Provider() { close(); }
 Status Provider::open() {
   storage::ResourceStore::Options options;
   options.service = "rds";
-  for (const char* kind : {kInstance, kCluster, kSnapshot, kSubnetGroup}) options.kinds[kind] = {"TagList", false};
+  for (const char* kind : {kInstance, kCluster, kSnapshot, kSubnetGroup, kParameterGroup})
+    options.kinds[kind] = {"TagList", false};
   options.bus = &env_.bus;
   options.clock = &env_.clock;
+  options.guard = &mutex_;  // AWS Config's inventory of DB instances and clusters
   auto store = storage::ResourceStore::open(env_.db, std::move(options));
   if (!store) return store.error();
   store_ = std::move(*store);
@@ -106,7 +109,9 @@ Status Provider::open() {
               "source_type TEXT NOT NULL, source_id TEXT NOT NULL, arn TEXT NOT NULL, message TEXT NOT NULL, "
               "category TEXT NOT NULL)",
               "CREATE INDEX rds_events_time ON rds_events(account, region, time)"}));
-  if (env_.work_dir.empty()) return Status::Ok();  // `nuage operations`: nothing runs
+  // Nothing runs without a work folder (`nuage operations`, unit tests).
+  NUAGE_TRY(engines_.enable(env_.work_dir.empty() ? "none" : env_.settings.rds_engines));
+  if (env_.work_dir.empty()) return Status::Ok();
   root_ = env_.work_dir / "rds";
   std::error_code ec;
   std::filesystem::create_directories(root_, ec);
@@ -205,6 +210,8 @@ void Provider::add_health(Value& health) const {
   Value rds = Value::object();
   std::string note;
   rds["postgres"] = engines_.installed("postgres", &note) ? "PostgreSQL " + engines_.postgres_version() : note;
+  rds["mariadb"] = engines_.installed("mariadb", &note) ? std::string("MariaDB (engines mysql, mariadb, aurora-mysql)")
+                                                        : note;
   Value not_running = Value::array();
   std::lock_guard lock(mutex_);
   if (store_)
@@ -234,12 +241,12 @@ void Provider::post(Job job) {
       installed = job.kind != kInstance || engines_.installed(doc->value("Engine", ""));
     }
     Status result = installed && job.work ? job.work(spec) : Status::Ok();
-    finish(job, result);
+    finish(job, result, spec);
     flush_events();
   });
 }
 
-void Provider::finish(const Job& job, const Status& result) {
+void Provider::finish(const Job& job, const Status& result, const EngineSpec& spec) {
   std::lock_guard lock(mutex_);
   const Value* stored = store_->get(job.scope, job.kind, job.id);
   std::string member = job.kind == kInstance ? "DBInstanceStatus" : "Status";
@@ -262,6 +269,13 @@ void Provider::finish(const Job& job, const Status& result) {
     doc[member] = job.after;
     doc.erase("_EngineError");
     if (job.kind == kInstance && job.during == "creating") doc["_Initialized"] = true;
+    // The server (re)started with its group's values.
+    bool started = job.during == "creating" ||
+                   (job.after == "available" && job.during != "available" && job.during != "backing-up");
+    if (job.kind == kInstance && started) {
+      doc["_AppliedParameters"] = spec.parameters;
+      settle_parameter_status(job.scope, doc);
+    }
     if (job.kind == kSnapshot) doc["PercentProgress"] = 100;
     if (job.after == "stopped") {
       double at = timefmt::epoch_seconds(env_.clock.now()) + 7 * 24 * 3600;
@@ -310,6 +324,14 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("DescribeDBSubnetGroups", this, mutex_, &Provider::describe_db_subnet_groups);
   table.add_locked("DeleteDBSubnetGroup", this, mutex_, &Provider::delete_db_subnet_group);
   table.add_locked("DescribeDBEngineVersions", this, mutex_, &Provider::describe_db_engine_versions);
+  table.add_locked("DescribeOrderableDBInstanceOptions", this, mutex_,
+                   &Provider::describe_orderable_db_instance_options);
+  table.add_locked("CreateDBParameterGroup", this, mutex_, &Provider::create_db_parameter_group);
+  table.add_locked("DescribeDBParameterGroups", this, mutex_, &Provider::describe_db_parameter_groups);
+  table.add_locked("DescribeDBParameters", this, mutex_, &Provider::describe_db_parameters);
+  table.add_locked("ModifyDBParameterGroup", this, mutex_, &Provider::modify_db_parameter_group);
+  table.add_locked("ResetDBParameterGroup", this, mutex_, &Provider::reset_db_parameter_group);
+  table.add_locked("DeleteDBParameterGroup", this, mutex_, &Provider::delete_db_parameter_group);
   table.add_locked("DescribeEvents", this, mutex_, &Provider::describe_events);
 
   kit::TaggingSpec spec;
@@ -340,7 +362,8 @@ void Provider::register_operations(kit::OperationTable& table) {
                          {"db", kInstance, "DBInstanceNotFoundFault", "DBInstance"},
                          {"cluster", kCluster, "DBClusterNotFoundFault", "DBCluster"},
                          {"snapshot", kSnapshot, "DBSnapshotNotFoundFault", "DBSnapshot"},
-                         {"subgrp", kSubnetGroup, "DBSubnetGroupNotFoundFault", "DBSubnetGroup"}};
+                         {"subgrp", kSubnetGroup, "DBSubnetGroupNotFoundFault", "DBSubnetGroup"},
+                         {"pg", kParameterGroup, "DBParameterGroupNotFoundFault", "DBParameterGroup"}};
                      for (const auto& k : kinds) {
                        if (type != k.type) continue;
                        if (!store_->get(scope, k.kind, id))

@@ -26,8 +26,10 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "events/bus.h"
@@ -49,6 +51,15 @@ extern const char* const kInstance;
 extern const char* const kCluster;
 extern const char* const kSnapshot;
 extern const char* const kSubnetGroup;
+extern const char* const kParameterGroup;
+
+// An engine nuage knows: the version it reports, its parameter group
+// family, and AWS's description.
+struct EngineVersion {
+  std::string engine, version, family, description;
+};
+// A parameter group family of an engine version: postgres15, mysql8.0, ...
+std::string family_of(const std::string& engine, const std::string& version);
 
 class Provider : public kit::Provider {
  public:
@@ -74,7 +85,7 @@ class Provider : public kit::Provider {
     std::string event_id;
   };
   void post(Job job);
-  void finish(const Job& job, const Status& result);
+  void finish(const Job& job, const Status& result, const EngineSpec& spec);
 
   // --- instances.cc
   Result<Output> create_db_instance(Context& ctx, const Value& in);
@@ -112,11 +123,35 @@ class Provider : public kit::Provider {
   Result<Value> new_snapshot(const Scope& scope, const Value& instance, const std::string& snapshot_id,
                              const std::string& type, double now);
 
-  // --- catalog.cc: subnet groups, engine versions, events
+  // --- parameter_groups.cc
+  Result<Output> create_db_parameter_group(Context& ctx, const Value& in);
+  Result<Output> describe_db_parameter_groups(Context& ctx, const Value& in);
+  Result<Output> describe_db_parameters(Context& ctx, const Value& in);
+  Result<Output> modify_db_parameter_group(Context& ctx, const Value& in);
+  Result<Output> reset_db_parameter_group(Context& ctx, const Value& in);
+  Result<Output> delete_db_parameter_group(Context& ctx, const Value& in);
+  Result<Output> change_parameters(Context& ctx, const Value& in, bool reset);
+  // A stored group or one of AWS's defaults (default.<family>).
+  std::optional<Value> parameter_group(const Scope& scope, const std::string& name) const;
+  // The values a group sets (name -> value).
+  std::map<std::string, std::string> group_values(const Scope& scope, const std::string& name) const;
+  // ParameterApplyStatus from what the instance's server runs (_AppliedParameters).
+  void settle_parameter_status(const Scope& scope, Value& instance) const;
+  // Dynamic parameters changed with ApplyMethod immediate, applied to a running server.
+  void apply_immediately(const Scope& scope, const std::string& id, const std::map<std::string, std::string>& changes);
+  // DBParameterGroupName of Create/ModifyDBInstance: it exists and is of `family`; its stored name.
+  Result<std::string> check_instance_group(const Scope& scope, const std::string& name,
+                                           const std::string& family) const;
+
+  // --- catalog.cc: subnet groups, engine versions, orderable options, events
   Result<Output> create_db_subnet_group(Context& ctx, const Value& in);
   Result<Output> describe_db_subnet_groups(Context& ctx, const Value& in);
   Result<Output> delete_db_subnet_group(Context& ctx, const Value& in);
   Result<Output> describe_db_engine_versions(Context& ctx, const Value& in);
+  Result<Output> describe_orderable_db_instance_options(Context& ctx, const Value& in);
+  // The engines nuage knows, one version each (PostgreSQL's is the installed major).
+  std::vector<EngineVersion> engine_versions() const;
+  EngineVersion engine_version(const std::string& engine) const;
   Result<Output> describe_events(Context& ctx, const Value& in);
   // Records an event (DescribeEvents) and queues it for EventBridge.
   void record_event(const Scope& scope, const std::string& source_type, const std::string& source_id,

@@ -55,6 +55,25 @@ TEST(RdsRules, Identifiers) {
   EXPECT_EQ(check_identifier("", "DBInstanceIdentifier").error().code, "InvalidParameterValue");
 }
 
+TEST(RdsRules, ParameterGroupFamilies) {
+  EXPECT_EQ(family_of("postgres", "15.0"), "postgres15");
+  EXPECT_EQ(family_of("aurora-postgresql", "16.4"), "aurora-postgresql16");
+  EXPECT_EQ(family_of("mysql", "8.0.39"), "mysql8.0");
+  EXPECT_EQ(family_of("mariadb", "10.11.9"), "mariadb10.11");
+  EXPECT_EQ(family_of("aurora-mysql", "8.0.mysql_aurora.3.07.1"), "aurora-mysql8.0");
+}
+
+TEST(RdsEngines, EnabledEngines) {
+  Engines engines;
+  EXPECT_TRUE(engines.enable("postgres, mariadb").ok());
+  std::string note;
+  EXPECT_FALSE(engines.installed("mysql", &note));
+  EXPECT_EQ(note, "the mysql engine is left out by nuage serve --rds-engines");
+  EXPECT_TRUE(engines.enable("none").ok());
+  EXPECT_FALSE(engines.installed("postgres"));
+  EXPECT_FALSE(engines.enable("oracle-ee").ok());
+}
+
 TEST(RdsRules, FiltersAreExactAndNamed) {
   FilterFields fields = {{"engine", "Engine"}};
   Value doc = {{"Engine", "postgres"}};
@@ -100,6 +119,47 @@ TEST_F(RdsProvider, LifecycleWithoutAServer) {
   EXPECT_NE(std::find(messages.begin(), messages.end(),
                       "DB instance is being started due to it exceeding the maximum allowed time being stopped."),
             messages.end());
+}
+
+TEST_F(RdsProvider, ParameterGroupsPendUntilTheReboot) {
+  ASSERT_TRUE(call("CreateDBParameterGroup", {{"DBParameterGroupName", "g"},
+                                              {"DBParameterGroupFamily", "mysql8.0"},
+                                              {"Description", "d"}})
+                  .ok());
+  auto created = call("CreateDBInstance", {{"DBInstanceIdentifier", "grouped"},
+                                           {"DBInstanceClass", "db.t3.micro"},
+                                           {"Engine", "mysql"},
+                                           {"MasterUsername", "admin"},
+                                           {"MasterUserPassword", "Sup3r-secret"},
+                                           {"DBParameterGroupName", "G"}});
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  wait_for("grouped", "available");
+  auto group_status = [&] {
+    auto out = call("DescribeDBInstances", {{"DBInstanceIdentifier", "grouped"}});
+    return out->materialized()["DBInstances"][0]["DBParameterGroups"][0].value("ParameterApplyStatus", "");
+  };
+  EXPECT_EQ(group_status(), "in-sync");
+  Value change = {{"DBParameterGroupName", "g"},
+                  {"Parameters",
+                   {{{"ParameterName", "innodb_buffer_pool_size"},
+                     {"ParameterValue", "67108864"},
+                     {"ApplyMethod", "pending-reboot"}}}}};
+  ASSERT_TRUE(call("ModifyDBParameterGroup", change).ok());
+  EXPECT_EQ(group_status(), "pending-reboot");
+  ASSERT_TRUE(call("RebootDBInstance", {{"DBInstanceIdentifier", "grouped"}}).ok());
+  wait_for("grouped", "available");
+  EXPECT_EQ(group_status(), "in-sync");
+  auto in_use = call("DeleteDBParameterGroup", {{"DBParameterGroupName", "g"}});
+  ASSERT_FALSE(in_use.ok());
+  EXPECT_EQ(in_use.error().code, "InvalidDBParameterGroupState");
+  change["Parameters"][0]["ApplyMethod"] = "immediate";
+  auto static_now = call("ModifyDBParameterGroup", change);
+  ASSERT_FALSE(static_now.ok());
+  EXPECT_EQ(static_now.error().code, "InvalidParameterCombination");
+  change["Parameters"][0] = {{"ParameterName", "wait_timeout"}, {"ParameterValue", "0"}, {"ApplyMethod", "immediate"}};
+  auto out_of_range = call("ModifyDBParameterGroup", change);
+  ASSERT_FALSE(out_of_range.ok());
+  EXPECT_EQ(out_of_range.error().message, "Invalid parameter value: 0 for: wait_timeout allowed values are: 1-31536000");
 }
 
 TEST_F(RdsProvider, ErrorsOfTheIssue) {

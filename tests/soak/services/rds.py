@@ -1,5 +1,5 @@
-"""RDS DB instances as metadata (engine mysql: no server runs for it, so the
-soak measures nuage's own durability, not PostgreSQL's): new instances and
+"""RDS DB instances as metadata (the harness serves with --rds-engines none,
+so the soak measures nuage's own durability, not MariaDB's): new instances and
 tag changes on them; after the restart each instance shows the acknowledged
 tags (or the interrupted change, whole), and an acknowledged creation is
 there."""
