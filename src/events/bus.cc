@@ -45,6 +45,12 @@ void Bus::publish(const Event& event) {
 }
 
 Bus::SubscriptionId Bus::subscribe_changes(ChangeSubscriber subscriber) {
+  return subscribe_change_batches([subscriber = std::move(subscriber)](const std::vector<ResourceChange>& batch) {
+    for (const auto& change : batch) subscriber(change);
+  });
+}
+
+Bus::SubscriptionId Bus::subscribe_change_batches(ChangeBatchSubscriber subscriber) {
   std::lock_guard lock(mu_);
   SubscriptionId id = next_++;
   change_subscribers_.emplace(id, std::move(subscriber));
@@ -111,14 +117,19 @@ void Bus::deliver_changes() {
   while (true) {
     changes_cv_.wait(lock, [&] { return stopping_ || !changes_.empty(); });
     if (stopping_) return;
-    Queued q = std::move(changes_.front());
-    changes_.pop_front();
-    std::vector<ChangeSubscriber> targets;
+    std::vector<ResourceChange> batch;
+    std::vector<std::unique_ptr<Clock::Work>> works;
+    while (!changes_.empty() && batch.size() < kMaxChangeBatch) {
+      batch.push_back(std::move(changes_.front().change));
+      works.push_back(std::move(changes_.front().work));
+      changes_.pop_front();
+    }
+    std::vector<ChangeBatchSubscriber> targets;
     for (const auto& [id, s] : change_subscribers_) targets.push_back(s);
     delivering_ = true;
     lock.unlock();
-    for (const auto& s : targets) s(q.change);
-    q.work.reset();  // settled: a clock advance may return
+    for (const auto& s : targets) s(batch);
+    works.clear();  // settled: a clock advance may return
     lock.lock();
     delivering_ = false;
     drained_cv_.notify_all();

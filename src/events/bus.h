@@ -14,7 +14,9 @@
 // subscriber), because changes are announced under the publisher's locks; each
 // queued change holds a Clock::Work, so a clock advance returns once the
 // changes it caused were delivered. Without change subscribers a change costs
-// nothing.
+// nothing. A batch subscriber receives the changes queued while the
+// subscribers were busy, in order, in one call (up to kMaxChangeBatch), so it
+// can record a burst in one transaction.
 //
 // Inventory: what AWS Config discovers when a recorder starts. Stores (and
 // services with state of their own) register an inventory source; a
@@ -71,6 +73,8 @@ class Bus {
  public:
   using Subscriber = std::function<void(const Event&)>;
   using ChangeSubscriber = std::function<void(const ResourceChange&)>;
+  using ChangeBatchSubscriber = std::function<void(const std::vector<ResourceChange>&)>;
+  static constexpr size_t kMaxChangeBatch = 64;
   using SubscriptionId = uint64_t;
 
   explicit Bus(Clock* clock = nullptr) : clock_(clock) {}
@@ -83,6 +87,7 @@ class Bus {
   void publish(const Event& event);
 
   SubscriptionId subscribe_changes(ChangeSubscriber subscriber);
+  SubscriptionId subscribe_change_batches(ChangeBatchSubscriber subscriber);
   void unsubscribe_changes(SubscriptionId id);
   // Queues the change for the change subscribers (none: dropped).
   void publish_change(ResourceChange change);
@@ -106,7 +111,7 @@ class Bus {
   Clock* clock_;
   mutable std::mutex mu_;
   std::map<SubscriptionId, Subscriber> subscribers_;
-  std::map<SubscriptionId, ChangeSubscriber> change_subscribers_;
+  std::map<SubscriptionId, ChangeBatchSubscriber> change_subscribers_;
   SubscriptionId next_ = 1;
   std::mutex inventory_mu_;  // held while a request calls the sources
   std::map<SubscriptionId, InventorySource> inventory_sources_;

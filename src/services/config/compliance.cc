@@ -157,10 +157,10 @@ void Provider::compliance_changed(const Evaluation& e, const std::optional<Evalu
         d.relationships = Value::array({{{"relationshipName", "Is associated with "},
                                          {"resourceType", e.resource_type},
                                          {"resourceId", e.resource_id}}});
-        std::optional<Item> previous;
+        ItemPtr previous;
         auto item = items_.record(e.account, e.region, "config/compliance/" + d.id, std::move(d),
                                   epoch(env_.clock.now()), &previous);
-        if (item && *item) after_item(**item, previous, fx);
+        if (item && *item) after_item(**item, previous.get(), fx);
       }
     }
   }
@@ -194,7 +194,7 @@ Result<Output> Provider::put_evaluations(Context& ctx, const Value& in, Effects&
   if (!rule || (*rule)["ConfigRuleId"] != claims->rule_id) return errors("NoSuchConfigRuleException",
       "The ConfigRule '" + claims->rule + "' provided in the request is invalid. Please check the configRule name");
   double now = epoch(env_.clock.now());
-  NUAGE_TRY(env_.db.transaction([&]() -> Status {
+  Status written = env_.db.transaction([&]() -> Status {
     for (const auto& e : evaluations) {
       auto ordering = kit::timestamp_seconds(e.at("OrderingTimestamp"));
       NUAGE_TRY(record_evaluation({claims->scope.account, claims->scope.region, claims->rule,
@@ -204,7 +204,11 @@ Result<Output> Provider::put_evaluations(Context& ctx, const Value& in, Effects&
                                   fx));
     }
     return Status::Ok();
-  }));
+  });
+  if (!written.ok()) {
+    items_.discard_cache();  // compliance items of the rolled-back results
+    return written.error();
+  }
   update_rule_status(claims->scope, claims->rule,
                      Value{{"LastSuccessfulEvaluationTime", now}, {"LastErrorCode", nullptr}, {"LastErrorMessage", nullptr}});
   return out;

@@ -144,7 +144,7 @@ Status Provider::deliver_snapshot(const Scope& scope, const std::string& snapsho
   if (!c) return Status::Ok();
   Value items = Value::array();
   NUAGE_TRY(items_.for_each_current(scope.account, scope.region, "",
-                                    [&](const Item& item) { items.push_back(notification_item(item)); }));
+                                    [&](const ItemPtr& item) { items.push_back(notification_item(*item)); }));
   Clock::TimePoint now = env_.clock.now();
   std::string name =
       scope.account + "_Config_" + scope.region + "_ConfigSnapshot_" + compact_time(now) + "_" + snapshot_id + ".json.gz";

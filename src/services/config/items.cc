@@ -195,112 +195,146 @@ Status ItemLog::open() {
 }
 
 Status ItemLog::clear() {
+  discard_cache();
   NUAGE_TRY(db_.exec("DELETE FROM config_items"));
   return db_.exec("DELETE FROM config_resources");
 }
 
-Result<std::optional<Item>> ItemLog::record(const std::string& account, const std::string& region,
-                                            const std::string& source, Described resource, double now,
-                                            std::optional<Item>* previous) {
-  std::optional<Item> out;
+void ItemLog::discard_cache() {
+  loaded_ = false;
+  deferring_ = false;
+  pending_.clear();
+  current_.clear();
+  sources_.clear();
+}
+
+Status ItemLog::load() const {
+  if (loaded_) return Status::Ok();
+  current_.clear();
+  sources_.clear();
+  // AUTOINCREMENT's counter: seqs are never reused, even after a clear.
+  next_seq_ = 1;
+  NUAGE_TRY(db_.exec("SELECT seq FROM sqlite_sequence WHERE name = 'config_items'", {},
+                     [&](const storage::Row& r) { next_seq_ = r.integer(0) + 1; }));
+  NUAGE_TRY(db_.exec("SELECT r.account, r.region, r.source, r.fingerprint, i.seq, i.item FROM config_resources r "
+                     "JOIN config_items i ON i.seq = r.latest_seq",
+                     {}, [&](const storage::Row& r) {
+                       auto item = std::make_shared<Item>(from_stored(r.text(0), r.text(1), r.integer(4), r.text(5)));
+                       Key key{item->account, item->region, item->resource.type, item->resource.id};
+                       sources_[{key.account, key.region, r.text(2)}] = key;
+                       current_[std::move(key)] = {r.text(2), r.text(3), std::move(item)};
+                     }));
+  loaded_ = true;
+  return Status::Ok();
+}
+
+const ItemLog::Current* ItemLog::by_source(const std::string& account, const std::string& region,
+                                           const std::string& source) const {
+  auto key = sources_.find({account, region, source});
+  if (key == sources_.end()) return nullptr;
+  auto it = current_.find(key->second);
+  if (it == current_.end() || it->second.source != source || it->second.item->deleted()) return nullptr;
+  return &it->second;
+}
+
+Status ItemLog::write(const Pending& p) {
+  const Item& item = *p.item;
+  const Described& r = item.resource;
+  NUAGE_TRY(db_.exec("INSERT INTO config_items(seq, account, region, resource_type, resource_id, capture_time, item) "
+                     "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                     {item.seq, item.account, item.region, r.type, r.id, item.capture_time, p.stored}));
+  return db_.exec(
+      "INSERT INTO config_resources(account, region, resource_type, resource_id, resource_name, source, latest_seq, "
+      "state_id, fingerprint, deleted_time) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(account, region, resource_type, resource_id) DO UPDATE SET resource_name = excluded.resource_name, "
+      "source = excluded.source, latest_seq = excluded.latest_seq, state_id = excluded.state_id, "
+      "fingerprint = excluded.fingerprint, deleted_time = excluded.deleted_time",
+      {item.account, item.region, r.type, r.id, r.name, p.source, item.seq, item.state_id, p.fingerprint,
+       item.deleted() ? storage::SqlValue(item.capture_time) : storage::SqlValue(nullptr)});
+}
+
+Status ItemLog::append(std::shared_ptr<Item> item, const std::string& source, std::string fingerprint) {
+  item->seq = next_seq_++;
+  // Serialized here, so that the transaction that writes it holds the
+  // database only for its statements.
+  pending_.push_back({item, source, fingerprint, stored_form(*item).dump()});
+  Key key{item->account, item->region, item->resource.type, item->resource.id};
+  sources_[{key.account, key.region, source}] = key;
+  current_[std::move(key)] = {source, std::move(fingerprint), std::move(item)};
+  return deferring_ ? Status::Ok() : flush();
+}
+
+void ItemLog::defer_writes() { deferring_ = true; }
+
+Status ItemLog::flush() {
+  deferring_ = false;
+  if (pending_.empty()) return Status::Ok();
+  std::vector<Pending> rows = std::move(pending_);
+  pending_.clear();
+  Status s = db_.transaction([&]() -> Status {
+    for (const auto& p : rows) NUAGE_TRY(write(p));
+    return Status::Ok();
+  });
+  if (!s.ok()) discard_cache();
+  return s;
+}
+
+Result<ItemPtr> ItemLog::record(const std::string& account, const std::string& region, const std::string& source,
+                                Described resource, double now, ItemPtr* previous) {
+  NUAGE_TRY(load());
   std::string print = fingerprint(resource);
-  NUAGE_TRY(db_.transaction([&]() -> Status {
-    bool known = false, was_deleted = false;
-    int64_t previous_state = 0, previous_seq = 0;
-    std::string previous_print;
-    NUAGE_TRY(db_.exec("SELECT state_id, fingerprint, deleted_time, latest_seq FROM config_resources WHERE "
-                       "account = ? AND region = ? AND resource_type = ? AND resource_id = ?",
-                       {account, region, resource.type, resource.id}, [&](const storage::Row& r) {
-                         known = true;
-                         previous_state = r.integer(0);
-                         previous_print = r.text(1);
-                         was_deleted = !r.is_null(2);
-                         previous_seq = r.integer(3);
-                       }));
-    if (known && !was_deleted && previous_print == print) return Status::Ok();
-    if (previous && known)
-      NUAGE_TRY(db_.exec("SELECT item FROM config_items WHERE seq = ?", {previous_seq}, [&](const storage::Row& r) {
-        *previous = from_stored(account, region, previous_seq, r.text(0));
-      }));
-    Item item;
-    item.account = account;
-    item.region = region;
-    item.status = known && !was_deleted ? "OK" : "ResourceDiscovered";
-    item.state_id = std::max(static_cast<int64_t>(std::llround(now * 1000)), previous_state + 1);
-    // Captures of one resource are strictly ordered even on a frozen clock:
-    // evaluations are kept by their OrderingTimestamp (the capture time), so
-    // two changes in one millisecond must not tie.
-    item.capture_time = static_cast<double>(item.state_id) / 1000;
-    item.md5 = text::hex_encode(crypto::md5(resource.configuration.dump()));
-    item.resource = std::move(resource);
-    NUAGE_TRY(db_.exec("INSERT INTO config_items(account, region, resource_type, resource_id, capture_time, item) "
-                       "VALUES(?, ?, ?, ?, ?, ?)",
-                       {account, region, item.resource.type, item.resource.id, item.capture_time,
-                        stored_form(item).dump()}));
-    NUAGE_TRY(db_.exec("SELECT last_insert_rowid()", {}, [&](const storage::Row& r) { item.seq = r.integer(0); }));
-    NUAGE_TRY(db_.exec(
-        "INSERT INTO config_resources(account, region, resource_type, resource_id, resource_name, source, latest_seq, "
-        "state_id, fingerprint, deleted_time) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) "
-        "ON CONFLICT(account, region, resource_type, resource_id) DO UPDATE SET resource_name = excluded.resource_name, "
-        "source = excluded.source, latest_seq = excluded.latest_seq, state_id = excluded.state_id, "
-        "fingerprint = excluded.fingerprint, deleted_time = NULL",
-        {account, region, item.resource.type, item.resource.id, item.resource.name, source, item.seq, item.state_id,
-         print}));
-    out = std::move(item);
-    return Status::Ok();
-  }));
-  return out;
+  auto it = current_.find(Key{account, region, resource.type, resource.id});
+  ItemPtr last = it == current_.end() ? nullptr : it->second.item;
+  bool live = last && !last->deleted();
+  if (live && it->second.fingerprint == print) return ItemPtr();
+  auto item = std::make_shared<Item>();
+  item->account = account;
+  item->region = region;
+  item->status = live ? "OK" : "ResourceDiscovered";
+  item->state_id = std::max(static_cast<int64_t>(std::llround(now * 1000)), last ? last->state_id + 1 : 1);
+  // Captures of one resource are strictly ordered even on a frozen clock:
+  // evaluations are kept by their OrderingTimestamp (the capture time), so
+  // two changes in one millisecond must not tie.
+  item->capture_time = static_cast<double>(item->state_id) / 1000;
+  item->md5 = text::hex_encode(crypto::md5(resource.configuration.dump()));
+  item->resource = std::move(resource);
+  NUAGE_TRY(append(item, source, std::move(print)));
+  if (previous) *previous = std::move(last);
+  return ItemPtr(std::move(item));
 }
 
-Result<std::optional<Item>> ItemLog::record_deletion(const std::string& account, const std::string& region,
-                                                     const std::string& source, double now,
-                                                     std::optional<Item>* previous) {
-  std::optional<Item> out;
-  NUAGE_TRY(db_.transaction([&]() -> Status {
-    std::optional<Item> last;
-    NUAGE_TRY(db_.exec("SELECT i.seq, i.item FROM config_resources r JOIN config_items i ON i.seq = r.latest_seq "
-                       "WHERE r.account = ? AND r.region = ? AND r.source = ? AND r.deleted_time IS NULL",
-                       {account, region, source},
-                       [&](const storage::Row& r) { last = from_stored(account, region, r.integer(0), r.text(1)); }));
-    if (!last) return Status::Ok();
-    if (previous) *previous = last;
-    Item item;
-    item.account = account;
-    item.region = region;
-    item.status = "ResourceDeleted";
-    item.state_id = std::max(static_cast<int64_t>(std::llround(now * 1000)), last->state_id + 1);
-    item.capture_time = static_cast<double>(item.state_id) / 1000;  // strictly ordered, as in record()
-    Described& r = item.resource;
-    r.type = last->resource.type;
-    r.id = last->resource.id;
-    r.name = last->resource.name;
-    r.arn = last->resource.arn;
-    r.aws_region = last->resource.aws_region;
-    r.availability_zone = last->resource.availability_zone;
-    r.created = last->resource.created;
-    r.configuration = Value();
-    r.tags = Value::object();
-    NUAGE_TRY(db_.exec("INSERT INTO config_items(account, region, resource_type, resource_id, capture_time, item) "
-                       "VALUES(?, ?, ?, ?, ?, ?)",
-                       {account, region, r.type, r.id, item.capture_time, stored_form(item).dump()}));
-    NUAGE_TRY(db_.exec("SELECT last_insert_rowid()", {}, [&](const storage::Row& row) { item.seq = row.integer(0); }));
-    NUAGE_TRY(db_.exec("UPDATE config_resources SET latest_seq = ?, state_id = ?, fingerprint = '', deleted_time = ? "
-                       "WHERE account = ? AND region = ? AND resource_type = ? AND resource_id = ?",
-                       {item.seq, item.state_id, item.capture_time, account, region, r.type, r.id}));
-    out = std::move(item);
-    return Status::Ok();
-  }));
-  return out;
+Result<ItemPtr> ItemLog::record_deletion(const std::string& account, const std::string& region,
+                                         const std::string& source, double now, ItemPtr* previous) {
+  NUAGE_TRY(load());
+  const Current* current = by_source(account, region, source);
+  if (!current) return ItemPtr();
+  ItemPtr last = current->item;
+  auto item = std::make_shared<Item>();
+  item->account = account;
+  item->region = region;
+  item->status = "ResourceDeleted";
+  item->state_id = std::max(static_cast<int64_t>(std::llround(now * 1000)), last->state_id + 1);
+  item->capture_time = static_cast<double>(item->state_id) / 1000;  // strictly ordered, as in record()
+  Described& r = item->resource;
+  r.type = last->resource.type;
+  r.id = last->resource.id;
+  r.name = last->resource.name;
+  r.arn = last->resource.arn;
+  r.aws_region = last->resource.aws_region;
+  r.availability_zone = last->resource.availability_zone;
+  r.created = last->resource.created;
+  r.configuration = Value();
+  r.tags = Value::object();
+  NUAGE_TRY(append(item, source, ""));
+  if (previous) *previous = std::move(last);
+  return ItemPtr(std::move(item));
 }
 
-Result<std::optional<Item>> ItemLog::latest(const std::string& account, const std::string& region,
-                                            const std::string& type, const std::string& id) const {
-  std::optional<Item> out;
-  NUAGE_TRY(db_.exec("SELECT i.seq, i.item FROM config_resources r JOIN config_items i ON i.seq = r.latest_seq "
-                     "WHERE r.account = ? AND r.region = ? AND r.resource_type = ? AND r.resource_id = ?",
-                     {account, region, type, id},
-                     [&](const storage::Row& r) { out = from_stored(account, region, r.integer(0), r.text(1)); }));
-  return out;
+Result<ItemPtr> ItemLog::latest(const std::string& account, const std::string& region, const std::string& type,
+                                const std::string& id) const {
+  NUAGE_TRY(load());
+  auto it = current_.find(Key{account, region, type, id});
+  return it == current_.end() ? ItemPtr() : it->second.item;
 }
 
 Result<std::pair<std::vector<Item>, int64_t>> ItemLog::history(const std::string& account, const std::string& region,
@@ -374,17 +408,14 @@ Result<std::vector<std::pair<std::string, int64_t>>> ItemLog::counts(const std::
 }
 
 Status ItemLog::for_each_current(const std::string& account, const std::string& region, const std::string& type,
-                                 const std::function<void(const Item&)>& fn) const {
-  std::string sql =
-      "SELECT i.seq, i.item FROM config_resources r JOIN config_items i ON i.seq = r.latest_seq WHERE r.account = ? "
-      "AND r.region = ? AND r.deleted_time IS NULL";
-  std::vector<storage::SqlValue> params = {account, region};
-  if (!type.empty()) {
-    sql += " AND r.resource_type = ?";
-    params.push_back(type);
-  }
-  sql += " ORDER BY r.resource_type, r.resource_id";
-  return db_.exec(sql, params, [&](const storage::Row& r) { fn(from_stored(account, region, r.integer(0), r.text(1))); });
+                                 const std::function<void(const ItemPtr&)>& fn) const {
+  NUAGE_TRY(load());
+  for (auto it = current_.lower_bound(Key{account, region, type, ""});
+       it != current_.end() && it->first.account == account && it->first.region == region &&
+       (type.empty() || it->first.type == type);
+       ++it)
+    if (!it->second.item->deleted()) fn(it->second.item);
+  return Status::Ok();
 }
 
 Status ItemLog::for_each_since(const std::string& account, const std::string& region, int64_t seq,

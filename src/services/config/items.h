@@ -17,13 +17,24 @@
 // the delivered files carry (configuration as an object, "ARN", "name" in
 // relationships, numeric configurationStateId).
 //
+// The latest item of every resource is also kept in memory (loaded from
+// the tables on first use), so that recording a change, reading a
+// resource's latest item and a whole rule evaluation read no SQL: the cache
+// is updated only after the statements that write it succeeded. A caller
+// whose enclosing transaction rolled back calls discard_cache(), and the
+// next use reloads from the tables.
+//
 // Thread-safety: none of its own; the provider calls it under its mutex
 // (the database serializes statements).
 #pragma once
 
+#include <compare>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -45,6 +56,8 @@ struct Item {
 
   bool deleted() const { return status == "ResourceDeleted"; }
 };
+// Items are shared, never changed once recorded.
+using ItemPtr = std::shared_ptr<const Item>;
 
 // ConfigurationItem of the API (GetResourceConfigHistory).
 Value api_item(const Item& item);
@@ -68,19 +81,19 @@ class ItemLog {
   Status clear();
 
   // Records `resource` as the next item of the resource announced under
-  // `source` ("ec2/security-group/sg-1"); nullopt when Config would show
+  // `source` ("ec2/security-group/sg-1"); null when Config would show
   // nothing new. `previous` receives the item it follows (if any). Capture
   // times of one resource strictly increase (by 1 ms on a frozen clock).
-  Result<std::optional<Item>> record(const std::string& account, const std::string& region, const std::string& source,
-                                     Described resource, double now, std::optional<Item>* previous = nullptr);
-  // Records the deletion of the resource announced under `source`; nullopt
+  Result<ItemPtr> record(const std::string& account, const std::string& region, const std::string& source,
+                         Described resource, double now, ItemPtr* previous = nullptr);
+  // Records the deletion of the resource announced under `source`; null
   // when it was never recorded or is deleted already.
-  Result<std::optional<Item>> record_deletion(const std::string& account, const std::string& region,
-                                              const std::string& source, double now,
-                                              std::optional<Item>* previous = nullptr);
+  Result<ItemPtr> record_deletion(const std::string& account, const std::string& region, const std::string& source,
+                                  double now, ItemPtr* previous = nullptr);
 
-  Result<std::optional<Item>> latest(const std::string& account, const std::string& region, const std::string& type,
-                                     const std::string& id) const;
+  // The latest item of a resource, deleted or not (null: never recorded).
+  Result<ItemPtr> latest(const std::string& account, const std::string& region, const std::string& type,
+                         const std::string& id) const;
   // Items of one resource within [earlier, later] (capture times), oldest
   // first when `forward`; at most `limit`, starting after the item `after`
   // (a seq, 0 for none). Returns the items and the seq to resume after (0:
@@ -98,14 +111,53 @@ class ItemLog {
   Result<std::vector<std::pair<std::string, int64_t>>> counts(const std::string& account,
                                                               const std::string& region) const;
   // The latest item of every resource of `type` that is not deleted ("" for
-  // every type), in resource id order.
+  // every type), in (type, resource id) order. `fn` must not record.
   Status for_each_current(const std::string& account, const std::string& region, const std::string& type,
-                          const std::function<void(const Item&)>& fn) const;
+                          const std::function<void(const ItemPtr&)>& fn) const;
   // Items recorded after `seq`, in order (history delivery).
   Status for_each_since(const std::string& account, const std::string& region, int64_t seq,
                         const std::function<void(const Item&)>& fn) const;
+  // Until flush(), recorded items are written later, all in one
+  // transaction (a burst of changes); they are visible here at once.
+  void defer_writes();
+  // Writes the deferred items. On failure they are forgotten (the next use
+  // reloads from the tables) and the error returned.
+  Status flush();
+  // Forgets the in-memory items (an enclosing transaction rolled back).
+  void discard_cache();
+
  private:
+  struct Key {
+    std::string account, region, type, id;
+    auto operator<=>(const Key&) const = default;
+  };
+  // What config_resources holds of a resource, with its latest item.
+  struct Current {
+    std::string source, fingerprint;
+    ItemPtr item;
+  };
+  // An item recorded, not written yet.
+  struct Pending {
+    ItemPtr item;
+    std::string source, fingerprint;
+    std::string stored;  // the item column
+  };
+  Status load() const;
+  // The resource announced under `source` and not deleted (nullptr: none).
+  const Current* by_source(const std::string& account, const std::string& region, const std::string& source) const;
+  // Gives `item` the next seq, makes it its resource's latest and writes
+  // it (or defers the write).
+  Status append(std::shared_ptr<Item> item, const std::string& source, std::string fingerprint);
+  Status write(const Pending& pending);
+
   storage::Database& db_;
+  mutable bool loaded_ = false;
+  mutable std::map<Key, Current> current_;
+  // (account, region, source) -> the resource last announced under it.
+  mutable std::map<std::tuple<std::string, std::string, std::string>, Key> sources_;
+  mutable int64_t next_seq_ = 1;
+  bool deferring_ = false;
+  std::vector<Pending> pending_;
 };
 
 }  // namespace nuage::services::config

@@ -141,7 +141,7 @@ TEST_F(ItemLogTest, StatusesAndUnchangedDocuments) {
   auto same = log.record(kAccount, kRegion, source, group("0.0.0.0/0"), 101);
   ASSERT_TRUE(same.ok());
   EXPECT_FALSE(*same);  // nothing Config shows changed
-  std::optional<Item> previous;
+  ItemPtr previous;
   auto changed = log.record(kAccount, kRegion, source, group("10.0.0.0/8"), 100, &previous);
   ASSERT_TRUE(changed.ok() && *changed);
   EXPECT_EQ((*changed)->status, "OK");
@@ -197,6 +197,38 @@ TEST_F(ItemLogTest, HistoryRangesOrdersAndPages) {
   ASSERT_EQ(rest->first.size(), 1u);
   EXPECT_EQ(rest->first[0].capture_time, 101);
   EXPECT_EQ(rest->second, 0);
+}
+
+TEST_F(ItemLogTest, DeferredWritesAndAReloadSeeTheSameLog) {
+  const std::string source = "ec2/security-group/sg-1";
+  log.defer_writes();
+  auto first = log.record(kAccount, kRegion, source, group("10.0.0.1/32"), 100);
+  auto second = log.record(kAccount, kRegion, source, group("10.0.0.2/32"), 101);
+  ASSERT_TRUE(first.ok() && second.ok() && *first && *second);
+  EXPECT_EQ((*second)->status, "OK");  // the deferred first item is already the latest
+  EXPECT_GT((*second)->seq, (*first)->seq);
+  auto unwritten = log.history(kAccount, kRegion, "AWS::EC2::SecurityGroup", "sg-1", std::nullopt, std::nullopt,
+                               true, 10, 0);
+  ASSERT_TRUE(unwritten.ok());
+  EXPECT_TRUE(unwritten->first.empty());
+  ASSERT_TRUE(log.flush().ok());
+  // A log opened afresh on the same tables (a restart) sees what the cache saw.
+  ItemLog reopened{*db};
+  ASSERT_TRUE(reopened.open().ok());
+  auto latest = reopened.latest(kAccount, kRegion, "AWS::EC2::SecurityGroup", "sg-1");
+  ASSERT_TRUE(latest.ok() && *latest);
+  EXPECT_EQ((*latest)->seq, (*second)->seq);
+  EXPECT_EQ((*latest)->md5, (*second)->md5);
+  EXPECT_EQ(notification_item(**latest), notification_item(**second));
+  auto same = reopened.record(kAccount, kRegion, source, group("10.0.0.2/32"), 102);
+  ASSERT_TRUE(same.ok());
+  EXPECT_FALSE(*same);  // the fingerprint survived
+  auto gone = reopened.record_deletion(kAccount, kRegion, source, 103);
+  ASSERT_TRUE(gone.ok() && *gone);
+  EXPECT_GT((*gone)->seq, (*second)->seq);  // seqs continue
+  int current = 0;
+  ASSERT_TRUE(reopened.for_each_current(kAccount, kRegion, "", [&](const ItemPtr&) { ++current; }).ok());
+  EXPECT_EQ(current, 0);
 }
 
 TEST_F(ItemLogTest, ItemForms) {

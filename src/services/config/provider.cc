@@ -37,7 +37,8 @@ Status Provider::open() {
   store_->for_each(kExecution, [&](const Scope& scope, const std::string& id, const Value& doc) {
     if (doc.contains("_NextAttempt")) arm_remediation_retry(scope, id, doc["_NextAttempt"].get<double>());
   });
-  changes_ = env_.bus.subscribe_changes([this](const events::ResourceChange& change) { on_change(change); });
+  changes_ = env_.bus.subscribe_change_batches(
+      [this](const std::vector<events::ResourceChange>& changes) { on_changes(changes); });
   // Periodic rules and deliveries run at fixed steps from their start: a
   // clock set back re-arms them from the new time.
   rewind_listener_ = env_.clock.on_rewind([this](Clock::TimePoint) {
@@ -89,6 +90,7 @@ void Provider::add(kit::OperationTable& table, const std::string& operation, Han
 }
 
 void Provider::run(Effects fx) {
+  for (const auto& job : fx.managed_runs) run_managed(job);
   for (const auto& upload : fx.uploads)
     uploaded(upload, put_file(upload.scope, upload.role, upload.bucket, upload.key, upload.body));
   for (const auto& event : fx.events) env_.bus.publish(event);
@@ -126,36 +128,61 @@ std::vector<std::string> Provider::recording_regions(const std::string& account,
   return out;
 }
 
-void Provider::on_change(const events::ResourceChange& change) {
-  if (change.service == "config") return;
-  std::string type = resource_type_of(change.service, change.kind);
-  if (type.empty()) return;
-  // Built before taking the mutex: a pure function of the document.
-  std::optional<Described> described;
-  if (change.document) {
-    described = describe(change.service, change.kind, change.account, change.region, *change.document);
-    if (!described) return;
+void Provider::on_changes(const std::vector<events::ResourceChange>& changes) {
+  // What each change shows, built before taking the mutex: a pure function
+  // of the document.
+  struct Pending {
+    const events::ResourceChange* change;
+    std::string type;
+    std::optional<Described> described;
+  };
+  std::vector<Pending> pending;
+  for (const auto& change : changes) {
+    if (change.service == "config") continue;
+    std::string type = resource_type_of(change.service, change.kind);
+    if (type.empty()) continue;
+    std::optional<Described> described;
+    if (change.document) {
+      described = describe(change.service, change.kind, change.account, change.region, *change.document);
+      if (!described) continue;
+    }
+    pending.push_back({&change, std::move(type), std::move(described)});
   }
-  // A terminated instance is gone for AWS Config.
-  bool deleted = !described || (type == "AWS::EC2::Instance" &&
-                                described->configuration.value("state", Value::object()).value("name", "") ==
-                                    "terminated");
-  double now = timefmt::epoch_seconds(change.time);
-  std::string source = change.service + "/" + change.kind + "/" + change.id;
+  if (pending.empty()) return;
   Effects fx;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& region : recording_regions(change.account, change.region, type)) {
-      std::optional<Item> previous;
-      auto item = deleted ? items_.record_deletion(change.account, region, source, now, &previous)
-                          : items_.record(change.account, region, source, *described, now, &previous);
-      if (!item) {
-        spdlog::warn("config: cannot record {} {}: {}", type, change.id, item.error().message);
-        continue;
+    // The burst's items are written in one transaction, after they are all
+    // recorded (the effects run once it committed).
+    items_.defer_writes();
+    for (auto& [change, type, described] : pending) {
+      // A terminated instance is gone for AWS Config.
+      bool deleted = !described || (type == "AWS::EC2::Instance" &&
+                                    described->configuration.value("state", Value::object()).value("name", "") ==
+                                        "terminated");
+      double now = timefmt::epoch_seconds(change->time);
+      std::string source = change->service + "/" + change->kind + "/" + change->id;
+      std::vector<std::string> regions = recording_regions(change->account, change->region, type);
+      for (size_t i = 0; i < regions.size(); ++i) {
+        ItemPtr previous;
+        // The last region may have the description itself.
+        auto item = deleted ? items_.record_deletion(change->account, regions[i], source, now, &previous)
+                            : items_.record(change->account, regions[i], source,
+                                            i + 1 == regions.size() ? std::move(*described) : *described, now,
+                                            &previous);
+        if (!item) {
+          spdlog::warn("config: cannot record {} {}: {}", type, change->id, item.error().message);
+          continue;
+        }
+        if (!*item) continue;
+        mark_recorded({change->account, regions[i]});
+        after_item(**item, previous.get(), fx);
       }
-      if (!*item) continue;
-      mark_recorded({change.account, region});
-      after_item(**item, previous, fx);
+    }
+    Status written = items_.flush();
+    if (!written.ok()) {
+      spdlog::warn("config: cannot record {} changes: {}", pending.size(), written.error().message);
+      return;
     }
   }
   run(std::move(fx));
@@ -171,7 +198,7 @@ void Provider::mark_recorded(const Scope& scope) {
   (void)store_->put(scope, kRecorder, name, *rec);
 }
 
-void Provider::after_item(const Item& item, const std::optional<Item>& previous, Effects& fx) {
+void Provider::after_item(const Item& item, const Item* previous, Effects& fx) {
   Value current = notification_item(item);
   Value diff = item_diff(previous ? notification_item(*previous) : Value(), current);
   Value detail = {{"recordVersion", "1.3"},

@@ -6,7 +6,8 @@
 // Automation.
 //
 // Recording: every committed change of a resource store arrives on the
-// event bus's change thread (events::ResourceChange, in order); while the
+// event bus's change thread (events::ResourceChange, in order, a burst in
+// one batch whose items are written in one transaction); while the
 // scope's recorder records the resource's type, it becomes a configuration
 // item (items.h) and the scope's rules in whose scope it falls are
 // evaluated. Starting a recorder asks the stores for an inventory of what
@@ -89,7 +90,20 @@ class Provider : public kit::Provider {
     int64_t seq = 0;                // history: the last item the file holds
     std::string snapshot_id;        // snapshot: its id
   };
+  // A managed rule's evaluation of every resource in its scope: the items
+  // are taken under the mutex, judged outside it and the results written
+  // back in chunks, each under the mutex in one transaction (so that a
+  // rule over thousands of resources never holds Config for long).
+  struct ManagedRun {
+    Scope scope;
+    std::string rule;
+    Value definition;  // what the verdicts depend on (evaluated_form)
+    bool periodic = false;
+    double now = 0;
+    std::vector<ItemPtr> items;
+  };
   struct Effects {
+    std::vector<ManagedRun> managed_runs;
     std::vector<Invocation> invocations;
     std::vector<events::Event> events;
     std::vector<RemediationStart> remediations;
@@ -103,14 +117,15 @@ class Provider : public kit::Provider {
   void run(Effects effects);
 
   // --- recording (provider.cc)
-  void on_change(const events::ResourceChange& change);
+  // A batch of changes, in order (events::Bus::subscribe_change_batches).
+  void on_changes(const std::vector<events::ResourceChange>& changes);
   // Recorded items of one change: the regions whose recorder records it.
   std::vector<std::string> recording_regions(const std::string& account, const std::string& region,
                                              const std::string& type) const;
   // The recorder has recorded something (lastStatus Success).
   void mark_recorded(const Scope& scope);
   // Everything that follows a new item: EventBridge, rules.
-  void after_item(const Item& item, const std::optional<Item>& previous, Effects& fx);
+  void after_item(const Item& item, const Item* previous, Effects& fx);
 
   // --- recorders.cc
   Result<Output> put_configuration_recorder(Context& ctx, const Value& in, Effects& fx);
@@ -163,12 +178,13 @@ class Provider : public kit::Provider {
   // Whether a rule judges an item (scope by types, id, tag).
   bool in_scope(const Value& rule, const Item& item) const;
   // Evaluates one new item under every rule of its scope.
-  void evaluate_item(const Item& item, const std::optional<Item>& previous, Effects& fx);
+  void evaluate_item(const Item& item, const Item* previous, Effects& fx);
   // A whole evaluation of a rule: creation, StartConfigRulesEvaluation, or
   // a periodic run.
   void evaluate_rule(const Scope& scope, const std::string& name, bool periodic, Effects& fx);
-  void invoke_for_item(const Scope& scope, const Value& rule, const Item& item, const std::optional<Item>& previous,
-                       bool left_scope, Effects& fx);
+  void run_managed(const ManagedRun& job);
+  void invoke_for_item(const Scope& scope, const Value& rule, const Item& item, const Item* previous, bool left_scope,
+                       Effects& fx);
   void invoke_scheduled(const Scope& scope, const Value& rule, Effects& fx);
   Invocation invocation(const Scope& scope, const Value& rule, const std::string& invoking_event, bool left_scope,
                         double ordering_time);

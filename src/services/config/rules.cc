@@ -58,6 +58,14 @@ bool has_message(const Value& rule, const std::string& type) {
 
 bool is_managed(const Value& rule) { return rule["Source"].value("Owner", "") == "AWS"; }
 
+// What a managed rule's verdicts depend on.
+Value evaluated_form(const Value& rule) {
+  Value out = Value::object();
+  for (const char* m : {"ConfigRuleId", "Source", "Scope", "InputParameters"})
+    if (rule.contains(m)) out[m] = rule[m];
+  return out;
+}
+
 // Seconds between periodic evaluations; nullopt for rules that are not periodic.
 std::optional<int64_t> period_of(const Value& rule) {
   std::string rule_frequency = rule.value("MaximumExecutionFrequency", "TwentyFour_Hours");
@@ -354,7 +362,7 @@ void Provider::update_rule_status(const Scope& scope, const std::string& name, c
   (void)store_->put(scope, kRule, name, *rule);
 }
 
-void Provider::evaluate_item(const Item& item, const std::optional<Item>& previous, Effects& fx) {
+void Provider::evaluate_item(const Item& item, const Item* previous, Effects& fx) {
   Scope scope{item.account, item.region};
   double now = epoch(env_.clock.now());
   std::vector<std::string> names;
@@ -401,46 +409,72 @@ void Provider::evaluate_rule(const Scope& scope, const std::string& name, bool p
     if (!periodic && (has_message(rule, "ConfigurationItemChangeNotification") ||
                       has_message(rule, "OversizedConfigurationItemChangeNotification")))
       for (const auto& type : rule_types(rule))
-        (void)items_.for_each_current(scope.account, scope.region, type, [&](const Item& item) {
-          if (in_scope(rule, item)) invoke_for_item(scope, rule, item, std::nullopt, false, fx);
+        (void)items_.for_each_current(scope.account, scope.region, type, [&](const ItemPtr& item) {
+          if (in_scope(rule, *item)) invoke_for_item(scope, rule, *item, nullptr, false, fx);
         });
     if (has_message(rule, "ScheduledNotification")) invoke_scheduled(scope, rule, fx);
     return;
   }
-  const ManagedRule* managed = find_managed_rule(rule["Source"].value("SourceIdentifier", ""));
-  if (!managed) return;
-  Value params = parameters_of(rule);
-  // One transaction for the whole run.
-  Status s = env_.db.transaction([&]() -> Status {
-    for (const auto& type : rule_types(rule)) {
-      // Read first: recording results writes to the tables being read.
-      std::vector<Item> items;
-      NUAGE_TRY(items_.for_each_current(scope.account, scope.region, type, [&](const Item& item) {
-        if (in_scope(rule, item)) items.push_back(item);
-      }));
-      for (const auto& item : items) {
-        Verdict v = managed->evaluate(item, params);
-        NUAGE_TRY(record_evaluation({scope.account, scope.region, name, item.resource.type, item.resource.id,
-                                     v.compliance, v.annotation, periodic ? now : item.capture_time, now, now},
-                                    fx));
-      }
-    }
-    return Status::Ok();
-  });
-  if (!s.ok()) {
-    update_rule_status(scope, name, Value{{"LastFailedEvaluationTime", now},
-                                          {"LastErrorCode", s.error().code},
-                                          {"LastErrorMessage", s.error().message}});
-    return;
-  }
-  update_rule_status(scope, name, Value{{"LastSuccessfulInvocationTime", now},
-                                        {"LastSuccessfulEvaluationTime", now},
-                                        {"LastErrorCode", nullptr},
-                                        {"LastErrorMessage", nullptr}});
+  if (!find_managed_rule(rule["Source"].value("SourceIdentifier", ""))) return;
+  ManagedRun job{scope, name, evaluated_form(rule), periodic, now, {}};
+  for (const auto& type : rule_types(rule))
+    (void)items_.for_each_current(scope.account, scope.region, type, [&](const ItemPtr& item) {
+      if (in_scope(rule, *item)) job.items.push_back(item);
+    });
+  fx.managed_runs.push_back(std::move(job));
 }
 
-void Provider::invoke_for_item(const Scope& scope, const Value& rule, const Item& item,
-                               const std::optional<Item>& previous, bool left_scope, Effects& fx) {
+void Provider::run_managed(const ManagedRun& job) {
+  // Chunks of results written under the mutex at a time.
+  constexpr size_t kChunk = 500;
+  const ManagedRule* managed = find_managed_rule(job.definition["Source"].value("SourceIdentifier", ""));
+  Value params = parameters_of(job.definition);
+  // Items never change once recorded: judged without the mutex.
+  std::vector<Verdict> verdicts;
+  verdicts.reserve(job.items.size());
+  for (const auto& item : job.items) verdicts.push_back(managed->evaluate(*item, params));
+  Status s = Status::Ok();
+  for (size_t start = 0; start < job.items.size() && s.ok(); start += kChunk) {
+    Effects fx;
+    {
+      std::lock_guard lock(mutex_);
+      // A rule changed or deleted meanwhile: its own evaluation follows.
+      const Value* rule = store_->get(job.scope, kRule, job.rule);
+      if (!rule || evaluated_form(*rule) != job.definition) return;
+      s = env_.db.transaction([&]() -> Status {
+        for (size_t i = start; i < std::min(start + kChunk, job.items.size()); ++i) {
+          const Item& item = *job.items[i];
+          // A resource that changed since was judged on its change.
+          auto latest = items_.latest(job.scope.account, job.scope.region, item.resource.type, item.resource.id);
+          if (!latest) return latest.error();
+          if (*latest != job.items[i]) continue;
+          NUAGE_TRY(record_evaluation({job.scope.account, job.scope.region, job.rule, item.resource.type,
+                                       item.resource.id, verdicts[i].compliance, verdicts[i].annotation,
+                                       job.periodic ? job.now : item.capture_time, job.now, job.now},
+                                      fx));
+        }
+        return Status::Ok();
+      });
+      // Items the rolled-back transaction recorded (compliance) are not kept.
+      if (!s.ok()) items_.discard_cache();
+    }
+    if (s.ok()) run(std::move(fx));
+  }
+  std::lock_guard lock(mutex_);
+  if (!s.ok()) {
+    update_rule_status(job.scope, job.rule, Value{{"LastFailedEvaluationTime", job.now},
+                                                  {"LastErrorCode", s.error().code},
+                                                  {"LastErrorMessage", s.error().message}});
+    return;
+  }
+  update_rule_status(job.scope, job.rule, Value{{"LastSuccessfulInvocationTime", job.now},
+                                                {"LastSuccessfulEvaluationTime", job.now},
+                                                {"LastErrorCode", nullptr},
+                                                {"LastErrorMessage", nullptr}});
+}
+
+void Provider::invoke_for_item(const Scope& scope, const Value& rule, const Item& item, const Item* previous,
+                               bool left_scope, Effects& fx) {
   Value current = notification_item(item);
   Value invoking = {{"configurationItemDiff", previous ? item_diff(notification_item(*previous), current) : Value()},
                     {"configurationItem", current},
