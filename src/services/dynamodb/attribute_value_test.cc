@@ -62,7 +62,8 @@ TEST(DynamoNumbers, ExactArithmetic) {
   EXPECT_EQ(sum("1", "-1"), "0");
   EXPECT_EQ(sum("-5", "3"), "-2");
   EXPECT_EQ(sum("99999999999999999999999999999999999999", "-1"), "99999999999999999999999999999999999998");
-  EXPECT_EQ(sum("99999999999999999999999999999999999999", "1"),
+  EXPECT_EQ(sum("99999999999999999999999999999999999999", "1"), "1" + std::string(38, '0'));  // one digit
+  EXPECT_EQ(sum("99999999999999999999999999999999999999", "0.1"),
             "Attempting to store more than 38 significant digits in a Number");
   EXPECT_EQ(sum("1e100", "1e-20"), "Attempting to store more than 38 significant digits in a Number");
   EXPECT_EQ(sum("123.456", "0.544"), "124");

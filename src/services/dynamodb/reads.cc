@@ -52,13 +52,15 @@ Result<Source> source_of(const Value& doc, const Value& in) {
   source.schema = doc.at("KeySchema");
   if (!in.contains("IndexName")) return source;
   std::string name = in["IndexName"];
-  for (const char* member : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"})
-    for (const auto& index : doc.value(member, Value::array()))
+  for (const char* member : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+    if (!doc.contains(member)) continue;
+    for (const auto& index : doc.at(member))  // the stored document's own: `index` outlives the loop
       if (index.at("IndexName") == name) {
         source.index = &index;
         source.global = std::string(member) == "GlobalSecondaryIndexes";
         source.schema = index.at("KeySchema");
       }
+  }
   if (!source.index) return validation("The table does not have the specified index: " + name);
   if (source.global && in.value("ConsistentRead", false))
     return validation("Consistent reads are not supported on global secondary indexes");
@@ -123,6 +125,8 @@ Result<KeyCondition> key_condition(const Condition& root, const Value& doc, cons
     for (size_t i = 1; i < leaf->operands.size(); ++i)
       if (leaf->operands[i]->kind != Operand::Kind::kValue) return validation("Query key condition not supported");
     const std::string& name = leaf->operands[0]->path[0].name;
+    if (name != hash && name != range)
+      return validation("Query condition missed key schema element: " + (have_hash ? range : hash));
     std::string type = attribute_type(doc, name);
     for (size_t i = 1; i < leaf->operands.size(); ++i)
       if (type_of(leaf->operands[i]->value) != type)
@@ -138,10 +142,8 @@ Result<KeyCondition> key_condition(const Condition& root, const Value& doc, cons
                           "or function: begins_with, operand type: N");
       out.sort = *leaf;
       have_sort = true;
-    } else if (name == range) {
-      return validation("KeyConditionExpressions must only contain one condition per key");
     } else {
-      return validation("Query condition missed key schema element: " + (have_hash ? range : hash));
+      return validation("KeyConditionExpressions must only contain one condition per key");
     }
   }
   if (!have_hash) return validation("Query condition missed key schema element: " + hash);
