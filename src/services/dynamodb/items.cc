@@ -89,6 +89,22 @@ AwsError condition_failed(const Value& in, const std::optional<Value>& old) {
   return errors("ConditionalCheckFailedException", "The conditional request failed", fields);
 }
 
+// The request's ConditionExpression, parsed; null when it has none.
+Result<ConditionPtr> optional_condition(const Value& in, Placeholders& placeholders) {
+  if (!in.contains("ConditionExpression")) return ConditionPtr();
+  return parse_condition(in["ConditionExpression"], "ConditionExpression", placeholders);
+}
+
+// ConditionalCheckFailedException unless the item as it is (absent: an
+// empty item) satisfies the condition.
+Status check_condition(const ConditionPtr& condition, const Value& in, const std::optional<Value>& old) {
+  if (!condition) return Status::Ok();
+  auto ok = evaluate(*condition, old.value_or(Value::object()));
+  if (!ok) return ok.error();
+  if (!*ok) return condition_failed(in, old);
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<AwsError> check_item(const Value& doc, const Value& item) {
@@ -161,20 +177,12 @@ Result<Output> Provider::put_item(Context& ctx, const Value& in) {
   if (!key) return key.take_error();
   if (auto e = check_item(doc, *item)) return *e;
   Placeholders placeholders(in.value("ExpressionAttributeNames", Value()), in.value("ExpressionAttributeValues", Value()));
-  ConditionPtr condition;
-  if (in.contains("ConditionExpression")) {
-    auto parsed = parse_condition(in["ConditionExpression"], "ConditionExpression", placeholders);
-    if (!parsed) return parsed.take_error();
-    condition = *parsed;
-  }
+  auto condition = optional_condition(in, placeholders);
+  if (!condition) return condition.take_error();
   if (auto e = placeholders.unused()) return *e;
   auto old = load_item(doc, *key);
   if (!old) return old.take_error();
-  if (condition) {
-    auto ok = evaluate(*condition, old->value_or(Value::object()));
-    if (!ok) return ok.take_error();
-    if (!*ok) return condition_failed(in, *old);
-  }
+  NUAGE_TRY(check_condition(*condition, in, *old));
   NUAGE_TRY(store_item(doc, *key, *item));
   Output out;
   if (returns == "ALL_OLD" && *old) out.value["Attributes"] = **old;
@@ -217,20 +225,12 @@ Result<Output> Provider::delete_item(Context& ctx, const Value& in) {
   auto key = item_key(doc, *key_value, false);
   if (!key) return key.take_error();
   Placeholders placeholders(in.value("ExpressionAttributeNames", Value()), in.value("ExpressionAttributeValues", Value()));
-  ConditionPtr condition;
-  if (in.contains("ConditionExpression")) {
-    auto parsed = parse_condition(in["ConditionExpression"], "ConditionExpression", placeholders);
-    if (!parsed) return parsed.take_error();
-    condition = *parsed;
-  }
+  auto condition = optional_condition(in, placeholders);
+  if (!condition) return condition.take_error();
   if (auto e = placeholders.unused()) return *e;
   auto old = load_item(doc, *key);
   if (!old) return old.take_error();
-  if (condition) {
-    auto ok = evaluate(*condition, old->value_or(Value::object()));
-    if (!ok) return ok.take_error();
-    if (!*ok) return condition_failed(in, *old);
-  }
+  NUAGE_TRY(check_condition(*condition, in, *old));
   if (*old) NUAGE_TRY(items_->erase(doc.at("TableId"), key->hash, key->range));
   Output out;
   if (returns == "ALL_OLD" && *old) out.value["Attributes"] = **old;
@@ -254,12 +254,8 @@ Result<Output> Provider::update_item(Context& ctx, const Value& in) {
     if (!parsed) return parsed.take_error();
     actions = std::move(*parsed);
   }
-  ConditionPtr condition;
-  if (in.contains("ConditionExpression")) {
-    auto parsed = parse_condition(in["ConditionExpression"], "ConditionExpression", placeholders);
-    if (!parsed) return parsed.take_error();
-    condition = *parsed;
-  }
+  auto condition = optional_condition(in, placeholders);
+  if (!condition) return condition.take_error();
   if (auto e = placeholders.unused()) return *e;
   for (const auto& action : actions)
     if (key->attributes.contains(action.path[0].name) && action.path[0].index < 0)
@@ -267,11 +263,7 @@ Result<Output> Provider::update_item(Context& ctx, const Value& in) {
                         ". This attribute is part of the key");
   auto old = load_item(doc, *key);
   if (!old) return old.take_error();
-  if (condition) {
-    auto ok = evaluate(*condition, old->value_or(Value::object()));
-    if (!ok) return ok.take_error();
-    if (!*ok) return condition_failed(in, *old);
-  }
+  NUAGE_TRY(check_condition(*condition, in, *old));
   Value item = old->value_or(key->attributes);
   NUAGE_TRY(apply_update(actions, item));
   if (auto e = check_index_keys(doc, item)) return *e;
