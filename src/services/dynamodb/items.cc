@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "services/dynamodb/attribute_value.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/expression.h"
 #include "services/dynamodb/provider.h"
 
@@ -105,6 +106,14 @@ Status check_condition(const ConditionPtr& condition, const Value& in, const std
   return Status::Ok();
 }
 
+// ConsumedCapacity of a write from the item before and after it (null: absent).
+void add_write_capacity(Output& out, const Value& in, const Value& doc, const Value& before, const Value& after) {
+  int64_t old_bytes = before.is_null() ? 0 : item_size(before), new_bytes = after.is_null() ? 0 : item_size(after);
+  auto consumed = consumed_capacity(in, doc.at("TableName"), write_units(old_bytes, new_bytes),
+                                    index_write_units(doc, before, after));
+  if (consumed) out.value["ConsumedCapacity"] = *consumed;
+}
+
 }  // namespace
 
 std::optional<AwsError> check_item(const Value& doc, const Value& item) {
@@ -186,6 +195,7 @@ Result<Output> Provider::put_item(Context& ctx, const Value& in) {
   NUAGE_TRY(store_item(doc, *key, *item));
   Output out;
   if (returns == "ALL_OLD" && *old) out.value["Attributes"] = **old;
+  add_write_capacity(out, in, doc, old->value_or(Value()), *item);
   return out;
 }
 
@@ -210,6 +220,9 @@ Result<Output> Provider::get_item(Context& ctx, const Value& in) {
   if (!item) return item.take_error();
   Output out;
   if (*item) out.value["Item"] = paths ? project(**item, *paths) : **item;
+  auto consumed = consumed_capacity(in, doc.at("TableName"),
+                                    read_units(*item ? item_size(**item) : 0, in.value("ConsistentRead", false)));
+  if (consumed) out.value["ConsumedCapacity"] = *consumed;
   return out;
 }
 
@@ -234,6 +247,7 @@ Result<Output> Provider::delete_item(Context& ctx, const Value& in) {
   if (*old) NUAGE_TRY(items_->erase(doc.at("TableId"), key->hash, key->range));
   Output out;
   if (returns == "ALL_OLD" && *old) out.value["Attributes"] = **old;
+  add_write_capacity(out, in, doc, old->value_or(Value()), Value());
   return out;
 }
 
@@ -277,6 +291,7 @@ Result<Output> Provider::update_item(Context& ctx, const Value& in) {
   if (returns == "UPDATED_OLD" && *old) out.value["Attributes"] = project(**old, updated);
   if (returns == "UPDATED_NEW") out.value["Attributes"] = project(item, updated);
   if (out.value.contains("Attributes") && out.value["Attributes"].empty()) out.value.erase("Attributes");
+  add_write_capacity(out, in, doc, old->value_or(Value()), item);
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "services/dynamodb/attribute_value.h"
+#include "services/dynamodb/capacity.h"
 #include "services/dynamodb/expression.h"
 #include "services/dynamodb/provider.h"
 
@@ -238,6 +239,10 @@ struct Page {
     out.value["Count"] = count;
     out.value["ScannedCount"] = scanned;
     if (last_key) out.value["LastEvaluatedKey"] = *last_key;
+    // The sum of the items read, rounded once (an index read is counted
+    // with the table's: INDEXES does not split it yet).
+    auto consumed = consumed_capacity(in, doc.at("TableName"), read_units(bytes, in.value("ConsistentRead", false)));
+    if (consumed) out.value["ConsumedCapacity"] = *consumed;
     return out;
   }
 };
