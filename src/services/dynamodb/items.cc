@@ -161,6 +161,12 @@ Result<ItemKey> Provider::item_key(const Value& doc, const Value& attributes, bo
   return out;
 }
 
+Result<ItemKey> Provider::item_key(const Value& doc, const Value& key) const {
+  auto checked = validate_item(key);
+  if (!checked) return checked.take_error();
+  return item_key(doc, *checked, false);
+}
+
 Result<std::optional<Value>> Provider::load_item(const Value& doc, const ItemKey& key) const {
   Status status = Status::Ok();
   auto stored = items_->get(doc.at("TableId"), key.hash, key.range, status);
@@ -204,9 +210,7 @@ Result<Output> Provider::get_item(Context& ctx, const Value& in) {
   if (!found) return found.take_error();
   const Value& doc = **found;
   if (auto e = refuse_legacy(in, "GetItem")) return *e;
-  auto key_value = validate_item(in.at("Key"));
-  if (!key_value) return key_value.take_error();
-  auto key = item_key(doc, *key_value, false);
+  auto key = item_key(doc, in.at("Key"));
   if (!key) return key.take_error();
   Placeholders placeholders(in.value("ExpressionAttributeNames", Value()), Value());
   std::optional<std::vector<Path>> paths;
@@ -233,9 +237,7 @@ Result<Output> Provider::delete_item(Context& ctx, const Value& in) {
   if (auto e = refuse_legacy(in, "DeleteItem")) return *e;
   std::string returns = in.value("ReturnValues", "NONE");
   if (returns != "NONE" && returns != "ALL_OLD") return validation("ReturnValues can only be ALL_OLD or NONE");
-  auto key_value = validate_item(in.at("Key"));
-  if (!key_value) return key_value.take_error();
-  auto key = item_key(doc, *key_value, false);
+  auto key = item_key(doc, in.at("Key"));
   if (!key) return key.take_error();
   Placeholders placeholders(in.value("ExpressionAttributeNames", Value()), in.value("ExpressionAttributeValues", Value()));
   auto condition = optional_condition(in, placeholders);
@@ -257,9 +259,7 @@ Result<Output> Provider::update_item(Context& ctx, const Value& in) {
   const Value& doc = **found;
   if (auto e = refuse_legacy(in, "UpdateItem")) return *e;
   std::string returns = in.value("ReturnValues", "NONE");
-  auto key_value = validate_item(in.at("Key"));
-  if (!key_value) return key_value.take_error();
-  auto key = item_key(doc, *key_value, false);
+  auto key = item_key(doc, in.at("Key"));
   if (!key) return key.take_error();
   Placeholders placeholders(in.value("ExpressionAttributeNames", Value()), in.value("ExpressionAttributeValues", Value()));
   std::vector<UpdateAction> actions;

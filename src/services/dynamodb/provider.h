@@ -72,6 +72,8 @@ class Provider : public kit::Provider {
   // The key of an item (whole_item: PutItem's Item, else a Key), checked
   // against the table's key schema with AWS's messages.
   Result<ItemKey> item_key(const Value& doc, const Value& attributes, bool whole_item) const;
+  // A request's Key member, its values checked first.
+  Result<ItemKey> item_key(const Value& doc, const Value& key) const;
   Result<std::optional<Value>> load_item(const Value& doc, const ItemKey& key) const;
   Status store_item(const Value& doc, const ItemKey& key, const Value& item);
 

@@ -448,9 +448,7 @@ Result<Output> Provider::batch_get_item(Context& ctx, const Value& in) {
     std::set<std::pair<std::string, std::string>> seen;
     Value& answers = out.value["Responses"][name] = Value::array();
     for (const auto& key_value : request.at("Keys")) {
-      auto checked = validate_item(key_value);
-      if (!checked) return checked.take_error();
-      auto key = item_key(doc, *checked, false);
+      auto key = item_key(doc, key_value);
       if (!key) return key.take_error();
       if (!seen.insert({key->hash, key->range}).second)
         return validation("Provided list of item keys contains duplicates");
@@ -493,9 +491,7 @@ Result<Output> Provider::batch_write_item(Context& ctx, const Value& in) {
         write.key = std::move(*key);
         write.item = std::move(*item);
       } else {
-        auto key_value = validate_item(request["DeleteRequest"].at("Key"));
-        if (!key_value) return key_value.take_error();
-        auto key = item_key(**found, *key_value, false);
+        auto key = item_key(**found, request["DeleteRequest"].at("Key"));
         if (!key) return key.take_error();
         write.key = std::move(*key);
       }
