@@ -25,6 +25,7 @@
 #include "services/cloudwatch/provider.h"
 #include "services/config/provider.h"
 #include "services/ec2/provider.h"
+#include "services/dynamodb/provider.h"
 #include "services/efs/provider.h"
 #include "services/eventbridge/provider.h"
 #include "services/scheduler/provider.h"
@@ -80,6 +81,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
   gateway.add_provider(std::make_unique<services::config::Provider>(env));
   gateway.add_provider(std::make_unique<services::efs::Provider>(env));
+  gateway.add_provider(std::make_unique<services::dynamodb::Provider>(env));
   gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   return authorizer;
 }

@@ -133,7 +133,8 @@ class Clients:
     changes). Clients are thread-safe once made, but making them is not (and
     is slow): they are made up front, in one thread."""
 
-    SERVICES = ("s3", "iam", "sts", "ssm", "logs", "lambda", "events", "scheduler", "cloudwatch", "efs", "rds")
+    SERVICES = ("s3", "iam", "sts", "ssm", "logs", "lambda", "events", "scheduler", "cloudwatch", "efs", "rds",
+                "dynamodb")
 
     def __init__(self, endpoint, services=SERVICES):
         self.endpoint = endpoint

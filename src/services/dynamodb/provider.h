@@ -1,0 +1,104 @@
+// Amazon DynamoDB (json 1.0): tables with their key schemas, secondary
+// indexes, billing modes and capacity, and the items they hold.
+//
+// State: table descriptions are documents of the resource store (service
+// "dynamodb", kind "table", id = table name, tags in "Tags"); items live in
+// the table `dynamodb_items` (services/dynamodb/item_store.h), one row per
+// item keyed by the table's id and the item's sortable key encoding, written
+// in the request, so an acknowledged write survives kill -9.
+//
+// Table status follows nuage's clock: a table (or an update) answers
+// CREATING (UPDATING) until the clock has moved past the instant of the
+// call, then ACTIVE — so a running clock makes it ACTIVE by the next
+// request, and a frozen clock keeps it CREATING until it is advanced.
+//
+// Thread-safety: handlers run under mutex_.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "kit/environment.h"
+#include "kit/errors.h"
+#include "kit/provider.h"
+#include "services/dynamodb/item_store.h"
+#include "storage/resource_store.h"
+
+namespace nuage::services::dynamodb {
+
+// An item's primary key: its encodings (encode_key) and its attributes.
+struct ItemKey {
+  std::string hash, range;
+  kit::Value attributes = kit::Value::object();
+};
+
+class Provider : public kit::Provider {
+ public:
+  explicit Provider(kit::Environment& env) : env_(env) {}
+  std::string_view service() const override { return "dynamodb"; }
+  void register_operations(kit::OperationTable& table) override;
+  Status open() override;
+  void reset() override;
+
+ private:
+  using Context = kit::RequestContext;
+  using Value = kit::Value;
+  using Output = kit::Output;
+
+  // tables.cc
+  Result<Output> create_table(Context& ctx, const Value& in);
+  Result<Output> describe_table(Context& ctx, const Value& in);
+  Result<Output> list_tables(Context& ctx, const Value& in);
+  Result<Output> delete_table(Context& ctx, const Value& in);
+  Result<Output> update_table(Context& ctx, const Value& in);
+  Result<Output> describe_limits(Context& ctx, const Value& in);
+  // The stored table a TableName (or table ARN) names, or AWS's
+  // ResourceNotFoundException "Requested resource not found: Table: x not found".
+  Result<const Value*> table(const Context& ctx, const std::string& name_or_arn) const;
+  // What DescribeTable shows of a stored table now; just_changed: the
+  // answer of the call that began a transition (still CREATING/UPDATING).
+  Value describe(const Value& doc, bool just_changed = false) const;
+
+  // items.cc
+  Result<Output> put_item(Context& ctx, const Value& in);
+  Result<Output> get_item(Context& ctx, const Value& in);
+  Result<Output> delete_item(Context& ctx, const Value& in);
+  Result<Output> update_item(Context& ctx, const Value& in);
+  // The table of an item operation, which must exist and not be CREATING
+  // (AWS's bare "Requested resource not found").
+  Result<const Value*> active_table(const Context& ctx, const Value& in) const;
+  // The key of an item (whole_item: PutItem's Item, else a Key), checked
+  // against the table's key schema with AWS's messages.
+  Result<ItemKey> item_key(const Value& doc, const Value& attributes, bool whole_item) const;
+  // A request's Key member, its values checked first.
+  Result<ItemKey> item_key(const Value& doc, const Value& key) const;
+  Result<std::optional<Value>> load_item(const Value& doc, const ItemKey& key) const;
+  Status store_item(const Value& doc, const ItemKey& key, const Value& item);
+
+  // reads.cc
+  Result<Output> query(Context& ctx, const Value& in);
+  Result<Output> scan(Context& ctx, const Value& in);
+  Result<Output> batch_get_item(Context& ctx, const Value& in);
+  Result<Output> batch_write_item(Context& ctx, const Value& in);
+
+  kit::Environment& env_;
+  std::mutex mutex_;
+  std::unique_ptr<storage::ResourceStore> store_;
+  std::unique_ptr<ItemStore> items_;
+};
+
+// Shared by the feature files.
+extern const kit::Errors errors;
+inline constexpr const char* kTable = "table";
+inline storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
+std::string table_arn(const kit::RequestContext& ctx, const std::string& name);
+// The table name of a TableName member, which may be the table's ARN.
+std::string table_name(const std::string& name_or_arn);
+// AWS's ValidationException.
+AwsError validation(const std::string& message);
+// An item's index keys (their types, no empty value) and its 400 KB limit.
+std::optional<AwsError> check_item(const kit::Value& table, const kit::Value& item);
+
+}  // namespace nuage::services::dynamodb
