@@ -48,6 +48,13 @@ namespace {
 constexpr int64_t kBatchRows = 256;
 }  // namespace
 
+// GCC 12 warns, wrongly, that a std::string inside a moved SqlValue "may be
+// used uninitialized" when the parameter vector grows (a known false
+// positive of -Wmaybe-uninitialized with std::variant).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 Status ItemStore::query(const std::string& table, const std::string& hash, const RangeBounds& bounds, bool forward,
                         const std::optional<std::string>& after, const RowVisitor& visit) const {
   std::optional<std::string> cursor = after;
@@ -78,6 +85,9 @@ Status ItemStore::query(const std::string& table, const std::string& hash, const
     cursor = rows.back().range;
   }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 Status ItemStore::scan(const std::string& table, const std::optional<std::pair<std::string, std::string>>& after,
                        const RowVisitor& visit) const {
