@@ -21,10 +21,13 @@ void WorkerPool::start_thread() {
   pthread_sigmask(SIG_BLOCK, &all, &old);  // inherited by the new thread
   threads_.emplace_back([this] { ioc_.run(); });
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  started_.store(static_cast<int>(threads_.size()));
 }
 
 void WorkerPool::enter() {
   int busy = busy_.fetch_add(1) + 1;
+  // The request hot path: only take the lock when a thread may be needed.
+  if (busy <= started_.load()) return;
   std::lock_guard lock(mu_);
   if (guard_ && busy > static_cast<int>(threads_.size()) && static_cast<int>(threads_.size()) < max_threads_)
     start_thread();

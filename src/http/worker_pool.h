@@ -46,6 +46,7 @@ class WorkerPool {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
   int max_threads_;
   std::atomic<int> busy_{0};
+  std::atomic<int> started_{0};  // threads_.size(), readable without mu_
   mutable std::mutex mu_;
   std::vector<std::thread> threads_;
 };
