@@ -3,6 +3,7 @@ config.amazonaws.com with AWS's event (change and scheduled notifications,
 parameters, scope), its resource policy checked, PutEvaluations with the
 result token under the function's role (TestMode, INSUFFICIENT_DATA, more
 than 100 evaluations, a forged token, a role without config:PutEvaluations)."""
+import gzip
 import json
 
 import pytest
@@ -243,3 +244,58 @@ def test_a_resource_leaving_the_scope_is_announced(env):
             if json.loads(e["invokingEvent"])["configurationItem"]["resourceId"] == gid][-1]
     assert last["eventLeftScope"] is True
     assert compliance(cfg, "tagged")[gid] == "NOT_APPLICABLE"
+
+
+# Records each event in the function's log, judges nothing.
+RECORDER = r'''
+import json
+
+def handler(event, context):
+    print("EVENT " + json.dumps(event))
+    return "seen"
+'''
+
+
+def test_an_item_too_large_for_the_event_is_announced_as_oversized(env):
+    """A bucket whose lifecycle rules make its configuration item larger than
+    Lambda's 256 KB event: rules subscribed to OversizedConfigurationItemChange-
+    Notification get the item's summary and where the whole item was delivered;
+    rules subscribed only to ConfigurationItemChangeNotification get nothing."""
+    server, _, cfg = env
+    role = make_role(server, ["logs:*"])
+    lam = server.client("lambda")
+    names = {}
+    for kind in ("oversized", "change"):
+        names[kind] = create_python(server, role, RECORDER, handler="lambda_function.handler")
+        lam.add_permission(FunctionName=names[kind], StatementId="config", Action="lambda:InvokeFunction",
+                           Principal="config.amazonaws.com")
+        arn = lam.get_function(FunctionName=names[kind])["Configuration"]["FunctionArn"]
+        messages = [("OversizedConfigurationItemChangeNotification", None)] if kind == "oversized" else []
+        custom_rule(cfg, f"{kind}-rule", arn, messages + [("ConfigurationItemChangeNotification", None)],
+                    Scope={"ComplianceResourceTypes": ["AWS::S3::Bucket"]})
+    settle(server)
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="many-rules")
+    settle(server)
+    before = {kind: len(events_of(server, name)) for kind, name in names.items()}
+    assert before["change"] >= 1 and before["oversized"] >= 1  # the bucket's creation reached both
+    s3.put_bucket_lifecycle_configuration(Bucket="many-rules", LifecycleConfiguration={"Rules": [
+        {"ID": f"rule-{i}", "Status": "Enabled", "Filter": {"Prefix": f"{i:04d}/" + "p" * 250},
+         "Expiration": {"Days": 1 + i}} for i in range(1000)]})
+    settle(server)
+
+    change_events = events_of(server, names["change"])[before["change"]:]
+    assert change_events == []
+    [event] = events_of(server, names["oversized"])[before["oversized"]:]
+    invoking = json.loads(event["invokingEvent"])
+    assert invoking["messageType"] == "OversizedConfigurationItemChangeNotification"
+    assert "configurationItem" not in invoking
+    summary = invoking["configurationItemSummary"]
+    assert summary["resourceType"] == "AWS::S3::Bucket" and summary["resourceId"] == "many-rules"
+    assert summary["changeType"] == "UPDATE" and summary["configurationItemStatus"] == "OK"
+    location = invoking["s3DeliverySummary"]["s3BucketLocation"]
+    bucket, key = location.split("/", 1)
+    assert bucket == "config-us-east-1" and "/OversizedChangeNotification/AWS::S3::Bucket/many-rules/" in key
+    full = json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+    rules = full["supplementaryConfiguration"]["BucketLifecycleConfiguration"]["rules"]
+    assert len(rules) == 1000 and full["configurationStateId"] == summary["configurationStateId"]

@@ -1,6 +1,7 @@
 #include "services/config/evaluations.h"
 
 #include "common/text.h"
+#include "services/config/errors.h"
 
 namespace nuage::services::config {
 
@@ -140,7 +141,7 @@ Result<Evaluations::Page> Evaluations::list(const std::string& account, const st
   if (!after.empty()) {
     auto raw = text::base64_decode(after);
     Value key = raw ? Value::parse(*raw, nullptr, false) : Value();
-    if (!key.is_array() || key.size() != 3) return AwsError{"InvalidNextTokenException", "The nextToken provided is invalid", 400};
+    if (!key.is_array() || key.size() != 3) return errors("InvalidNextTokenException", "The nextToken provided is invalid");
     sql += " AND (rule_name, resource_type, resource_id) > (?, ?, ?)";
     for (const auto& k : key) params.push_back(k.is_string() ? k.get<std::string>() : "");
   }

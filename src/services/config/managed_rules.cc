@@ -4,12 +4,13 @@
 #include <set>
 
 #include "common/text.h"
+#include "services/config/errors.h"
 
 namespace nuage::services::config {
 
 namespace {
 
-AwsError invalid(std::string message) { return AwsError{"InvalidParameterValueException", std::move(message), 400}; }
+AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
 
 // A parameter's value as text (AWS passes strings; numbers are accepted).
 std::optional<std::string> param(const Value& params, const std::string& name) {

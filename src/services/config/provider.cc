@@ -199,17 +199,19 @@ void Provider::mark_recorded(const Scope& scope) {
 }
 
 void Provider::after_item(const Item& item, const Item* previous, Effects& fx) {
-  Value current = notification_item(item);
-  Value diff = item_diff(previous ? notification_item(*previous) : Value(), current);
+  ItemNotification notification;
+  notification.item = notification_item(item);
+  Value diff = item_diff(previous ? notification_item(*previous) : Value(), notification.item);
+  if (previous) notification.diff = diff;
   Value detail = {{"recordVersion", "1.3"},
                   {"messageType", "ConfigurationItemChangeNotification"},
-                  {"configurationItemDiff", diff},
+                  {"configurationItemDiff", std::move(diff)},
                   {"notificationCreationTime", iso_millis(env_.clock.now())},
-                  {"configurationItem", current}};
+                  {"configurationItem", notification.item}};
   fx.events.push_back(config_event(item.account, item.region, "Configuration Item Change Notification",
                                    item.resource.arn.empty() ? Value::array() : Value::array({item.resource.arn}),
                                    std::move(detail), env_.clock.now()));
-  evaluate_item(item, previous, fx);
+  evaluate_item(item, previous, notification, fx);
 }
 
 // --------------------------------------------------------------- operations

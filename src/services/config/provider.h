@@ -48,15 +48,13 @@
 #include "common/clock.h"
 #include "events/bus.h"
 #include "kit/environment.h"
-#include "kit/errors.h"
 #include "kit/provider.h"
+#include "services/config/errors.h"
 #include "services/config/evaluations.h"
 #include "services/config/items.h"
 #include "storage/resource_store.h"
 
 namespace nuage::services::config {
-
-extern const kit::Errors errors;
 
 class Provider : public kit::Provider {
  public:
@@ -177,14 +175,22 @@ class Provider : public kit::Provider {
   Result<const Value*> find_rule(const Scope& scope, const std::string& name) const;
   // Whether a rule judges an item (scope by types, id, tag).
   bool in_scope(const Value& rule, const Item& item) const;
+  // An item as change-triggered rules receive it, built once for all of
+  // them (the notification form copies the whole configuration).
+  struct ItemNotification {
+    Value item;        // notification_item()
+    Value diff;        // null for an item without a previous one
+    std::string text;  // the invoking event, built on first use
+    std::optional<std::string> oversized_at;  // where a too-large item was delivered, once
+  };
   // Evaluates one new item under every rule of its scope.
-  void evaluate_item(const Item& item, const Item* previous, Effects& fx);
+  void evaluate_item(const Item& item, const Item* previous, ItemNotification& notification, Effects& fx);
   // A whole evaluation of a rule: creation, StartConfigRulesEvaluation, or
   // a periodic run.
   void evaluate_rule(const Scope& scope, const std::string& name, bool periodic, Effects& fx);
   void run_managed(const ManagedRun& job);
-  void invoke_for_item(const Scope& scope, const Value& rule, const Item& item, const Item* previous, bool left_scope,
-                       Effects& fx);
+  void invoke_for_item(const Scope& scope, const Value& rule, const Item& item, ItemNotification& notification,
+                       bool left_scope, Effects& fx);
   void invoke_scheduled(const Scope& scope, const Value& rule, Effects& fx);
   Invocation invocation(const Scope& scope, const Value& rule, const std::string& invoking_event, bool left_scope,
                         double ordering_time);

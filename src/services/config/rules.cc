@@ -362,7 +362,7 @@ void Provider::update_rule_status(const Scope& scope, const std::string& name, c
   (void)store_->put(scope, kRule, name, *rule);
 }
 
-void Provider::evaluate_item(const Item& item, const Item* previous, Effects& fx) {
+void Provider::evaluate_item(const Item& item, const Item* previous, ItemNotification& notification, Effects& fx) {
   Scope scope{item.account, item.region};
   double now = epoch(env_.clock.now());
   std::vector<std::string> names;
@@ -378,7 +378,7 @@ void Provider::evaluate_item(const Item& item, const Item* previous, Effects& fx
     if (!is_managed(rule)) {
       if (has_message(rule, "ConfigurationItemChangeNotification") ||
           has_message(rule, "OversizedConfigurationItemChangeNotification"))
-        invoke_for_item(scope, rule, item, previous, left, fx);
+        invoke_for_item(scope, rule, item, notification, left, fx);
       continue;
     }
     if (left) {
@@ -410,7 +410,10 @@ void Provider::evaluate_rule(const Scope& scope, const std::string& name, bool p
                       has_message(rule, "OversizedConfigurationItemChangeNotification")))
       for (const auto& type : rule_types(rule))
         (void)items_.for_each_current(scope.account, scope.region, type, [&](const ItemPtr& item) {
-          if (in_scope(rule, *item)) invoke_for_item(scope, rule, *item, nullptr, false, fx);
+          if (!in_scope(rule, *item)) return;
+          ItemNotification notification;
+          notification.item = notification_item(*item);
+          invoke_for_item(scope, rule, *item, notification, false, fx);
         });
     if (has_message(rule, "ScheduledNotification")) invoke_scheduled(scope, rule, fx);
     return;
@@ -473,37 +476,39 @@ void Provider::run_managed(const ManagedRun& job) {
                                                 {"LastErrorMessage", nullptr}});
 }
 
-void Provider::invoke_for_item(const Scope& scope, const Value& rule, const Item& item, const Item* previous,
-                               bool left_scope, Effects& fx) {
-  Value current = notification_item(item);
-  Value invoking = {{"configurationItemDiff", previous ? item_diff(notification_item(*previous), current) : Value()},
-                    {"configurationItem", current},
-                    {"notificationCreationTime", iso_millis(env_.clock.now())},
-                    {"messageType", "ConfigurationItemChangeNotification"},
-                    {"recordVersion", "1.3"}};
-  std::string text = invoking.dump();
-  if (text.size() > kMaxEvent) {
-    if (!has_message(rule, "OversizedConfigurationItemChangeNotification")) return;
-    Value summary = {{"changeType", item.deleted() ? "DELETE" : previous ? "UPDATE" : "CREATE"},
-                     {"configurationItemVersion", "1.3"}};
-    for (const char* m : {"configurationItemCaptureTime", "configurationStateId", "awsAccountId",
-                          "configurationItemStatus", "resourceType", "resourceId", "resourceName", "ARN", "awsRegion",
-                          "availabilityZone", "configurationStateMd5Hash", "resourceCreationTime"})
-      summary[m] = current[m];
-    std::string location = deliver_oversized(item, fx);
-    Value oversized = {{"configurationItemSummary", summary},
-                       {"s3DeliverySummary",
-                        {{"s3BucketLocation", location.empty() ? Value() : Value(location)},
-                         {"errorCode", location.empty() ? Value("NoAvailableDeliveryChannel") : Value()},
-                         {"errorMessage", nullptr}}},
-                       {"notificationCreationTime", invoking["notificationCreationTime"]},
-                       {"messageType", "OversizedConfigurationItemChangeNotification"},
-                       {"recordVersion", "1.0"}};
-    text = oversized.dump();
-  } else if (!has_message(rule, "ConfigurationItemChangeNotification")) {
+void Provider::invoke_for_item(const Scope& scope, const Value& rule, const Item& item,
+                               ItemNotification& notification, bool left_scope, Effects& fx) {
+  const Value& current = notification.item;
+  if (notification.text.empty())
+    notification.text = Value{{"configurationItemDiff", notification.diff},
+                              {"configurationItem", current},
+                              {"notificationCreationTime", iso_millis(env_.clock.now())},
+                              {"messageType", "ConfigurationItemChangeNotification"},
+                              {"recordVersion", "1.3"}}
+                            .dump();
+  if (notification.text.size() <= kMaxEvent) {
+    if (has_message(rule, "ConfigurationItemChangeNotification"))
+      fx.invocations.push_back(invocation(scope, rule, notification.text, left_scope, item.capture_time));
     return;
   }
-  fx.invocations.push_back(invocation(scope, rule, text, left_scope, item.capture_time));
+  if (!has_message(rule, "OversizedConfigurationItemChangeNotification")) return;
+  Value summary = {{"changeType", item.deleted() ? "DELETE" : notification.diff.is_null() ? "CREATE" : "UPDATE"},
+                   {"configurationItemVersion", "1.3"}};
+  for (const char* m : {"configurationItemCaptureTime", "configurationStateId", "awsAccountId",
+                        "configurationItemStatus", "resourceType", "resourceId", "resourceName", "ARN", "awsRegion",
+                        "availabilityZone", "configurationStateMd5Hash", "resourceCreationTime"})
+    summary[m] = current[m];
+  if (!notification.oversized_at) notification.oversized_at = deliver_oversized(item, fx);
+  const std::string& location = *notification.oversized_at;
+  Value oversized = {{"configurationItemSummary", summary},
+                     {"s3DeliverySummary",
+                      {{"s3BucketLocation", location.empty() ? Value() : Value(location)},
+                       {"errorCode", location.empty() ? Value("NoAvailableDeliveryChannel") : Value()},
+                       {"errorMessage", nullptr}}},
+                     {"notificationCreationTime", iso_millis(env_.clock.now())},
+                     {"messageType", "OversizedConfigurationItemChangeNotification"},
+                     {"recordVersion", "1.0"}};
+  fx.invocations.push_back(invocation(scope, rule, oversized.dump(), left_scope, item.capture_time));
 }
 
 void Provider::invoke_scheduled(const Scope& scope, const Value& rule, Effects& fx) {
