@@ -5,6 +5,8 @@ import time
 import uuid
 import zipfile
 
+from botocore.exceptions import ClientError
+
 TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
@@ -64,3 +66,12 @@ def wait_for(predicate, timeout=30, interval=0.1):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+def logged_events(nuage, function, marker="EVENT "):
+    """The JSON a function printed after `marker` on lines of its log group, oldest first."""
+    try:
+        found = nuage.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
+    except ClientError:
+        return []
+    return [json.loads(e["message"].strip()[len(marker):]) for e in found if e["message"].startswith(marker)]

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from config_helpers import clock, compliance, record, settle
-from lambda_helpers import create_python, make_role, unique
+from lambda_helpers import create_python, logged_events, make_role, unique
 
 SG = "AWS::EC2::SecurityGroup"
 
@@ -41,12 +41,7 @@ def handler(event, context):
 
 
 def events_of(server, function):
-    logs = server.client("logs")
-    try:
-        found = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
-    except ClientError:
-        return []
-    return [json.loads(e["message"].strip()[len("EVENT "):]) for e in found if e["message"].startswith("EVENT ")]
+    return logged_events(server, function)
 
 
 def custom_rule(cfg, name, function_arn, details, **extra):

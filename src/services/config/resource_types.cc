@@ -191,7 +191,7 @@ void describe_ec2(Described& d, const std::string& kind, const std::string& acco
 
 // --- S3 ----------------------------------------------------------------------
 // The bucket's document (s3/provider.cc announces it): {Name, Region,
-// Created, Versioning, Config {tagging, policy, cors, lifecycle}}.
+// Created, Versioning, Config {tagging, policy, cors, lifecycle, notification}}.
 
 Value lower_keys(const Value& v) {
   if (v.is_object()) {
@@ -205,6 +205,31 @@ Value lower_keys(const Value& v) {
     return out;
   }
   return v;
+}
+
+// S3's NotificationConfiguration as AWS Config shows it: {id: {events,
+// filter.s3KeyFilter.filterRules, objectPrefixes, functionARN | queueARN |
+// topicARN, type}}.
+Value bucket_notifications(const Value& notification) {
+  static const char* kKinds[][4] = {
+      {"LambdaFunctionConfigurations", "LambdaFunctionArn", "functionARN", "LambdaConfiguration"},
+      {"QueueConfigurations", "QueueArn", "queueARN", "QueueConfiguration"},
+      {"TopicConfigurations", "TopicArn", "topicARN", "TopicConfiguration"}};
+  Value out = Value::object();
+  for (const auto& [list, arn, member, type] : kKinds) {
+    for (const auto& c : notification.value(list, Value::array())) {
+      Value rules = Value::array();
+      for (const auto& r : c.value("Filter", Value::object()).value("Key", Value::object()).value("FilterRules", Value::array()))
+        rules.push_back({{"name", r.value("Name", "")}, {"value", r.value("Value", "")}});
+      Value entry = {{"events", c.value("Events", Value::array())},
+                     {"filter", rules.empty() ? Value() : Value{{"s3KeyFilter", {{"filterRules", rules}}}}},
+                     {"objectPrefixes", Value::array()},
+                     {member, c.value(arn, "")},
+                     {"type", type}};
+      out[c.value("Id", "")] = std::move(entry);
+    }
+  }
+  return out;
 }
 
 void describe_bucket(Described& d, const std::string& account, const Value& doc) {
@@ -223,7 +248,8 @@ void describe_bucket(Described& d, const std::string& account, const Value& doc)
   d.supplementary["BucketPolicy"] = {
       {"policyText", config.contains("policy") ? config["policy"] : Value()}};
   d.supplementary["BucketLoggingConfiguration"] = {{"destinationBucketName", nullptr}, {"logFilePrefix", nullptr}};
-  d.supplementary["BucketNotificationConfiguration"] = {{"configurations", Value::object()}};
+  d.supplementary["BucketNotificationConfiguration"] = {
+      {"configurations", bucket_notifications(config.value("notification", Value::object()))}};
   d.supplementary["IsRequesterPaysEnabled"] = false;
   if (config.contains("lifecycle"))
     d.supplementary["BucketLifecycleConfiguration"] = {

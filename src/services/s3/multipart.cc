@@ -387,6 +387,9 @@ Result<Output> Provider::complete_multipart_upload(Context& ctx, const Value& in
     return s.error();
   }
   discard(garbage);
+  if (notifies(*b))
+    notify(ctx, *b, {{"ObjectCreated:CompleteMultipartUpload", key, versioning.empty() ? "" : version, etag, total,
+                      next_sequencer()}});
   Output out;
   out.value = {{"Location", "/" + bucket + "/" + text::uri_encode(key, true)},
                {"Bucket", bucket},

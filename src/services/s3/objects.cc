@@ -154,6 +154,8 @@ Result<Output> Provider::put_object(Context& ctx, const Value& in) {
     return s.error();
   }
   discard(garbage);
+  if (notifies(*b))
+    notify(ctx, *b, {{"ObjectCreated:Put", key, versioning.empty() ? "" : version, obj.etag, obj.size, next_sequencer()}});
   Output out;
   out.value["ETag"] = quote_etag(obj.etag);
   if (!versioning.empty()) out.value["VersionId"] = version;
@@ -247,7 +249,18 @@ struct DeleteResult {
   std::string version_id;
   bool delete_marker = false;
   bool versioned_answer = false;  // answer carries the version id
+  bool removed = false;           // a version (or delete marker) is gone
 };
+
+// The notification of one deletion; nullopt when nothing changed.
+std::optional<ObjectEvent> deletion_event(const std::string& key, const std::string& versioning,
+                                          const std::string& requested_version, const DeleteResult& r) {
+  if (r.delete_marker && requested_version.empty())
+    return ObjectEvent{"ObjectRemoved:DeleteMarkerCreated", key, r.version_id, "", std::nullopt, next_sequencer()};
+  if (!r.removed) return std::nullopt;
+  return ObjectEvent{"ObjectRemoved:Delete", key, versioning.empty() ? "" : r.version_id, "", std::nullopt,
+                     next_sequencer()};
+}
 
 }  // namespace
 
@@ -262,6 +275,7 @@ static Result<DeleteResult> delete_one(Provider& p, const Provider::Bucket& b, c
     r.versioned_answer = true;
     if (*found) {
       r.delete_marker = (*found)->delete_marker;
+      r.removed = true;
       NUAGE_TRY(p.remove_version(**found, garbage));
     } else if (version != "null" && version.size() < 8) {
       return invalid_argument("Invalid version id specified", "versionId", version);
@@ -271,7 +285,10 @@ static Result<DeleteResult> delete_one(Provider& p, const Provider::Bucket& b, c
   if (b.versioning.empty()) {
     auto found = p.find_object(b.name, key, "null");
     if (!found) return found.error();
-    if (*found) NUAGE_TRY(p.remove_version(**found, garbage));
+    if (*found) {
+      r.removed = true;
+      NUAGE_TRY(p.remove_version(**found, garbage));
+    }
     return r;
   }
   Object marker;
@@ -291,9 +308,11 @@ Result<Output> Provider::delete_object(Context& ctx, const Value& in) {
   std::string bucket = in.at("Bucket"), key = in.at("Key");
   std::vector<std::string> garbage;
   DeleteResult r;
+  std::optional<Bucket> b;
   Status s = db_.transaction([&]() -> Status {
-    auto b = find_bucket(ctx, bucket);
-    if (!b) return b.error();
+    auto found = find_bucket(ctx, bucket);
+    if (!found) return found.error();
+    b = *found;
     auto res = delete_one(*this, *b, key, in.value("VersionId", ""), now_seconds(ctx), garbage);
     if (!res) return res.error();
     r = *res;
@@ -301,6 +320,8 @@ Result<Output> Provider::delete_object(Context& ctx, const Value& in) {
   });
   if (!s.ok()) return s.error();
   discard(garbage);
+  if (notifies(*b))
+    if (auto e = deletion_event(key, b->versioning, in.value("VersionId", ""), r)) notify(ctx, *b, {*e});
   Output out;
   if (r.versioned_answer) out.value["VersionId"] = r.version_id;
   if (r.delete_marker) out.value["DeleteMarker"] = true;
@@ -317,7 +338,9 @@ Result<Output> Provider::delete_objects(Context& ctx, const Value& in) {
   if (!b) return b.error();
   Value deleted = Value::array(), errors = Value::array();
   std::vector<std::string> garbage;
+  std::vector<ObjectEvent> events;
   Status s = db_.transaction([&]() -> Status {
+    events.clear();
     auto bb = find_bucket(ctx, bucket);
     if (!bb) return bb.error();
     for (const auto& o : objects) {
@@ -330,6 +353,8 @@ Result<Output> Provider::delete_objects(Context& ctx, const Value& in) {
         errors.push_back(std::move(e));
         continue;
       }
+      if (notifies(*bb))
+        if (auto e = deletion_event(key, bb->versioning, version, *r)) events.push_back(std::move(*e));
       if (quiet) continue;
       Value d = {{"Key", key}};
       if (!version.empty()) {
@@ -348,6 +373,7 @@ Result<Output> Provider::delete_objects(Context& ctx, const Value& in) {
   });
   if (!s.ok()) return s.error();
   discard(garbage);
+  if (!events.empty()) notify(ctx, *b, events);
   Output out;
   if (!deleted.empty()) out.value["Deleted"] = deleted;
   if (!errors.empty()) out.value["Errors"] = errors;
@@ -462,6 +488,8 @@ Result<Output> Provider::copy_object(Context& ctx, const Value& in) {
     return s.error();
   }
   discard(garbage);
+  if (notifies(*b))
+    notify(ctx, *b, {{"ObjectCreated:Copy", key, versioning.empty() ? "" : version, obj.etag, obj.size, next_sequencer()}});
   Output out;
   out.value["CopyObjectResult"] = {{"ETag", quote_etag(obj.etag)}, {"LastModified", obj.modified}};
   add_checksum(out.value["CopyObjectResult"], meta);
@@ -480,10 +508,18 @@ Result<Output> Provider::put_object_tagging(Context& ctx, const Value& in) {
   for (const auto& t : tags)
     if (!seen.insert(t.value("Key", "")).second) return invalid_request("Cannot provide multiple Tags with the same key");
   if (tags.size() > 10) return errors("BadRequest", "Object tags cannot be greater than 10");
+  return set_object_tags(ctx, in, tags, "ObjectTagging:Put");
+}
+
+Result<Output> Provider::set_object_tags(Context& ctx, const Value& in, const Value& tags, const char* event) {
+  std::string bucket = in.at("Bucket"), key = in.at("Key"), version = in.value("VersionId", "");
   std::string vid;
+  std::optional<Bucket> b;
+  std::optional<ObjectEvent> notification;
   Status s = db_.transaction([&]() -> Status {
-    auto b = find_bucket(ctx, bucket);
-    if (!b) return b.error();
+    auto found_bucket = find_bucket(ctx, bucket);
+    if (!found_bucket) return found_bucket.error();
+    b = *found_bucket;
     auto found = find_object(bucket, key, version);
     if (!found) return found.error();
     if (!*found || (*found)->delete_marker) return version.empty() ? no_such_key(key) : no_such_version(key, version);
@@ -491,9 +527,14 @@ Result<Output> Provider::put_object_tagging(Context& ctx, const Value& in) {
     if (tags.empty()) o.meta.erase("Tags");
     else o.meta["Tags"] = tags;
     vid = b->versioning.empty() ? "" : o.version_id;
+    notification = ObjectEvent{event, key, vid, o.etag, std::nullopt, ""};
     return db_.exec("UPDATE s3_objects SET meta = ? WHERE id = ?", {o.meta.dump(), o.id});
   });
   if (!s.ok()) return s.error();
+  if (notifies(*b)) {
+    notification->sequencer = next_sequencer();
+    notify(ctx, *b, {*notification});
+  }
   Output out;
   if (!vid.empty()) out.value["VersionId"] = vid;
   return out;
@@ -513,9 +554,7 @@ Result<Output> Provider::get_object_tagging(Context& ctx, const Value& in) {
 }
 
 Result<Output> Provider::delete_object_tagging(Context& ctx, const Value& in) {
-  Value copy = in;
-  copy["Tagging"] = {{"TagSet", Value::array()}};
-  auto r = put_object_tagging(ctx, copy);
+  auto r = set_object_tags(ctx, in, Value::array(), "ObjectTagging:Delete");
   if (!r) return r.error();
   r->status = 204;
   return r;

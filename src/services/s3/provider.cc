@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using Output = Provider::Output;
 
 Provider::Provider(kit::Environment& env)
-    : db_(env.db), bus_(env.bus), clock_(env.clock), blobs_(env.work_dir / "blobs") {}
+    : env_(env), db_(env.db), bus_(env.bus), clock_(env.clock), blobs_(env.work_dir / "blobs") {}
 
 Provider::~Provider() {
   if (inventory_source_) bus_.remove_inventory_source(inventory_source_);
@@ -110,6 +110,8 @@ void Provider::register_operations(kit::OperationTable& table) {
   add("DeletePublicAccessBlock",
       [this](Context& c, const Value& in) { return delete_bucket_config(c, in, "PublicAccessBlock"); });
   add("GetBucketPolicyStatus", bind(&Provider::get_bucket_policy_status));
+  add("PutBucketNotificationConfiguration", bind(&Provider::put_bucket_notification));
+  add("GetBucketNotificationConfiguration", bind(&Provider::get_bucket_notification));
   add("PutObject", bind(&Provider::put_object));
   add("GetObject", [this](Context& c, const Value& in) { return get_object(c, in, false); });
   add("HeadObject", [this](Context& c, const Value& in) { return get_object(c, in, true); });

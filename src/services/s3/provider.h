@@ -1,6 +1,7 @@
 // Amazon S3 (rest-xml): buckets, objects with versions, multipart uploads,
 // tagging, policies (evaluated: anonymous and cross-account access through
-// the authorizer), Block Public Access, CORS and lifecycle configuration.
+// the authorizer), Block Public Access, CORS and lifecycle configuration,
+// event notifications to Lambda, SQS, SNS and EventBridge.
 //
 // State lives in the shared database (tables s3_buckets, s3_objects,
 // s3_uploads, s3_parts); object bytes live in a BlobStore of their own.
@@ -24,6 +25,7 @@
 #include "kit/provider.h"
 #include "policy/resource_access.h"
 #include "services/s3/checksum.h"
+#include "services/s3/notifications.h"
 #include "storage/blob_store.h"
 #include "storage/database.h"
 
@@ -98,10 +100,24 @@ class Provider : public kit::Provider {
   Result<Output> put_object_tagging(Context& ctx, const Value& in);
   Result<Output> get_object_tagging(Context& ctx, const Value& in);
   Result<Output> delete_object_tagging(Context& ctx, const Value& in);
+  // Replaces an object's tags; `event` is the notification it causes.
+  Result<Output> set_object_tags(Context& ctx, const Value& in, const Value& tags, const char* event);
   // The object an x-amz-copy-source names, after its x-amz-copy-source-if-*
   // conditions; `source_version` is set to the version to report.
   Result<Object> copy_source(const Context& ctx, const std::string& source, const Value& in,
                              std::string& source_version);
+
+  // Event notifications (notifications.cc)
+  Result<Output> put_bucket_notification(Context& ctx, const Value& in);
+  Result<Output> get_bucket_notification(Context& ctx, const Value& in);
+  // InvalidArgument naming each destination S3 may not deliver to (a Lambda
+  // function whose policy does not allow S3, a queue or topic the
+  // s3:TestEvent cannot reach).
+  Status validate_destinations(const Context& ctx, const Bucket& bucket, const Value& configuration);
+  // Sends `message` to one destination as s3.amazonaws.com acting for the bucket.
+  Status deliver_notification(const Bucket& bucket, const std::string& list, const std::string& arn,
+                              const std::string& message);
+  void publish_to_eventbridge(const Context& ctx, const Bucket& bucket, const std::vector<ObjectEvent>& events);
 
   // Listings (listing.cc)
   Result<Output> list_objects(Context& ctx, const Value& in, bool v2);
@@ -141,6 +157,11 @@ class Provider : public kit::Provider {
   // AccessDenied for a request granting public access by ACL (x-amz-acl,
   // x-amz-grant-*) when the bucket's BlockPublicAcls is on.
   Status check_acl(const Bucket& bucket, const Value& in) const;
+  // After a committed change: the records the bucket's notification
+  // configuration asks for (and its EventBridge events), sent before the
+  // request is answered. notifications.cc.
+  void notify(const Context& ctx, const Bucket& bucket, const std::vector<ObjectEvent>& events);
+  static bool notifies(const Bucket& bucket) { return bucket.config.contains("notification"); }
   storage::Database& db() { return db_; }
   storage::BlobStore& blobs() { return blobs_; }
 
@@ -153,6 +174,7 @@ class Provider : public kit::Provider {
   // The bus's inventory request: every bucket of the account (and region).
   void announce_buckets(const std::string& account, const std::string& region);
 
+  kit::Environment& env_;
   storage::Database& db_;
   events::Bus& bus_;
   const Clock& clock_;
