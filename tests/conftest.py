@@ -43,6 +43,17 @@ def client_env(extra=None):
     return env
 
 
+def wait_for(predicate, timeout=30, interval=0.1):
+    """predicate()'s first truthy value, polling; AssertionError after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
 class Nuage:
     """One running nuage process."""
 

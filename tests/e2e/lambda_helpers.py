@@ -1,11 +1,12 @@
 """Helpers shared by the Lambda end-to-end tests: zips, roles, functions."""
 import io
 import json
-import time
 import uuid
 import zipfile
 
 from botocore.exceptions import ClientError
+
+from conftest import wait_for  # noqa: F401  (re-exported for the tests)
 
 TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -57,15 +58,6 @@ def invoke(nuage, name, payload=None, **kwargs):
     body = r["Payload"].read()
     return r, json.loads(body) if body else None
 
-
-def wait_for(predicate, timeout=30, interval=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 def logged_events(nuage, function, marker="EVENT "):
