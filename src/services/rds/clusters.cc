@@ -18,6 +18,8 @@ const FilterFields& cluster_filters() {
   return f;
 }
 
+}  // namespace
+
 AwsError cluster_not_found(const std::string& id) {
   return errors("DBClusterNotFoundFault", "DBCluster " + id + " not found.");
 }
@@ -27,7 +29,20 @@ AwsError cluster_not_in(const std::string& id, const std::string& state) {
                 "DbCluster " + id + " is in " + state + " state but expected it to be one of available.");
 }
 
-}  // namespace
+EngineSpec Provider::cluster_spec(const Scope& scope, const Value& cluster) const {
+  for (const auto& m : cluster.value("DBClusterMembers", Value::array())) {
+    if (!m.value("IsClusterWriter", false)) continue;
+    if (const Value* writer = store_->get(scope, kInstance, m.value("DBInstanceIdentifier", "")))
+      return spec_of(scope, *writer);
+  }
+  EngineSpec spec;
+  spec.engine = cluster.value("Engine", "");
+  spec.port = static_cast<uint16_t>(cluster.value("Port", 0));
+  spec.master_user = cluster.value("MasterUsername", "");
+  spec.db_name = cluster.value("DatabaseName", "");
+  if (!root_.empty()) spec.folder = folder_of(cluster.value("DbClusterResourceId", ""));
+  return spec;
+}
 
 Status Provider::set_members(const Scope& scope, const Value& cluster, const std::string& state) {
   for (const auto& m : cluster.value("DBClusterMembers", Value::array())) {
@@ -65,12 +80,18 @@ Result<Output> Provider::create_db_cluster(Context& ctx, const Value& in) {
   else
     port = engine == "aurora-postgresql" ? 5432 : 3306;
   double now = timefmt::epoch_seconds(env_.clock.now());
-  std::string version = engine_version(engine).version;
+  std::string version = in.value("EngineVersion", engine_version(engine).version);
+  std::string group = "default." + family_of(engine, version);
+  if (in.contains("DBClusterParameterGroupName")) {
+    auto checked = check_group(kClusterGroups, scope, in["DBClusterParameterGroupName"], family_of(engine, version));
+    if (!checked) return checked.take_error();
+    group = *checked;
+  }
   Value doc = {
       {"DBClusterIdentifier", id},
       {"DBClusterArn", rds_arn(scope, "cluster", id)},
       {"Engine", engine},
-      {"EngineVersion", in.value("EngineVersion", version)},
+      {"EngineVersion", version},
       {"EngineMode", in.value("EngineMode", "provisioned")},
       {"Status", "available"},
       {"MasterUsername", user},
@@ -82,7 +103,7 @@ Result<Output> Provider::create_db_cluster(Context& ctx, const Value& in) {
       {"PreferredMaintenanceWindow", in.value("PreferredMaintenanceWindow", "sun:05:00-sun:05:30")},
       {"DBClusterMembers", Value::array()},
       {"VpcSecurityGroups", Value::array()},
-      {"DBClusterParameterGroup", "default." + engine},
+      {"DBClusterParameterGroup", group},
       {"DBSubnetGroup", in.value("DBSubnetGroupName", "default")},
       {"MultiAZ", false},
       {"StorageEncrypted", in.value("StorageEncrypted", false)},
@@ -134,16 +155,61 @@ Result<Output> Provider::modify_db_cluster(Context& ctx, const Value& in) {
   const Value* stored = store_->get(scope, kCluster, id);
   if (!stored) return cluster_not_found(id);
   if (stored->value("Status", "") != "available") return cluster_not_in(id, stored->value("Status", ""));
-  if (in.contains("MasterUserPassword") || in.contains("Port") || in.contains("NewDBClusterIdentifier"))
-    return errors("InvalidParameterCombination",
-                  "nuage does not change a DB cluster's master password, port or identifier yet.");
+  if (in.contains("Port") || in.contains("NewDBClusterIdentifier"))
+    return errors("InvalidParameterCombination", "nuage does not change a DB cluster's port or identifier yet.");
+  NUAGE_TRY(check_master(in, false));
   Value doc = *stored;
   for (const char* key : {"DeletionProtection", "BackupRetentionPeriod", "CopyTagsToSnapshot", "PreferredBackupWindow",
                           "PreferredMaintenanceWindow", "EngineVersion"})
     if (in.contains(key)) doc[key] = in[key];
-  NUAGE_TRY(store_->put(scope, kCluster, id, std::move(doc)));
+  std::string password = in.value("MasterUserPassword", "");
+  // A volume not made yet takes the new password when its writer makes it;
+  // a made one has it set on its server (stopped for it, then served again).
+  bool change_volume = !password.empty() && has_volume(doc);
+  bool running = !doc.value("DBClusterMembers", Value::array()).empty();  // its server runs
+  if (!password.empty() && !change_volume && doc.contains("_MasterUserPassword")) doc["_MasterUserPassword"] = password;
+  if (change_volume) {
+    doc["Status"] = "resetting-master-credentials";
+    doc["PendingModifiedValues"]["MasterUserPassword"] = "****";
+  }
+  if (in.contains("DBClusterParameterGroupName")) {
+    auto checked = check_group(kClusterGroups, scope, in["DBClusterParameterGroupName"],
+                               family_of(doc.value("Engine", ""), doc.value("EngineVersion", "")));
+    if (!checked) return checked.take_error();
+    doc["DBClusterParameterGroup"] = *checked;
+  }
+  NUAGE_TRY(store_->transaction([&]() -> Status {
+    NUAGE_TRY(store_->put(scope, kCluster, id, doc));
+    // The writer's server takes a new group's values at its next restart.
+    for (const auto& m : doc.value("DBClusterMembers", Value::array()))
+      if (const Value* d = store_->get(scope, kInstance, m.value("DBInstanceIdentifier", ""))) {
+        Value member = *d;
+        settle_parameter_status(scope, member);
+        NUAGE_TRY(store_->put(scope, kInstance, m.value("DBInstanceIdentifier", ""), std::move(member)));
+      }
+    return Status::Ok();
+  }));
   Output out;
   out.value["DBCluster"] = out.share(store_->share(scope, kCluster, id));
+  if (change_volume) {
+    post({scope, kCluster, id, "resetting-master-credentials",
+          [this, scope, id, password, running](const EngineSpec& spec) -> Status {
+            if (running) engines_.stop(spec.folder);
+            EngineSpec next = spec;
+            next.master_password = password;
+            NUAGE_TRY(engines_.set_password(next));
+            if (running) NUAGE_TRY(engines_.start(next));
+            std::lock_guard lock(mutex_);
+            if (const Value* c = store_->get(scope, kCluster, id)) {
+              Value changed = *c;
+              changed["PendingModifiedValues"].erase("MasterUserPassword");
+              if (changed["PendingModifiedValues"].empty()) changed.erase("PendingModifiedValues");
+              NUAGE_TRY(store_->put(scope, kCluster, id, std::move(changed)));
+            }
+            return Status::Ok();
+          },
+          "available", "", ""});
+  }
   return out;
 }
 
@@ -162,10 +228,9 @@ Result<Output> Provider::stop_db_cluster(Context& ctx, const Value& in) {
   }));
   Output out;
   out.value["DBCluster"] = out.share(store_->share(scope, kCluster, id));
-  std::string folder = doc.value("DbClusterResourceId", "");
   post({scope, kCluster, id, "stopping",
-        [this, folder, scope, id](const EngineSpec&) -> Status {
-          if (!root_.empty()) engines_.stop(folder_of(folder));
+        [this, scope, id](const EngineSpec& spec) -> Status {
+          if (!spec.folder.empty()) engines_.stop(spec.folder);
           std::lock_guard lock(mutex_);
           if (const Value* c = store_->get(scope, kCluster, id)) NUAGE_TRY(set_members(scope, *c, "stopped"));
           return Status::Ok();
@@ -180,24 +245,27 @@ void Provider::start_cluster(const Scope& scope, Value& cluster, const std::stri
   cluster.erase("AutomaticRestartTime");
   (void)set_members(scope, cluster, "starting");
   std::string id = cluster["DBClusterIdentifier"];
-  std::string folder = cluster.value("DbClusterResourceId", "");
   bool has_members = !cluster.value("DBClusterMembers", Value::array()).empty();
   bool initialized = cluster.value("_Initialized", false);
-  std::string engine = cluster.value("Engine", "");
-  uint16_t port = static_cast<uint16_t>(cluster.value("Port", 0));
-  std::string user = cluster.value("MasterUsername", "");
+  // The writer's server comes back as its instance path starts it: with
+  // the writer's parameter group (the spec post() gives, cluster_spec).
   post({scope, kCluster, id, "starting",
-        [this, scope, id, folder, has_members, initialized, engine, port, user](const EngineSpec&) -> Status {
-          if (has_members && initialized && !root_.empty()) {
-            EngineSpec spec;
-            spec.engine = engine;
-            spec.folder = folder_of(folder);
-            spec.port = port;
-            spec.master_user = user;
+        [this, scope, id, has_members, initialized](const EngineSpec& spec) -> Status {
+          if (has_members && initialized && !spec.folder.empty() && engines_.installed(spec.engine))
             NUAGE_TRY(engines_.start(spec));
-          }
           std::lock_guard lock(mutex_);
-          if (const Value* c = store_->get(scope, kCluster, id)) NUAGE_TRY(set_members(scope, *c, "available"));
+          const Value* c = store_->get(scope, kCluster, id);
+          if (!c) return Status::Ok();
+          for (const auto& m : c->value("DBClusterMembers", Value::array())) {
+            std::string member = m.value("DBInstanceIdentifier", "");
+            const Value* d = store_->get(scope, kInstance, member);
+            if (!d) continue;
+            Value doc = *d;
+            doc["DBInstanceStatus"] = "available";
+            doc["_AppliedParameters"] = spec.parameters;
+            settle_parameter_status(scope, doc);
+            NUAGE_TRY(store_->put(scope, kInstance, member, std::move(doc)));
+          }
           return Status::Ok();
         },
         "available", event, event.empty() ? "" : "RDS-EVENT-0151"});
@@ -236,21 +304,42 @@ Result<Output> Provider::delete_db_cluster(Context& ctx, const Value& in) {
   if (!(*stored)["DBClusterMembers"].empty())
     return errors("InvalidDBClusterStateFault",
                   "Cluster cannot be deleted, it still contains DB instances in non-deleting state.");
-  if (!in.value("SkipFinalSnapshot", false) && !in.contains("FinalDBSnapshotIdentifier"))
+  bool skip = in.value("SkipFinalSnapshot", false);
+  std::string final_id = text::lower(in.value("FinalDBSnapshotIdentifier", ""));
+  if (!skip && final_id.empty())
     return errors("InvalidParameterCombination",
                   "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.");
-  if (in.contains("FinalDBSnapshotIdentifier"))
+  if (skip && !final_id.empty())
     return errors("InvalidParameterCombination",
-                  "nuage does not take DB cluster snapshots yet: delete with SkipFinalSnapshot.");
+                  "FinalDBSnapshotIdentifier can not be specified when deleting a DB cluster with SkipFinalSnapshot "
+                  "enabled.");
+  std::optional<Value> snapshot;
+  if (!final_id.empty()) {
+    NUAGE_TRY(check_identifier(final_id, "FinalDBSnapshotIdentifier"));
+    if (store_->get(scope, kClusterSnapshot, final_id))
+      return errors("DBClusterSnapshotAlreadyExistsFault",
+                    "Cannot create the cluster snapshot because one with the identifier " + final_id +
+                        " already exists.");
+    snapshot = new_cluster_snapshot(scope, *stored, final_id, "manual", timefmt::epoch_seconds(env_.clock.now()));
+  }
   Value doc = *stored;
   doc["Status"] = "deleting";
-  NUAGE_TRY(store_->put(scope, kCluster, id, doc));
+  NUAGE_TRY(store_->transaction([&]() -> Status {
+    if (snapshot) NUAGE_TRY(store_->put(scope, kClusterSnapshot, final_id, *snapshot));
+    return store_->put(scope, kCluster, id, doc);
+  }));
   Output out;
   out.value["DBCluster"] = out.share(store_->share(scope, kCluster, id));
-  std::string folder = doc.value("DbClusterResourceId", "");
+  // The volume's server is stopped (the cluster has no member left): the
+  // final snapshot copies it as it is, then the volume goes.
+  std::string snapshot_folder = snapshot && snapshot->value("Status", "") == "creating" ? (*snapshot)["_Folder"] : "";
   post({scope, kCluster, id, "deleting",
-        [this, folder](const EngineSpec&) {
-          if (!root_.empty()) engines_.remove(folder_of(folder));
+        [this, snapshot_folder, final_id, scope](const EngineSpec& spec) -> Status {
+          if (spec.folder.empty()) return Status::Ok();
+          if (!snapshot_folder.empty())
+            NUAGE_TRY(settle_snapshot(scope, kClusterSnapshot, final_id,
+                                      copy_for_snapshot(spec, snapshot_folder, false).copied));
+          engines_.remove(spec.folder);
           return Status::Ok();
         },
         "", "DB cluster deleted", "RDS-EVENT-0171"});

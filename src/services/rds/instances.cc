@@ -43,7 +43,18 @@ uint16_t default_port(const std::string& engine) {
   return engine == "postgres" || engine == "aurora-postgresql" ? 5432 : 3306;
 }
 
-// AWS's rules for master user names, database names and passwords.
+std::string random_id(const std::string& prefix) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string bytes = crypto::random_bytes(26);
+  std::string out = prefix;
+  for (char b : bytes) out += kAlphabet[static_cast<unsigned char>(b) % 32];
+  return out;
+}
+
+}  // namespace
+
+std::string new_resource_id(const std::string& prefix) { return random_id(prefix); }
+
 Status check_master(const Value& in, bool required) {
   std::string user = in.value("MasterUsername", "");
   std::string password = in.value("MasterUserPassword", "");
@@ -82,17 +93,6 @@ Status check_master(const Value& in, bool required) {
   return Status::Ok();
 }
 
-std::string random_id(const std::string& prefix) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string bytes = crypto::random_bytes(26);
-  std::string out = prefix;
-  for (char b : bytes) out += kAlphabet[static_cast<unsigned char>(b) % 32];
-  return out;
-}
-
-}  // namespace
-
-std::string new_resource_id(const std::string& prefix) { return random_id(prefix); }
 
 EngineSpec Provider::spec_of(const Scope& scope, const Value& instance) const {
   EngineSpec spec;
@@ -110,8 +110,7 @@ EngineSpec Provider::spec_of(const Scope& scope, const Value& instance) const {
     }
   }
   if (!root_.empty()) spec.folder = folder_of(rid);
-  const Value& groups = instance.value("DBParameterGroups", Value::array());
-  if (!groups.empty()) spec.parameters = group_values(scope, groups[0].value("DBParameterGroupName", ""));
+  spec.parameters = instance_parameters(scope, instance);
   return spec;
 }
 
@@ -224,7 +223,7 @@ Result<Output> Provider::create_db_instance(Context& ctx, const Value& in) {
   std::string family = family_of(engine, version);
   std::string parameter_group = "default." + family;
   if (in.contains("DBParameterGroupName")) {
-    auto checked = check_instance_group(scope, in["DBParameterGroupName"], family);
+    auto checked = check_group(kInstanceGroups, scope, in["DBParameterGroupName"], family);
     if (!checked) return checked.take_error();
     parameter_group = *checked;
   }
@@ -385,7 +384,7 @@ Result<Output> Provider::modify_db_instance(Context& ctx, const Value& in) {
   }
   if (in.contains("DBParameterGroupName")) {
     // The server takes the group's values at its next reboot.
-    auto checked = check_instance_group(scope, in["DBParameterGroupName"],
+    auto checked = check_group(kInstanceGroups, scope, in["DBParameterGroupName"],
                                         family_of(doc.value("Engine", ""), doc.value("EngineVersion", "")));
     if (!checked) return checked.take_error();
     doc["DBParameterGroups"] = Value::array({{{"DBParameterGroupName", *checked}}});
@@ -582,16 +581,9 @@ Result<Output> Provider::delete_db_instance(Context& ctx, const Value& in) {
             return Status::Ok();
           }
           engines_.stop(spec.folder);
-          if (!snapshot_folder.empty()) {
-            Status copied = engines_.copy_data(spec.folder, folder_of(snapshot_folder));
-            std::lock_guard lock(mutex_);
-            if (const Value* s = store_->get(scope, kSnapshot, final_id)) {
-              Value snap = *s;
-              snap["Status"] = copied.ok() ? "available" : "failed";
-              snap["PercentProgress"] = copied.ok() ? 100 : 0;
-              NUAGE_TRY(store_->put(scope, kSnapshot, final_id, std::move(snap)));
-            }
-          }
+          if (!snapshot_folder.empty())
+            NUAGE_TRY(settle_snapshot(scope, kSnapshot, final_id,
+                                      copy_for_snapshot(spec, snapshot_folder, false).copied));
           engines_.remove(spec.folder);
           return Status::Ok();
         },

@@ -8,6 +8,11 @@
 // `pending-reboot` in DBParameterGroups[].ParameterApplyStatus until a
 // reboot. The default groups (`default.<family>`) are AWS's: listed, read
 // only.
+//
+// DB cluster parameter groups (Aurora families only) are the same thing
+// for a cluster: their values reach the server of the cluster's volume
+// (its writer), under the values of the writer's own DB parameter group,
+// as Aurora's instance-level parameters override cluster-level ones.
 #include <algorithm>
 
 #include "common/text.h"
@@ -87,23 +92,27 @@ const ParameterSpec* find_parameter(const std::string& family, const std::string
   return nullptr;
 }
 
-AwsError group_not_found(const std::string& name) {
-  return errors("DBParameterGroupNotFoundFault", "DBParameterGroup not found: " + name);
+// AWS answers the faults of DB parameter groups for both kinds.
+AwsError group_not_found(const GroupKind& kind, const std::string& name) {
+  return errors("DBParameterGroupNotFoundFault", std::string(kind.noun) + " not found: " + name);
 }
+
+std::string member(const GroupKind& kind, const char* suffix) { return std::string(kind.noun) + suffix; }
 
 bool is_default(const std::string& name) { return text::starts_with(name, "default."); }
 
 // AWS's rule for group names: a letter first, then letters, digits and
 // hyphens, at most 255; no two consecutive hyphens, no hyphen last.
-Status check_group_name(const std::string& name) {
+Status check_group_name(const GroupKind& kind, const std::string& name) {
   bool ok = !name.empty() && name.size() <= 255 && std::isalpha(static_cast<unsigned char>(name[0])) &&
             name.back() != '-' && name.find("--") == std::string::npos;
   for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-');
   if (ok) return Status::Ok();
   return errors("InvalidParameterValue",
-                "The parameter DBParameterGroupName is not a valid identifier. Identifiers must begin with a letter; "
-                "must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two "
-                "consecutive hyphens.");
+                "The parameter " + member(kind, "Name") +
+                    " is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII "
+                    "letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive "
+                    "hyphens.");
 }
 
 Status check_value(const ParameterSpec& spec, const std::string& value) {
@@ -148,30 +157,55 @@ void merge_applied(Value& instance, const std::map<std::string, std::string>& ch
 
 }  // namespace
 
+const GroupKind kInstanceGroups = {kParameterGroup, "DBParameterGroup", "pg", false};
+const GroupKind kClusterGroups = {kClusterParameterGroup, "DBClusterParameterGroup", "cluster-pg", true};
+
 std::string family_of(const std::string& engine, const std::string& version) {
   auto parts = text::split(version, '.');
   if (engine == "postgres" || engine == "aurora-postgresql") return engine + (parts.empty() ? "" : parts[0]);
   return engine + (parts.size() < 2 ? version : parts[0] + "." + parts[1]);
 }
 
-std::optional<Value> Provider::parameter_group(const Scope& scope, const std::string& name) const {
-  if (const Value* stored = store_->get(scope, kParameterGroup, name)) return *stored;
-  for (const auto& v : engine_versions()) {
-    if (name != "default." + v.family) continue;
-    return Value{{"DBParameterGroupName", name},
-                 {"DBParameterGroupFamily", v.family},
-                 {"Description", "Default parameter group for " + v.family},
-                 {"DBParameterGroupArn", rds_arn(scope, "pg", name)},
+std::vector<std::string> Provider::group_families(const GroupKind& kind) const {
+  std::vector<std::string> families;
+  for (const auto& v : engine_versions())
+    if (!kind.cluster || text::starts_with(v.engine, "aurora")) families.push_back(v.family);
+  return families;
+}
+
+std::optional<Value> Provider::parameter_group(const GroupKind& kind, const Scope& scope,
+                                               const std::string& name) const {
+  if (const Value* stored = store_->get(scope, kind.kind, name)) return *stored;
+  for (const auto& family : group_families(kind)) {
+    if (name != "default." + family) continue;
+    return Value{{member(kind, "Name"), name},
+                 {"DBParameterGroupFamily", family},
+                 {"Description", "Default " + std::string(kind.cluster ? "cluster " : "") + "parameter group for " +
+                                     family},
+                 {member(kind, "Arn"), rds_arn(scope, kind.arn_type, name)},
                  {"_Parameters", Value::object()}};
   }
   return std::nullopt;
 }
 
-std::map<std::string, std::string> Provider::group_values(const Scope& scope, const std::string& name) const {
+std::map<std::string, std::string> Provider::group_values(const GroupKind& kind, const Scope& scope,
+                                                          const std::string& name) const {
   std::map<std::string, std::string> values;
-  auto group = parameter_group(scope, name);
+  auto group = parameter_group(kind, scope, name);
   if (!group) return values;
   for (const auto& [key, p] : (*group)["_Parameters"].items()) values[key] = p.value("value", "");
+  return values;
+}
+
+std::map<std::string, std::string> Provider::instance_parameters(const Scope& scope, const Value& instance) const {
+  std::map<std::string, std::string> values;
+  if (instance.contains("DBClusterIdentifier"))
+    if (const Value* cluster = store_->get(scope, kCluster, instance["DBClusterIdentifier"].get<std::string>()))
+      values = group_values(kClusterGroups, scope, cluster->value("DBClusterParameterGroup", ""));
+  const Value& groups = instance.value("DBParameterGroups", Value::array());
+  if (!groups.empty())
+    for (auto& [key, value] : group_values(kInstanceGroups, scope, groups[0].value("DBParameterGroupName", "")))
+      values[key] = value;
   return values;
 }
 
@@ -181,56 +215,58 @@ void Provider::settle_parameter_status(const Scope& scope, Value& instance) cons
   std::map<std::string, std::string> applied;
   const Value running = instance.value("_AppliedParameters", Value::object());
   for (const auto& [key, v] : running.items()) applied[key] = v;
-  bool same = group_values(scope, groups[0].value("DBParameterGroupName", "")) == applied;
+  bool same = instance_parameters(scope, instance) == applied;
   groups[0]["ParameterApplyStatus"] = same ? "in-sync" : "pending-reboot";
 }
 
-Result<Output> Provider::create_db_parameter_group(Context& ctx, const Value& in) {
+Result<Output> Provider::create_parameter_group(const GroupKind& kind, Context& ctx, const Value& in) {
   Scope scope{ctx.account_id, ctx.region};
-  std::string name = text::lower(in.at("DBParameterGroupName").get<std::string>());
-  NUAGE_TRY(check_group_name(name));
+  std::string name = text::lower(in.at(member(kind, "Name")).get<std::string>());
+  NUAGE_TRY(check_group_name(kind, name));
   std::string family = in.at("DBParameterGroupFamily");
   bool known = false;
-  for (const auto& v : engine_versions()) known = known || v.family == family;
+  for (const auto& f : group_families(kind)) known = known || f == family;
   if (!known)
     return errors("InvalidParameterValue", "The parameter DBParameterGroupFamily " + family +
                                                " is not a valid parameter group family.");
-  if (parameter_group(scope, name))
+  if (parameter_group(kind, scope, name))
     return errors("DBParameterGroupAlreadyExistsFault", "Parameter group " + name + " already exists");
   size_t count = 0;
-  store_->for_each(kParameterGroup, [&](const Scope& s, const std::string&, const Value&) { count += s == scope; });
+  store_->for_each(kind.kind, [&](const Scope& s, const std::string&, const Value&) { count += s == scope; });
   if (count >= kMaxGroups)
     return errors("DBParameterGroupQuotaExceededFault", "The request cannot be processed because it would exceed "
-                                                        "the maximum number of DBParameterGroups for this account.");
-  Value doc = {{"DBParameterGroupName", name},
+                                                        "the maximum number of " +
+                                                            member(kind, "s") + " for this account.");
+  Value doc = {{member(kind, "Name"), name},
                {"DBParameterGroupFamily", family},
                {"Description", in.at("Description")},
-               {"DBParameterGroupArn", rds_arn(scope, "pg", name)},
+               {member(kind, "Arn"), rds_arn(scope, kind.arn_type, name)},
                {"TagList", in.value("Tags", Value::array())},
                {"_Parameters", Value::object()}};
-  NUAGE_TRY(store_->put(scope, kParameterGroup, name, doc));
+  NUAGE_TRY(store_->put(scope, kind.kind, name, doc));
   Output out;
-  out.value["DBParameterGroup"] = out.share(store_->share(scope, kParameterGroup, name));
+  out.value[kind.noun] = out.share(store_->share(scope, kind.kind, name));
   return out;
 }
 
-Result<Output> Provider::describe_db_parameter_groups(Context& ctx, const Value& in) {
+Result<Output> Provider::describe_parameter_groups(const GroupKind& kind, Context& ctx, const Value& in) {
   Scope scope{ctx.account_id, ctx.region};
   auto page = page_of(in);
   if (!page) return page.take_error();
   Output out;
-  out.value["DBParameterGroups"] = Value::array();
-  if (in.contains("DBParameterGroupName")) {
-    std::string name = text::lower(in["DBParameterGroupName"].get<std::string>());
-    auto group = parameter_group(scope, name);
-    if (!group) return group_not_found(name);
-    out.value["DBParameterGroups"].push_back(std::move(*group));
+  std::string list = member(kind, "s");
+  out.value[list] = Value::array();
+  if (in.contains(member(kind, "Name"))) {
+    std::string name = text::lower(in[member(kind, "Name")].get<std::string>());
+    auto group = parameter_group(kind, scope, name);
+    if (!group) return group_not_found(kind, name);
+    out.value[list].push_back(std::move(*group));
     return out;
   }
   // The defaults and the account's groups, in name order.
   std::vector<std::string> names;
-  for (const auto& v : engine_versions()) names.push_back("default." + v.family);
-  store_->for_each(kParameterGroup, [&](const Scope& s, const std::string& id, const Value&) {
+  for (const auto& family : group_families(kind)) names.push_back("default." + family);
+  store_->for_each(kind.kind, [&](const Scope& s, const std::string& id, const Value&) {
     if (s == scope) names.push_back(id);
   });
   std::sort(names.begin(), names.end());
@@ -238,21 +274,21 @@ Result<Output> Provider::describe_db_parameter_groups(Context& ctx, const Value&
   std::string last;
   for (const auto& name : names) {
     if (!page->after.empty() && name <= page->after) continue;
-    if (out.value["DBParameterGroups"].size() == page->max) {
+    if (out.value[list].size() == page->max) {
       out.value["Marker"] = storage::ResourceStore::page_token(last);
       break;
     }
-    out.value["DBParameterGroups"].push_back(*parameter_group(scope, name));
+    out.value[list].push_back(*parameter_group(kind, scope, name));
     last = name;
   }
   return out;
 }
 
-Result<Output> Provider::describe_db_parameters(Context& ctx, const Value& in) {
+Result<Output> Provider::describe_parameters(const GroupKind& kind, Context& ctx, const Value& in) {
   Scope scope{ctx.account_id, ctx.region};
-  std::string name = text::lower(in.at("DBParameterGroupName").get<std::string>());
-  auto group = parameter_group(scope, name);
-  if (!group) return group_not_found(name);
+  std::string name = text::lower(in.at(member(kind, "Name")).get<std::string>());
+  auto group = parameter_group(kind, scope, name);
+  if (!group) return group_not_found(kind, name);
   auto page = page_of(in);
   if (!page) return page.take_error();
   std::string source = in.value("Source", "");
@@ -285,21 +321,21 @@ Result<Output> Provider::describe_db_parameters(Context& ctx, const Value& in) {
   return out;
 }
 
-Result<Output> Provider::modify_db_parameter_group(Context& ctx, const Value& in) {
-  return change_parameters(ctx, in, false);
+Result<Output> Provider::modify_parameters(const GroupKind& kind, Context& ctx, const Value& in) {
+  return change_parameters(kind, ctx, in, false);
 }
 
-Result<Output> Provider::reset_db_parameter_group(Context& ctx, const Value& in) {
-  return change_parameters(ctx, in, true);
+Result<Output> Provider::reset_parameters(const GroupKind& kind, Context& ctx, const Value& in) {
+  return change_parameters(kind, ctx, in, true);
 }
 
-Result<Output> Provider::change_parameters(Context& ctx, const Value& in, bool reset) {
+Result<Output> Provider::change_parameters(const GroupKind& kind, Context& ctx, const Value& in, bool reset) {
   Scope scope{ctx.account_id, ctx.region};
-  std::string name = text::lower(in.at("DBParameterGroupName").get<std::string>());
-  auto group = parameter_group(scope, name);
-  if (!group) return group_not_found(name);
+  std::string name = text::lower(in.at(member(kind, "Name")).get<std::string>());
+  auto group = parameter_group(kind, scope, name);
+  if (!group) return group_not_found(kind, name);
   if (is_default(name))
-    return errors("InvalidDBParameterGroupStateFault", "Default DBParameterGroup cannot be modified");
+    return errors("InvalidDBParameterGroupStateFault", "Default " + std::string(kind.noun) + " cannot be modified");
   std::string family = (*group)["DBParameterGroupFamily"];
   const Value& params = in.contains("Parameters") ? in["Parameters"] : Value::array();
   bool all = reset && in.value("ResetAllParameters", false);
@@ -340,14 +376,10 @@ Result<Output> Provider::change_parameters(Context& ctx, const Value& in, bool r
     if (method == "immediate") immediate[pname] = value;
   }
   Value doc = std::move(*group);
-  NUAGE_TRY(store_->put(scope, kParameterGroup, name, doc));
+  NUAGE_TRY(store_->put(scope, kind.kind, name, doc));
   // The instances of the group: applied at once where they run, else
   // pending their next reboot.
-  std::vector<std::string> users;
-  store_->for_each(kInstance, [&](const Scope& s, const std::string& id, const Value& d) {
-    const Value& g = d.value("DBParameterGroups", Value::array());
-    if (s == scope && !g.empty() && g[0].value("DBParameterGroupName", "") == name) users.push_back(id);
-  });
+  std::vector<std::string> users = group_users(kind, scope, name);
   for (const auto& id : users) {
     Value instance = *store_->get(scope, kInstance, id);
     bool running = instance.value("DBInstanceStatus", "") == "available";
@@ -356,13 +388,13 @@ Result<Output> Provider::change_parameters(Context& ctx, const Value& in, bool r
       apply_immediately(scope, id, immediate);
     } else {
       // No server runs it now: what it would run changes with the group.
-      if (!immediate.empty() && running) merge_applied(instance, immediate, group_values(scope, name));
+      if (!immediate.empty() && running) merge_applied(instance, immediate, instance_parameters(scope, instance));
       settle_parameter_status(scope, instance);
     }
     NUAGE_TRY(store_->put(scope, kInstance, id, std::move(instance)));
   }
   Output out;
-  out.value["DBParameterGroupName"] = name;
+  out.value[member(kind, "Name")] = name;
   return out;
 }
 
@@ -394,34 +426,54 @@ void Provider::apply_immediately(const Scope& scope, const std::string& id,
         "available", "", ""});
 }
 
-Result<Output> Provider::delete_db_parameter_group(Context& ctx, const Value& in) {
-  Scope scope{ctx.account_id, ctx.region};
-  std::string name = text::lower(in.at("DBParameterGroupName").get<std::string>());
-  if (!parameter_group(scope, name)) return group_not_found(name);
-  if (is_default(name)) return errors("InvalidDBParameterGroupStateFault", "Default DBParameterGroup cannot be deleted");
-  bool used = false;
-  store_->for_each(kInstance, [&](const Scope& s, const std::string&, const Value& d) {
-    const Value& g = d.value("DBParameterGroups", Value::array());
-    used = used || (s == scope && !g.empty() && g[0].value("DBParameterGroupName", "") == name);
+std::vector<std::string> Provider::group_users(const GroupKind& kind, const Scope& scope,
+                                               const std::string& name) const {
+  std::vector<std::string> users;
+  store_->for_each(kInstance, [&](const Scope& s, const std::string& id, const Value& d) {
+    if (s != scope) return;
+    std::string group;
+    if (!kind.cluster) {
+      const Value& g = d.value("DBParameterGroups", Value::array());
+      if (!g.empty()) group = g[0].value("DBParameterGroupName", "");
+    } else if (d.contains("DBClusterIdentifier")) {
+      if (const Value* c = store_->get(scope, kCluster, d["DBClusterIdentifier"].get<std::string>()))
+        group = c->value("DBClusterParameterGroup", "");
+    }
+    if (group == name) users.push_back(id);
   });
+  return users;
+}
+
+Result<Output> Provider::delete_parameter_group(const GroupKind& kind, Context& ctx, const Value& in) {
+  Scope scope{ctx.account_id, ctx.region};
+  std::string name = text::lower(in.at(member(kind, "Name")).get<std::string>());
+  if (!parameter_group(kind, scope, name)) return group_not_found(kind, name);
+  if (is_default(name))
+    return errors("InvalidDBParameterGroupStateFault", "Default " + std::string(kind.noun) + " cannot be deleted");
+  bool used = !group_users(kind, scope, name).empty();
+  if (kind.cluster)
+    store_->for_each(kCluster, [&](const Scope& s, const std::string&, const Value& c) {
+      used = used || (s == scope && c.value("DBClusterParameterGroup", "") == name);
+    });
   if (used)
     return errors("InvalidDBParameterGroupStateFault",
-                  "One or more database instances are still members of this parameter group " + name +
-                      ", so the group cannot be deleted");
-  NUAGE_TRY(store_->erase(scope, kParameterGroup, name));
+                  std::string(kind.cluster ? "One or more DB clusters" : "One or more database instances") +
+                      " are still members of this parameter group " + name + ", so the group cannot be deleted");
+  NUAGE_TRY(store_->erase(scope, kind.kind, name));
   return Output{};
 }
 
-Result<std::string> Provider::check_instance_group(const Scope& scope, const std::string& name,
-                                                   const std::string& family) const {
+Result<std::string> Provider::check_group(const GroupKind& kind, const Scope& scope, const std::string& name,
+                                          const std::string& family) const {
   std::string lowered = text::lower(name);
-  auto group = parameter_group(scope, lowered);
-  if (!group) return group_not_found(name);
+  auto group = parameter_group(kind, scope, lowered);
+  if (!group) return group_not_found(kind, name);
   std::string have = (*group)["DBParameterGroupFamily"];
   if (have != family)
-    return errors("InvalidParameterCombination", "The parameter group " + lowered + " with DBParameterGroupFamily " +
-                                                     have + " cannot be used for this instance. Please use a "
-                                                     "Parameter Group with DBParameterGroupFamily " + family);
+    return errors("InvalidParameterCombination",
+                  "The parameter group " + lowered + " with DBParameterGroupFamily " + have +
+                      " cannot be used for this " + (kind.cluster ? "DB cluster" : "instance") +
+                      ". Please use a Parameter Group with DBParameterGroupFamily " + family);
   return lowered;
 }
 

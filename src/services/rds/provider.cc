@@ -15,8 +15,10 @@ const kit::Errors errors("rds", {{"InvalidParameterValue", 400},
 const char* const kInstance = "db-instance";
 const char* const kCluster = "db-cluster";
 const char* const kSnapshot = "db-snapshot";
+const char* const kClusterSnapshot = "db-cluster-snapshot";
 const char* const kSubnetGroup = "db-subnet-group";
 const char* const kParameterGroup = "db-parameter-group";
+const char* const kClusterParameterGroup = "db-cluster-parameter-group";
 
 std::string rds_arn(const Scope& scope, const std::string& type, const std::string& id) {
   return "arn:aws:rds:" + scope.region + ":" + scope.account + ":" + type + ":" + id;
@@ -96,7 +98,8 @@ Provider::~Provider() { close(); }
 Status Provider::open() {
   storage::ResourceStore::Options options;
   options.service = "rds";
-  for (const char* kind : {kInstance, kCluster, kSnapshot, kSubnetGroup, kParameterGroup})
+  for (const char* kind :
+       {kInstance, kCluster, kSnapshot, kClusterSnapshot, kSubnetGroup, kParameterGroup, kClusterParameterGroup})
     options.kinds[kind] = {"TagList", false};
   options.bus = &env_.bus;
   options.clock = &env_.clock;
@@ -130,6 +133,9 @@ Status Provider::open() {
     if (status == "stopped" || status == "stopping") {
       if (status == "stopping") cluster["Status"] = "stopped";
       if (cluster.contains("_AutoStartAt")) arm_auto_start(scope, kCluster, id, cluster["_AutoStartAt"].get<double>());
+    } else if (status == "creating" && cluster.contains("_RestoreFrom")) {
+      // The copy of its snapshot's data starts over.
+      post_restore(scope, id);
     } else if (status != "deleting") {
       cluster["Status"] = "available";
     }
@@ -189,10 +195,10 @@ void Provider::reset() {
   {
     std::lock_guard lock(mutex_);
     if (!store_) return;
-    for (const char* kind : {kInstance, kCluster, kSnapshot})
+    for (const char* kind : {kInstance, kCluster, kSnapshot, kClusterSnapshot})
       store_->for_each(kind, [&](const Scope&, const std::string&, const Value& doc) {
         std::string rid = doc.value(kind == std::string(kCluster) ? "DbClusterResourceId" : "DbiResourceId", "");
-        if (kind == std::string(kSnapshot)) rid = doc.value("_Folder", "");
+        if (kind == std::string(kSnapshot) || kind == std::string(kClusterSnapshot)) rid = doc.value("_Folder", "");
         if (!rid.empty() && !root_.empty()) folders.push_back(folder_of(rid));
       });
     store_->clear();
@@ -234,9 +240,10 @@ void Provider::post(Job job) {
     {
       std::lock_guard lock(mutex_);
       const Value* doc = store_->get(job.scope, job.kind, job.id);
-      std::string member = job.kind == kCluster ? "Status" : job.kind == kSnapshot ? "Status" : "DBInstanceStatus";
+      std::string member = job.kind == kInstance ? "DBInstanceStatus" : "Status";
       if (!doc || doc->value(member, "") != job.during) return;
       if (job.kind == kInstance) spec = spec_of(job.scope, *doc);
+      if (job.kind == kCluster) spec = cluster_spec(job.scope, *doc);
       // Cluster and snapshot work decides itself what runs.
       installed = job.kind != kInstance || engines_.installed(doc->value("Engine", ""));
     }
@@ -252,11 +259,15 @@ void Provider::finish(const Job& job, const Status& result, const EngineSpec& sp
   std::string member = job.kind == kInstance ? "DBInstanceStatus" : "Status";
   if (!stored || stored->value(member, "") != job.during) return;
   Value doc = *stored;
-  std::string arn = doc.value(job.kind == kInstance  ? "DBInstanceArn"
-                              : job.kind == kCluster ? "DBClusterArn"
-                                                     : "DBSnapshotArn",
+  std::string arn = doc.value(job.kind == kInstance           ? "DBInstanceArn"
+                              : job.kind == kCluster          ? "DBClusterArn"
+                              : job.kind == kClusterSnapshot ? "DBClusterSnapshotArn"
+                                                              : "DBSnapshotArn",
                               "");
-  std::string source_type = job.kind == kInstance ? "db-instance" : job.kind == kCluster ? "db-cluster" : "db-snapshot";
+  std::string source_type = job.kind == kInstance           ? "db-instance"
+                            : job.kind == kCluster          ? "db-cluster"
+                            : job.kind == kClusterSnapshot ? "db-cluster-snapshot"
+                                                            : "db-snapshot";
   Status st;
   if (!result.ok()) {
     spdlog::warn("rds: {} {}: {}", job.kind, job.id, result.error().message);
@@ -276,7 +287,7 @@ void Provider::finish(const Job& job, const Status& result, const EngineSpec& sp
       doc["_AppliedParameters"] = spec.parameters;
       settle_parameter_status(job.scope, doc);
     }
-    if (job.kind == kSnapshot) doc["PercentProgress"] = 100;
+    if (job.kind == kSnapshot || job.kind == kClusterSnapshot) doc["PercentProgress"] = 100;
     if (job.after == "stopped") {
       double at = timefmt::epoch_seconds(env_.clock.now()) + 7 * 24 * 3600;
       doc["_AutoStartAt"] = at;
@@ -301,6 +312,8 @@ void Provider::register_operations(kit::OperationTable& table) {
       return {rds_arn(scope, "cluster", in["DBClusterIdentifier"])};
     if (in.contains("DBSnapshotIdentifier") && in["DBSnapshotIdentifier"].is_string())
       return {rds_arn(scope, "snapshot", in["DBSnapshotIdentifier"])};
+    if (in.contains("DBClusterSnapshotIdentifier") && in["DBClusterSnapshotIdentifier"].is_string())
+      return {rds_arn(scope, "cluster-snapshot", in["DBClusterSnapshotIdentifier"])};
     return {"*"};
   });
   table.add_locked("CreateDBInstance", this, mutex_, &Provider::create_db_instance);
@@ -317,6 +330,10 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("StartDBCluster", this, mutex_, &Provider::start_db_cluster);
   table.add_locked("DeleteDBCluster", this, mutex_, &Provider::delete_db_cluster);
   table.add_locked("CreateDBSnapshot", this, mutex_, &Provider::create_db_snapshot);
+  table.add_locked("CreateDBClusterSnapshot", this, mutex_, &Provider::create_db_cluster_snapshot);
+  table.add_locked("DescribeDBClusterSnapshots", this, mutex_, &Provider::describe_db_cluster_snapshots);
+  table.add_locked("DeleteDBClusterSnapshot", this, mutex_, &Provider::delete_db_cluster_snapshot);
+  table.add_locked("RestoreDBClusterFromSnapshot", this, mutex_, &Provider::restore_db_cluster_from_snapshot);
   table.add_locked("DescribeDBSnapshots", this, mutex_, &Provider::describe_db_snapshots);
   table.add_locked("DeleteDBSnapshot", this, mutex_, &Provider::delete_db_snapshot);
   table.add_locked("RestoreDBInstanceFromDBSnapshot", this, mutex_, &Provider::restore_db_instance_from_db_snapshot);
@@ -326,12 +343,23 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("DescribeDBEngineVersions", this, mutex_, &Provider::describe_db_engine_versions);
   table.add_locked("DescribeOrderableDBInstanceOptions", this, mutex_,
                    &Provider::describe_orderable_db_instance_options);
-  table.add_locked("CreateDBParameterGroup", this, mutex_, &Provider::create_db_parameter_group);
-  table.add_locked("DescribeDBParameterGroups", this, mutex_, &Provider::describe_db_parameter_groups);
-  table.add_locked("DescribeDBParameters", this, mutex_, &Provider::describe_db_parameters);
-  table.add_locked("ModifyDBParameterGroup", this, mutex_, &Provider::modify_db_parameter_group);
-  table.add_locked("ResetDBParameterGroup", this, mutex_, &Provider::reset_db_parameter_group);
-  table.add_locked("DeleteDBParameterGroup", this, mutex_, &Provider::delete_db_parameter_group);
+  // The operations of both kinds of parameter groups.
+  for (const GroupKind* kind : {&kInstanceGroups, &kClusterGroups}) {
+    std::string noun = kind->noun;
+    std::string params = kind->cluster ? "DBClusterParameters" : "DBParameters";
+    auto bind = [this, kind](Result<Output> (Provider::*fn)(const GroupKind&, Context&, const Value&)) {
+      return [this, kind, fn](Context& ctx, const Value& in) -> Result<Output> {
+        std::lock_guard lock(mutex_);
+        return (this->*fn)(*kind, ctx, in);
+      };
+    };
+    table.add("Create" + noun, bind(&Provider::create_parameter_group));
+    table.add("Describe" + noun + "s", bind(&Provider::describe_parameter_groups));
+    table.add("Describe" + params, bind(&Provider::describe_parameters));
+    table.add("Delete" + noun, bind(&Provider::delete_parameter_group));
+    table.add("Modify" + noun, bind(&Provider::modify_parameters));
+    table.add("Reset" + noun, bind(&Provider::reset_parameters));
+  }
   table.add_locked("DescribeEvents", this, mutex_, &Provider::describe_events);
 
   kit::TaggingSpec spec;
@@ -362,8 +390,11 @@ void Provider::register_operations(kit::OperationTable& table) {
                          {"db", kInstance, "DBInstanceNotFoundFault", "DBInstance"},
                          {"cluster", kCluster, "DBClusterNotFoundFault", "DBCluster"},
                          {"snapshot", kSnapshot, "DBSnapshotNotFoundFault", "DBSnapshot"},
+                         {"cluster-snapshot", kClusterSnapshot, "DBClusterSnapshotNotFoundFault", "DBClusterSnapshot"},
                          {"subgrp", kSubnetGroup, "DBSubnetGroupNotFoundFault", "DBSubnetGroup"},
-                         {"pg", kParameterGroup, "DBParameterGroupNotFoundFault", "DBParameterGroup"}};
+                         {"pg", kParameterGroup, "DBParameterGroupNotFoundFault", "DBParameterGroup"},
+                         {"cluster-pg", kClusterParameterGroup, "DBParameterGroupNotFoundFault",
+                          "DBClusterParameterGroup"}};
                      for (const auto& k : kinds) {
                        if (type != k.type) continue;
                        if (!store_->get(scope, k.kind, id))

@@ -2,7 +2,8 @@
 // database servers where the engine is installed (engine.h: a PostgreSQL
 // server per instance on 127.0.0.1, its own data folder under
 // <data>/rds/<DbiResourceId>), DB snapshots that are copies of the data
-// folder, DB subnet groups, engine versions, events, and tags on ARNs.
+// folder, DB cluster snapshots that are copies of a cluster's volume, DB
+// subnet groups, engine versions, events, and tags on ARNs.
 //
 // States are AWS's: creating -> backing-up -> available; stopping ->
 // stopped; starting -> available; rebooting; modifying; deleting. A
@@ -16,7 +17,8 @@
 // metadata only, without an Endpoint, and `nuage health` says so.
 //
 // State: documents in a storage::ResourceStore (service "rds"; kinds
-// "db-instance", "db-cluster", "db-snapshot", "db-subnet-group"), shaped
+// "db-instance", "db-cluster", "db-snapshot", "db-cluster-snapshot",
+// "db-subnet-group", "db-parameter-group"), shaped
 // like the model's output structures plus '_'-prefixed internal members;
 // events in the table rds_events.
 //
@@ -50,8 +52,20 @@ extern const kit::Errors errors;
 extern const char* const kInstance;
 extern const char* const kCluster;
 extern const char* const kSnapshot;
+extern const char* const kClusterSnapshot;
 extern const char* const kSubnetGroup;
 extern const char* const kParameterGroup;
+extern const char* const kClusterParameterGroup;
+
+// A kind of parameter group: its store kind, its noun (the members
+// <noun>Name and <noun>Arn, the list <noun>s), its ARN type.
+struct GroupKind {
+  const char* kind;
+  const char* noun;
+  const char* arn_type;
+  bool cluster;
+};
+extern const GroupKind kInstanceGroups, kClusterGroups;
 
 // An engine nuage knows: the version it reports, its parameter group
 // family, and AWS's description.
@@ -110,6 +124,9 @@ class Provider : public kit::Provider {
   Result<Output> start_db_cluster(Context& ctx, const Value& in);
   Result<Output> delete_db_cluster(Context& ctx, const Value& in);
   void start_cluster(const Scope& scope, Value& cluster, const std::string& event);
+  // The server of a cluster's volume: its writer's spec (the writer's
+  // parameter group), or the cluster's own when it has no member.
+  EngineSpec cluster_spec(const Scope& scope, const Value& cluster) const;
   // The cluster's members with their state set to `state`.
   Status set_members(const Scope& scope, const Value& cluster, const std::string& state);
 
@@ -122,26 +139,58 @@ class Provider : public kit::Provider {
   // copied into the snapshot's folder by the engine worker.
   Result<Value> new_snapshot(const Scope& scope, const Value& instance, const std::string& snapshot_id,
                              const std::string& type, double now);
+  // Copies a server's data into a snapshot's folder consistently: a running
+  // server is stopped for the copy, then started again (`restarted`).
+  struct SnapshotCopy {
+    Status copied, restarted;
+  };
+  SnapshotCopy copy_for_snapshot(const EngineSpec& spec, const std::string& into, bool was_running);
+  // A snapshot (of `kind`) whose copy is done: available, or failed.
+  Status settle_snapshot(const Scope& scope, const std::string& kind, const std::string& id, const Status& copied);
 
-  // --- parameter_groups.cc
-  Result<Output> create_db_parameter_group(Context& ctx, const Value& in);
-  Result<Output> describe_db_parameter_groups(Context& ctx, const Value& in);
-  Result<Output> describe_db_parameters(Context& ctx, const Value& in);
-  Result<Output> modify_db_parameter_group(Context& ctx, const Value& in);
-  Result<Output> reset_db_parameter_group(Context& ctx, const Value& in);
-  Result<Output> delete_db_parameter_group(Context& ctx, const Value& in);
-  Result<Output> change_parameters(Context& ctx, const Value& in, bool reset);
+  // --- cluster_snapshots.cc
+  Result<Output> create_db_cluster_snapshot(Context& ctx, const Value& in);
+  Result<Output> describe_db_cluster_snapshots(Context& ctx, const Value& in);
+  Result<Output> delete_db_cluster_snapshot(Context& ctx, const Value& in);
+  Result<Output> restore_db_cluster_from_snapshot(Context& ctx, const Value& in);
+  // A cluster snapshot document of `cluster` ("creating" when its volume
+  // is to be copied into the snapshot's folder by the engine worker).
+  Value new_cluster_snapshot(const Scope& scope, const Value& cluster, const std::string& snapshot_id,
+                             const std::string& type, double now) const;
+  // Whether a cluster's volume holds data to copy (its writer was made).
+  bool has_volume(const Value& cluster) const;
+  // Copies a restored cluster's data from its snapshot's folder (_RestoreFrom).
+  void post_restore(const Scope& scope, const std::string& cluster_id);
+
+  // --- parameter_groups.cc: DB parameter groups and DB cluster parameter
+  // groups, one implementation for the two kinds.
+  Result<Output> create_parameter_group(const GroupKind& kind, Context& ctx, const Value& in);
+  Result<Output> describe_parameter_groups(const GroupKind& kind, Context& ctx, const Value& in);
+  Result<Output> describe_parameters(const GroupKind& kind, Context& ctx, const Value& in);
+  Result<Output> modify_parameters(const GroupKind& kind, Context& ctx, const Value& in);
+  Result<Output> reset_parameters(const GroupKind& kind, Context& ctx, const Value& in);
+  Result<Output> change_parameters(const GroupKind& kind, Context& ctx, const Value& in, bool reset);
+  Result<Output> delete_parameter_group(const GroupKind& kind, Context& ctx, const Value& in);
+  // The families a kind of group is made for (cluster groups: Aurora's).
+  std::vector<std::string> group_families(const GroupKind& kind) const;
   // A stored group or one of AWS's defaults (default.<family>).
-  std::optional<Value> parameter_group(const Scope& scope, const std::string& name) const;
+  std::optional<Value> parameter_group(const GroupKind& kind, const Scope& scope, const std::string& name) const;
   // The values a group sets (name -> value).
-  std::map<std::string, std::string> group_values(const Scope& scope, const std::string& name) const;
+  std::map<std::string, std::string> group_values(const GroupKind& kind, const Scope& scope,
+                                                  const std::string& name) const;
+  // The values an instance's server runs with: its cluster's group's, then
+  // its own group's over them.
+  std::map<std::string, std::string> instance_parameters(const Scope& scope, const Value& instance) const;
+  // The instances whose servers take a group's values.
+  std::vector<std::string> group_users(const GroupKind& kind, const Scope& scope, const std::string& name) const;
   // ParameterApplyStatus from what the instance's server runs (_AppliedParameters).
   void settle_parameter_status(const Scope& scope, Value& instance) const;
   // Dynamic parameters changed with ApplyMethod immediate, applied to a running server.
   void apply_immediately(const Scope& scope, const std::string& id, const std::map<std::string, std::string>& changes);
-  // DBParameterGroupName of Create/ModifyDBInstance: it exists and is of `family`; its stored name.
-  Result<std::string> check_instance_group(const Scope& scope, const std::string& name,
-                                           const std::string& family) const;
+  // A group named by Create/ModifyDBInstance or CreateDBCluster: it exists
+  // and is of `family`; its stored name.
+  Result<std::string> check_group(const GroupKind& kind, const Scope& scope, const std::string& name,
+                                  const std::string& family) const;
 
   // --- catalog.cc: subnet groups, engine versions, orderable options, events
   Result<Output> create_db_subnet_group(Context& ctx, const Value& in);
@@ -178,6 +227,12 @@ class Provider : public kit::Provider {
 std::string new_resource_id(const std::string& prefix);
 std::string rds_arn(const Scope& scope, const std::string& type, const std::string& id);
 Status check_identifier(const std::string& id, const std::string& what);
+// AWS's rules for MasterUsername, MasterUserPassword and DBName (required:
+// the first two must be given).
+Status check_master(const Value& in, bool required);
+AwsError cluster_not_found(const std::string& id);
+// InvalidDBClusterStateFault of a cluster not available.
+AwsError cluster_not_in(const std::string& id, const std::string& state);
 // MaxRecords/Marker pagination over a kind's documents in id order.
 struct Page {
   size_t max = 100;

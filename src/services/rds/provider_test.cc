@@ -214,5 +214,84 @@ TEST_F(RdsProvider, ClusterMembersFollowTheCluster) {
   EXPECT_EQ(status("c1-w"), "available");
 }
 
+// A writer's server runs its cluster's group's values under its own
+// group's: a change to either is pending until the cluster's next start.
+TEST_F(RdsProvider, ClusterParameterGroupsReachTheWriter) {
+  ASSERT_TRUE(call("CreateDBClusterParameterGroup", {{"DBClusterParameterGroupName", "cg"},
+                                                     {"DBParameterGroupFamily", "aurora-mysql8.0"},
+                                                     {"Description", "d"}})
+                  .ok());
+  auto not_aurora = call("CreateDBClusterParameterGroup", {{"DBClusterParameterGroupName", "x"},
+                                                           {"DBParameterGroupFamily", "mysql8.0"},
+                                                           {"Description", "d"}});
+  ASSERT_FALSE(not_aurora.ok());
+  EXPECT_EQ(not_aurora.error().code, "InvalidParameterValue");
+  ASSERT_TRUE(call("CreateDBCluster", {{"DBClusterIdentifier", "c2"},
+                                       {"Engine", "aurora-mysql"},
+                                       {"MasterUsername", "admin"},
+                                       {"MasterUserPassword", "Sup3r-secret"},
+                                       {"DBClusterParameterGroupName", "CG"}})
+                  .ok());
+  ASSERT_TRUE(call("CreateDBInstance", {{"DBInstanceIdentifier", "c2-w"},
+                                        {"DBClusterIdentifier", "c2"},
+                                        {"DBInstanceClass", "db.r6g.large"},
+                                        {"Engine", "aurora-mysql"}})
+                  .ok());
+  wait_for("c2-w", "available");
+  auto group_status = [&] {
+    auto out = call("DescribeDBInstances", {{"DBInstanceIdentifier", "c2-w"}});
+    return out->materialized()["DBInstances"][0]["DBParameterGroups"][0].value("ParameterApplyStatus", "");
+  };
+  EXPECT_EQ(group_status(), "in-sync");
+  ASSERT_TRUE(call("ModifyDBClusterParameterGroup",
+                   {{"DBClusterParameterGroupName", "cg"},
+                    {"Parameters",
+                     {{{"ParameterName", "wait_timeout"}, {"ParameterValue", "60"}, {"ApplyMethod", "pending-reboot"}}}}})
+                  .ok());
+  EXPECT_EQ(group_status(), "pending-reboot");
+  ASSERT_TRUE(call("StopDBCluster", {{"DBClusterIdentifier", "c2"}}).ok());
+  wait_for("c2-w", "stopped");
+  ASSERT_TRUE(call("StartDBCluster", {{"DBClusterIdentifier", "c2"}}).ok());
+  wait_for("c2-w", "available");
+  EXPECT_EQ(group_status(), "in-sync");
+  auto in_use = call("DeleteDBClusterParameterGroup", {{"DBClusterParameterGroupName", "cg"}});
+  ASSERT_FALSE(in_use.ok());
+  EXPECT_EQ(in_use.error().code, "InvalidDBParameterGroupState");
+}
+
+// Without a volume (no server runs for the engine) a cluster snapshot is
+// available at once; the identifier rules and AWS's faults hold.
+TEST_F(RdsProvider, ClusterSnapshotsWithoutAVolume) {
+  ASSERT_TRUE(call("CreateDBCluster", {{"DBClusterIdentifier", "c3"},
+                                       {"Engine", "aurora-mysql"},
+                                       {"MasterUsername", "admin"},
+                                       {"MasterUserPassword", "Sup3r-secret"}})
+                  .ok());
+  Value in = {{"DBClusterIdentifier", "c3"}, {"DBClusterSnapshotIdentifier", "s1"}};
+  auto made = call("CreateDBClusterSnapshot", in);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  EXPECT_EQ(made->materialized()["DBClusterSnapshot"].value("Status", ""), "available");
+  auto again = call("CreateDBClusterSnapshot", in);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "DBClusterSnapshotAlreadyExistsFault");
+  auto restored = call("RestoreDBClusterFromSnapshot",
+                       {{"DBClusterIdentifier", "c3-back"}, {"SnapshotIdentifier", "s1"}, {"Engine", "aurora-mysql"}});
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  EXPECT_EQ(restored->materialized()["DBCluster"].value("MasterUsername", ""), "admin");
+  auto both = call("DeleteDBCluster",
+                   {{"DBClusterIdentifier", "c3"}, {"SkipFinalSnapshot", true}, {"FinalDBSnapshotIdentifier", "f"}});
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.error().code, "InvalidParameterCombination");
+  ASSERT_TRUE(call("DeleteDBCluster", {{"DBClusterIdentifier", "c3"}, {"FinalDBSnapshotIdentifier", "c3-final"}}).ok());
+  auto final_one = call("DescribeDBClusterSnapshots", {{"DBClusterSnapshotIdentifier", "c3-final"}});
+  ASSERT_TRUE(final_one.ok());
+  EXPECT_EQ(final_one->materialized()["DBClusterSnapshots"][0].value("DBClusterIdentifier", ""), "c3");
+  ASSERT_TRUE(call("DeleteDBClusterSnapshot", {{"DBClusterSnapshotIdentifier", "s1"}}).ok());
+  auto gone = call("DescribeDBClusterSnapshots", {{"DBClusterSnapshotIdentifier", "s1"}});
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, "DBClusterSnapshotNotFoundFault");
+  EXPECT_EQ(gone.error().status, 404);
+}
+
 }  // namespace
 }  // namespace nuage::services::rds

@@ -24,6 +24,26 @@ AwsError snapshot_not_found(const std::string& id) {
 
 }  // namespace
 
+Provider::SnapshotCopy Provider::copy_for_snapshot(const EngineSpec& spec, const std::string& into,
+                                                   bool was_running) {
+  if (was_running) engines_.stop(spec.folder);
+  SnapshotCopy result;
+  result.copied = engines_.copy_data(spec.folder, folder_of(into));
+  if (was_running) result.restarted = engines_.start(spec);
+  return result;
+}
+
+Status Provider::settle_snapshot(const Scope& scope, const std::string& kind, const std::string& id,
+                                 const Status& copied) {
+  std::lock_guard lock(mutex_);
+  const Value* s = store_->get(scope, kind, id);
+  if (!s) return Status::Ok();
+  Value snap = *s;
+  snap["Status"] = copied.ok() ? "available" : "failed";
+  snap["PercentProgress"] = copied.ok() ? 100 : 0;
+  return store_->put(scope, kind, id, std::move(snap));
+}
+
 Result<Value> Provider::new_snapshot(const Scope& scope, const Value& instance, const std::string& snapshot_id,
                                      const std::string& type, double now) {
   if (instance.contains("DBClusterIdentifier"))
@@ -93,10 +113,7 @@ Result<Output> Provider::create_db_snapshot(Context& ctx, const Value& in) {
   std::string into = snap["_Folder"];
   post({scope, kSnapshot, snapshot_id, "creating",
         [this, spec, into, was_running, scope, id](const EngineSpec&) -> Status {
-          // A consistent copy: the server is stopped cleanly for it.
-          if (was_running) engines_.stop(spec.folder);
-          Status copied = engines_.copy_data(spec.folder, folder_of(into));
-          Status restarted = was_running ? engines_.start(spec) : Status::Ok();
+          auto [copied, restarted] = copy_for_snapshot(spec, into, was_running);
           if (was_running) {
             std::lock_guard lock(mutex_);
             if (const Value* d = store_->get(scope, kInstance, id);
