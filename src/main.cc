@@ -27,6 +27,7 @@
 #include "services/ec2/provider.h"
 #include "services/dynamodb/provider.h"
 #include "services/efs/provider.h"
+#include "services/sns/provider.h"
 #include "services/eventbridge/provider.h"
 #include "services/scheduler/provider.h"
 #include "services/iam/authorizer.h"
@@ -81,6 +82,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::lambda::Provider>(env));
   gateway.add_provider(std::make_unique<services::config::Provider>(env));
   gateway.add_provider(std::make_unique<services::efs::Provider>(env));
+  gateway.add_provider(std::make_unique<services::sns::Provider>(env));
   gateway.add_provider(std::make_unique<services::dynamodb::Provider>(env));
   gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   return authorizer;

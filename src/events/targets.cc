@@ -152,6 +152,29 @@ Status Targets::deliver(const Delivery& given) const {
     if (out->value.value("FailedEntryCount", 0) > 0) return AwsError{"FailedEntry", out->value.dump(), 400};
     return Status::Ok();
   }
+  if (service == "sqs") {
+    // arn:aws:sqs:REGION:ACCOUNT:NAME: the queue's URL, then the message.
+    auto url = env_.call("sqs", "GetQueueUrl", Value{{"QueueName", parts[5]}, {"QueueOwnerAWSAccountId", parts[4]}},
+                         d.caller, region);
+    if (!url) return url.error();
+    Value send = {{"QueueUrl", url->value.value("QueueUrl", "")}, {"MessageBody", d.payload}};
+    if (!d.message_attributes.empty()) send["MessageAttributes"] = d.message_attributes;
+    if (!d.message_group_id.empty()) send["MessageGroupId"] = d.message_group_id;
+    if (!d.deduplication_id.empty()) send["MessageDeduplicationId"] = d.deduplication_id;
+    auto out = env_.call("sqs", "SendMessage", send, d.caller, region);
+    if (!out) return out.error();
+    return Status::Ok();
+  }
+  if (service == "sns") {
+    Value publish = {{"TopicArn", d.target_arn}, {"Message", d.payload}};
+    if (!d.subject.empty()) publish["Subject"] = d.subject;
+    if (!d.message_attributes.empty()) publish["MessageAttributes"] = d.message_attributes;
+    if (!d.message_group_id.empty()) publish["MessageGroupId"] = d.message_group_id;
+    if (!d.deduplication_id.empty()) publish["MessageDeduplicationId"] = d.deduplication_id;
+    auto out = env_.call("sns", "Publish", publish, d.caller, region);
+    if (!out) return out.error();
+    return Status::Ok();
+  }
   if (service == "logs") {
     if (!env_.logs) return AwsError{"ServiceUnavailable", "CloudWatch Logs is not available", 503};
     std::string group = parts.size() > 6 ? parts[6] : "";

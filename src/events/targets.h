@@ -3,6 +3,8 @@
 //   arn:aws:lambda:...:function:NAME[:QUALIFIER]  Invoke (InvocationType Event)
 //   arn:aws:events:...:event-bus/NAME            PutEvents on that bus
 //   arn:aws:logs:...:log-group:NAME              a log event in that group
+//   arn:aws:sqs:REGION:ACCOUNT:NAME             SendMessage to that queue
+//   arn:aws:sns:REGION:ACCOUNT:NAME             Publish to that topic
 //   arn:aws:scheduler:::aws-sdk:SERVICE:apiAction   any nuage operation (universal target)
 // Calls go through the environment's service calls, so the callee's own
 // authorization applies: Lambda's resource policy for rules,
@@ -32,6 +34,10 @@ struct Delivery {
   // `role_service` (Scheduler's target RoleArn) and delivers with the session.
   std::string role_arn;
   std::string role_service;
+  // Queues and topics: the message's attributes (SQS/SNS MessageAttributes
+  // shape), FIFO group and deduplication ids, and SNS's Subject.
+  kit::Value message_attributes = kit::Value::object();
+  std::string message_group_id, deduplication_id, subject;
 };
 
 // How long a failing delivery is retried (EventBridge and Scheduler share

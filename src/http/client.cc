@@ -10,7 +10,8 @@ namespace nuage::http {
 namespace beast = boost::beast;
 namespace asio = boost::asio;
 
-Result<ClientResponse> fetch(const std::string& method, const std::string& url, const std::string& body) {
+Result<ClientResponse> fetch(const std::string& method, const std::string& url, const std::string& body,
+                             const Headers& headers, int timeout_seconds) {
   const std::string scheme = "http://";
   if (url.rfind(scheme, 0) != 0) return AwsError{"InvalidURL", "only http:// URLs are supported: " + url, 400};
   std::string rest = url.substr(scheme.size());
@@ -24,11 +25,12 @@ Result<ClientResponse> fetch(const std::string& method, const std::string& url, 
     asio::io_context ioc;
     asio::ip::tcp::resolver resolver(ioc);
     beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::seconds(600));
+    stream.expires_after(std::chrono::seconds(timeout_seconds));
     stream.connect(resolver.resolve(host, port));
     beast::http::request<beast::http::string_body> req(beast::http::string_to_verb(method), target, 11);
     req.set(beast::http::field::host, hostport);
     req.set(beast::http::field::content_type, "application/json");
+    for (const auto& [name, value] : headers.items()) req.set(name, value);
     req.body() = body;
     req.prepare_payload();
     beast::http::write(stream, req);

@@ -1,5 +1,6 @@
 // A minimal blocking HTTP/1.1 client for nuage's own CLI commands
-// (`nuage reset`, `nuage health`, `nuage clock`) talking to a running server.
+// (`nuage reset`, `nuage health`, `nuage clock`) talking to a running server,
+// and for SNS's deliveries to HTTP endpoints on the machine.
 // Thread-safety: free function, no shared state.
 #pragma once
 
@@ -17,6 +18,9 @@ struct ClientResponse {
 
 // `url` is http://host:port/path. Fails with an AwsError whose code is
 // "ConnectionError" when the server cannot be reached.
-Result<ClientResponse> fetch(const std::string& method, const std::string& url, const std::string& body = "");
+// `headers` replace the defaults (Content-Type application/json); the
+// exchange must finish within `timeout_seconds`.
+Result<ClientResponse> fetch(const std::string& method, const std::string& url, const std::string& body = "",
+                             const Headers& headers = {}, int timeout_seconds = 600);
 
 }  // namespace nuage::http

@@ -239,3 +239,33 @@ def test_aws_config_records_the_notification_configuration(server):
     assert notification == {"configurations": {"to-fn": {
         "events": ["s3:ObjectCreated:*"], "filter": {"s3KeyFilter": {"filterRules": [{"name": "Suffix", "value": ".csv"}]}},
         "objectPrefixes": [], "functionARN": arn, "type": "LambdaConfiguration"}}}
+
+
+def test_a_topic_destination_needs_its_policy_and_gets_the_test_event(server):
+    s3, sns = server.client("s3"), server.client("sns")
+    s3.create_bucket(Bucket="via-sns")
+    topic = sns.create_topic(Name="uploads")["TopicArn"]
+    config = {"TopicConfigurations": [{"Id": "t", "TopicArn": topic, "Events": ["s3:ObjectCreated:Put"]}]}
+    # The default topic policy does not let S3 publish.
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_notification_configuration(Bucket="via-sns", NotificationConfiguration=config)
+    assert code_of(e) == "InvalidArgument"
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "SNS:Publish",
+            "Resource": topic, "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::via-sns"}}}]}))
+    name = create_python(server, make_role(server, ["logs:*"]), RECORDER, handler="lambda_function.handler")
+    lam = server.client("lambda")
+    lam.add_permission(FunctionName=name, StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+    sns.subscribe(TopicArn=topic, Protocol="lambda",
+                  Endpoint=lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"])
+    s3.put_bucket_notification_configuration(Bucket="via-sns", NotificationConfiguration=config)
+    s3.put_object(Bucket="via-sns", Key="k.txt", Body=b"1")
+    got = wait_for(lambda: (lambda e: e if len(e) >= 2 else None)(
+        [r["Sns"] for ev in events_of(server, name) for r in ev["Records"]]))
+    test_event, record = sorted(got, key=lambda m: "Records" in json.loads(m["Message"]))
+    assert json.loads(test_event["Message"])["Event"] == "s3:TestEvent"
+    assert record["Subject"] == "Amazon S3 Notification"
+    [s3_record] = json.loads(record["Message"])["Records"]
+    assert s3_record["eventName"] == "ObjectCreated:Put" and s3_record["s3"]["object"]["key"] == "k.txt"

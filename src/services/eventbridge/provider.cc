@@ -200,7 +200,11 @@ Provider::Pending Provider::pending_for(const std::string& account, const std::s
                                         const std::string& rule_arn, const Value& target, std::string payload,
                                         int64_t time_ms) {
   Pending p;
-  p.delivery = {target["Arn"], std::move(payload), account, region, {}, time_ms, {}, {}};
+  p.delivery.target_arn = target["Arn"];
+  p.delivery.payload = std::move(payload);
+  p.delivery.account = account;
+  p.delivery.region = region;
+  p.delivery.time_ms = time_ms;
   // Rules invoke as the EventBridge service principal, on behalf of the rule.
   p.delivery.caller.type = auth::PrincipalType::kService;
   p.delivery.caller.arn = "events.amazonaws.com";

@@ -11,6 +11,7 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "events/targets.h"
 #include "services/s3/internal.h"
 
 namespace nuage::services::s3 {
@@ -200,26 +201,14 @@ Status Provider::deliver_notification(const Bucket& bucket, const std::string& l
                                       const std::string& message) {
   auto parts = arn_parts(arn);
   if (!parts) return invalid_argument("Invalid destination ARN", "Destination", arn);
-  auto principal = kit::Environment::service_principal(kPrincipal, bucket.account, "arn:aws:s3:::" + bucket.name);
-  if (list == "LambdaFunctionConfigurations") {
-    auto out = env_.call("lambda", "Invoke",
-                         Value{{"FunctionName", arn}, {"InvocationType", "Event"}, {"Payload", kit::make_blob(message)}},
-                         principal, parts->region);
-    return out ? Status::Ok() : Status(out.error());
-  }
-  if (list == "QueueConfigurations") {
-    auto url = env_.call("sqs", "GetQueueUrl", Value{{"QueueName", parts->resource}, {"QueueOwnerAWSAccountId", parts->account}},
-                         principal, parts->region);
-    if (!url) return url.error();
-    auto out = env_.call("sqs", "SendMessage",
-                         Value{{"QueueUrl", url->value.value("QueueUrl", "")}, {"MessageBody", message}}, principal,
-                         parts->region);
-    return out ? Status::Ok() : Status(out.error());
-  }
-  auto out = env_.call("sns", "Publish",
-                       Value{{"TopicArn", arn}, {"Message", message}, {"Subject", "Amazon S3 Notification"}}, principal,
-                       parts->region);
-  return out ? Status::Ok() : Status(out.error());
+  events::Delivery d;
+  d.target_arn = arn;
+  d.payload = message;
+  d.account = bucket.account;
+  d.region = parts->region;
+  d.caller = kit::Environment::service_principal(kPrincipal, bucket.account, "arn:aws:s3:::" + bucket.name);
+  if (list == "TopicConfigurations") d.subject = "Amazon S3 Notification";
+  return events::Targets(env_).deliver(d);
 }
 
 Status Provider::validate_destinations(const Context& ctx, const Bucket& bucket, const Value& configuration) {
