@@ -112,6 +112,9 @@ namespace nuage::gateway {
 
 // The protocol a request to `service` speaks (a service may speak several).
 const protocol::Protocol* choose_protocol(const model::Service& service, const http::Request& request);
+// The model whose shapes the wire is read and written with: the service's
+// query dialect for the query protocol when it has one, else the service's.
+const model::Service& wire_model(const model::Service& service, const protocol::Protocol& proto);
 
 // Oracle hooks for `nuage debug parse|serialize` (tests drive them with
 // botocore): what nuage makes of a request, and what it would answer.
