@@ -179,6 +179,7 @@ int serve(const ServeOptions& o) {
     sigwait(&signals, &sig);
     spdlog::info("signal {}: shutting down", sig);
     server.stop();
+    gateway.stopping_providers();
   });
   std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   std::cout << "nuage " << NUAGE_VERSION << " ready on http://" << host << ":" << port

@@ -8,6 +8,7 @@
 #include "auth/sigv4.h"
 #include "common/crypto.h"
 #include "common/text.h"
+#include "kit/stoppable.h"
 #include "protocol/validate.h"
 #include "protocol/values.h"
 #include "model/model.h"
@@ -187,6 +188,11 @@ Status Gateway::open_providers() {
 
 void Gateway::close_providers() {
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) (*it)->close();
+}
+
+void Gateway::stopping_providers() {
+  for (kit::Provider* p : order_)
+    if (auto* stoppable = dynamic_cast<kit::Stoppable*>(p)) stoppable->stopping();
 }
 
 kit::Routes Gateway::provider_routes() const {

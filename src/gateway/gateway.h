@@ -46,6 +46,8 @@ class Gateway : public kit::ServiceCalls {
   // Stops what the providers run (database servers), in reverse order of
   // opening, before the database closes.
   void close_providers();
+  // Tells the providers that wait for clients that nuage is stopping (kit/stoppable.h).
+  void stopping_providers();
   // Decides whether the caller may perform the operation (IAM enforcement),
   // from what the provider's table declares for it. Called after the input is
   // parsed and before the provider runs; a failed Status is answered as the

@@ -225,3 +225,23 @@ def test_add_and_remove_permission(nuage):
     with pytest.raises(ClientError) as e:
         sqs.remove_permission(QueueUrl=url, Label="send")
     assert code(e) == "InvalidParameterValue"
+
+
+def test_hostile_attributes_are_refused_and_nothing_is_lost(nuage):
+    sqs = nuage.client("sqs")
+    url = sqs.create_queue(QueueName="q-hostile", Attributes={"VisibilityTimeout": "7"})["QueueUrl"]
+    deep = "[" * 100_000 + "]" * 100_000
+    for name, value in (("Policy", deep), ("RedrivePolicy", '{"deadLetterTargetArn":' + deep + "}"),
+                        ("RedriveAllowPolicy", deep)):
+        with pytest.raises(ClientError) as e:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={name: value})
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400, name
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
+            "a" * 300: {"DataType": "String", "StringValue": "v"}})
+    assert code(e) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="A" * 10_000)
+    assert code(e) == "ReceiptHandleIsInvalid"
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"] == {
+        "VisibilityTimeout": "7"}

@@ -394,7 +394,7 @@ Result<Output> Provider::receive_message(Context& ctx, const Value& in) {
     }
     int64_t now = now_ms();
     taken = take_messages(ctx, *queue, in, now);
-    if (!taken || !taken->empty() || now >= deadline || closing_) break;
+    if (!taken || !taken->empty() || now >= deadline || stopping_) break;
     if (!waiting) {
       if (waiters_ >= kMaxWaiters) break;
       ++waiters_;

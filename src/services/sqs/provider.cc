@@ -88,10 +88,10 @@ Status Provider::open() {
   return messages_->open();
 }
 
-void Provider::close() {
+void Provider::stopping() {
   {
     std::lock_guard lock(mutex_);
-    closing_ = true;
+    stopping_ = true;
   }
   arrivals_.notify_all();
 }

@@ -16,7 +16,7 @@
 //
 // Long polling: a ReceiveMessage that finds nothing waits (its handler thread
 // blocked, the provider's mutex released) until a message arrives, one
-// becomes visible, or WaitTimeSeconds pass on nuage's clock; at most
+// becomes visible, WaitTimeSeconds pass on nuage's clock or nuage stops; at most
 // kMaxWaiters wait at once, so waiting receives never take every handler
 // thread — the others answer at once.
 //
@@ -35,6 +35,7 @@
 #include "kit/environment.h"
 #include "kit/errors.h"
 #include "kit/provider.h"
+#include "kit/stoppable.h"
 #include "policy/resource_access.h"
 #include "services/sqs/message_store.h"
 #include "storage/resource_store.h"
@@ -57,13 +58,13 @@ struct QueueRef {
   std::string arn;
 };
 
-class Provider : public kit::Provider {
+class Provider : public kit::Provider, public kit::Stoppable {
  public:
   explicit Provider(kit::Environment& env) : env_(env) {}
   std::string_view service() const override { return "sqs"; }
   void register_operations(kit::OperationTable& table) override;
   Status open() override;
-  void close() override;
+  void stopping() override;
   void reset() override;
 
  private:
@@ -129,7 +130,7 @@ class Provider : public kit::Provider {
   std::mutex mutex_;
   std::condition_variable arrivals_;  // a message arrived or became visible, or nuage stops
   int waiters_ = 0;
-  bool closing_ = false;
+  bool stopping_ = false;  // nuage stops: waiting receives answer now
   std::unique_ptr<storage::ResourceStore> store_;
   std::unique_ptr<MessageStore> messages_;
   policy::PolicyCache policies_{policy::PolicyKind::kResource};
