@@ -5,7 +5,9 @@ once, and an acknowledged delete stays deleted."""
 import string
 import threading
 
-from harness import NOTHING, Cell
+import botocore.exceptions
+
+from harness import NOTHING, Cell, Interrupted
 
 DELETED = "deleted"
 
@@ -24,24 +26,22 @@ class Plugin:
         self.counter = 0
 
     def setup(self, c):
-        pass
+        for worker in range(self.soak.workers):
+            self.urls[worker] = c.sqs.create_queue(QueueName=queue_name(worker))["QueueUrl"]
 
     def _url(self, c, worker):
-        with self.lock:
-            url = self.urls.get(worker)
-        if url is None:
-            url = c.sqs.create_queue(QueueName=queue_name(worker))["QueueUrl"]
-            with self.lock:
-                self.urls[worker] = url
         # The port changes with each restart: the path names the queue.
-        return c.endpoint + "/" + url.split("/", 3)[3]
+        return c.endpoint + "/" + self.urls[worker].split("/", 3)[3]
 
     def write(self, c, worker, rng):
         url = self._url(c, worker)
         with self.lock:
             present = [k for k, cell in self.cells.items() if k[0] == worker and cell.acked not in (NOTHING, DELETED)]
         if present and rng.random() < 0.3:
-            got = c.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=0).get("Messages", [])
+            try:  # no write yet: only a server killed meanwhile fails it
+                got = c.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=0).get("Messages", [])
+            except (botocore.exceptions.BotoCoreError, ConnectionError, OSError) as e:
+                raise Interrupted() from e
             if not got:
                 return
             key = (worker, int(got[0]["Body"].split(" ", 2)[1]))
@@ -93,7 +93,8 @@ class Plugin:
                 if n not in own:
                     raise AssertionError(f"sqs: queue of worker {worker} holds message {n}, never sent")
             # Every cell is checked: a drain reads the whole queue anyway.
-            for n, cell in own.items():
+            for cell in self.soak.to_check(own.values(), True):
+                n = int(cell.name.rsplit(" ", 1)[1])
                 observed = seen.get(n)
                 if observed is None:
                     observed = DELETED if DELETED in (cell.acked, cell.pending) else NOTHING
