@@ -34,6 +34,7 @@
 #include "services/iam/provider.h"
 #include "services/rds/provider.h"
 #include "services/s3/provider.h"
+#include "services/sqs/provider.h"
 #include "services/lambda/provider.h"
 #include "services/logs/provider.h"
 #include "services/ssm/provider.h"
@@ -85,6 +86,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::sns::Provider>(env));
   gateway.add_provider(std::make_unique<services::dynamodb::Provider>(env));
   gateway.add_provider(std::make_unique<services::rds::Provider>(env));
+  gateway.add_provider(std::make_unique<services::sqs::Provider>(env));
   return authorizer;
 }
 
@@ -179,6 +181,7 @@ int serve(const ServeOptions& o) {
     sigwait(&signals, &sig);
     spdlog::info("signal {}: shutting down", sig);
     server.stop();
+    gateway.stopping_providers();
   });
   std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   std::cout << "nuage " << NUAGE_VERSION << " ready on http://" << host << ":" << port

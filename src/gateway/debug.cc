@@ -50,13 +50,14 @@ Value debug_parse(http::Request& request, auth::CredentialStore& credentials) {
                     : Status(AwsError{"InvalidClientTokenId", "unknown key", 403});
     out["signature"] = !s.ok() ? error_json(s.error()) : cred->verifiable ? Value("ok") : Value("unchecked");
   }
-  auto op = proto->identify(*svc, request);
+  const model::Service& wire = wire_model(*svc, *proto);
+  auto op = proto->identify(wire, request);
   if (!op) {
     out["error"] = error_json(op.error());
     return out;
   }
   out["operation"] = op.value()->name;
-  auto input = proto->parse(*svc, *op.value(), request);
+  auto input = proto->parse(wire, *op.value(), request);
   if (!input) out["error"] = error_json(input.error());
   else out["input"] = printable(*input);
   return out;
@@ -68,6 +69,7 @@ http::Response debug_serialize(const Value& spec) {
   const protocol::Protocol* proto =
       protocol::find_protocol(spec.value("protocol", svc->protocols.empty() ? svc->protocol : svc->protocols[0]));
   if (!proto) throw std::runtime_error("unknown protocol");
+  svc = &wire_model(*svc, *proto);
   std::string request_id = spec.value("request_id", "00000000-0000-4000-8000-000000000000");
   if (spec.contains("error")) {
     const Value& e = spec["error"];

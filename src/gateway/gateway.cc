@@ -8,6 +8,7 @@
 #include "auth/sigv4.h"
 #include "common/crypto.h"
 #include "common/text.h"
+#include "kit/stoppable.h"
 #include "protocol/validate.h"
 #include "protocol/values.h"
 #include "model/model.h"
@@ -31,7 +32,7 @@ std::string model_for_target_prefix(std::string_view prefix) {
       {"AmazonSSM", "ssm"},          {"secretsmanager", "secretsmanager"},
       {"StarlingDoveService", "config"}, {"AmazonEC2ContainerServiceV20141113", "ecs"},
       {"DynamoDB_20120810", "dynamodb"}, {"AWSInsightsIndexService", "ce"},
-      {"GraniteServiceVersion20100801", "cloudwatch"},
+      {"GraniteServiceVersion20100801", "cloudwatch"}, {"AmazonSQS", "sqs"},
   };
   for (const auto& [p, model] : kPrefixes)
     if (p == prefix) return std::string(model);
@@ -79,14 +80,21 @@ std::string virtual_host_bucket(const http::Request& request, const std::vector<
 
 }  // namespace
 
+namespace {
+bool is_form(const http::Request& request) {
+  return text::lower(request.headers.get("content-type")).find("x-www-form-urlencoded") != std::string::npos;
+}
+}  // namespace
+
 const protocol::Protocol* choose_protocol(const model::Service& svc, const http::Request& request) {
+  // Clients older than the service's move to json still send query forms.
+  if (svc.query_dialect && !request.headers.contains("x-amz-target") && is_form(request))
+    return protocol::find_protocol("query");
   if (svc.protocols.size() > 1) {
     if (text::lower(request.headers.get("smithy-protocol")) == "rpc-v2-cbor" && svc.speaks("smithy-rpc-v2-cbor"))
       return protocol::find_protocol("smithy-rpc-v2-cbor");
     if (request.headers.contains("x-amz-target") && svc.speaks("json")) return protocol::find_protocol("json");
-    std::string ct = text::lower(request.headers.get("content-type"));
-    if (ct.find("x-www-form-urlencoded") != std::string::npos && svc.speaks("query"))
-      return protocol::find_protocol("query");
+    if (is_form(request) && svc.speaks("query")) return protocol::find_protocol("query");
   }
   for (const auto& p : svc.protocols) {
     // rpc-v2-cbor is only ever chosen by its header (above).
@@ -94,6 +102,26 @@ const protocol::Protocol* choose_protocol(const model::Service& svc, const http:
     if (const auto* proto = protocol::find_protocol(p)) return proto;
   }
   return nullptr;
+}
+
+namespace {
+// Older SDKs (the Java SDK v1's QueueUrlHandler) post a query form to the
+// queue's own URL and leave the QueueUrl member out: the path gives it back.
+// Called after the signature was checked (the client signed what it sent).
+void address_by_path(const model::Operation& op, http::Request& request) {
+  std::string_view path = request.path();
+  if (path.size() < 2 || !op.input.shape || !op.input.shape->find_member("QueueUrl")) return;
+  if (request.query().find("QueueUrl=") != std::string_view::npos) return;
+  if (!request.body.in_file() && request.body.memory().find("QueueUrl=") != std::string::npos) return;
+  std::string host = request.headers.get("host");
+  std::string url = "http://" + (host.empty() ? std::string("localhost") : host) + std::string(path);
+  request.target += (request.target.find('?') == std::string::npos ? "?" : "&") +
+                    std::string("QueueUrl=") + text::uri_encode(url);
+}
+}  // namespace
+
+const model::Service& wire_model(const model::Service& svc, const protocol::Protocol& proto) {
+  return svc.query_dialect && proto.name() == "query" ? *svc.query_dialect : svc;
 }
 
 std::string detect_service(const http::Request& request, const std::string& scope_service) {
@@ -106,8 +134,7 @@ std::string detect_service(const http::Request& request, const std::string& scop
   // Unsigned query-protocol calls (sts:AssumeRoleWithWebIdentity and the
   // like) name only their Action: the service is the query service whose
   // operation of that name may be called unsigned.
-  if (text::lower(request.headers.get("content-type")).find("x-www-form-urlencoded") != std::string::npos &&
-      !request.body.in_file()) {
+  if (is_form(request) && !request.body.in_file()) {
     if (auto pairs = text::parse_query(request.body.memory(), true))
       for (const auto& [k, v] : *pairs)
         if (k == "Action")
@@ -161,6 +188,11 @@ Status Gateway::open_providers() {
 
 void Gateway::close_providers() {
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) (*it)->close();
+}
+
+void Gateway::stopping_providers() {
+  for (kit::Provider* p : order_)
+    if (auto* stoppable = dynamic_cast<kit::Stoppable*>(p)) stoppable->stopping();
 }
 
 kit::Routes Gateway::provider_routes() const {
@@ -252,7 +284,7 @@ http::Response Gateway::internal_error_response(const http::Request& request, co
   try {
     const model::Service* svc = model::find_service(detect_service(request, scope_service_hint(request)));
     if (const protocol::Protocol* proto = svc ? choose_protocol(*svc, request) : nullptr)
-      return proto->serialize_error(*svc, opaque_internal_error(), request_id);
+      return proto->serialize_error(wire_model(*svc, *proto), opaque_internal_error(), request_id);
   } catch (...) {
   }
   http::Response res;
@@ -280,13 +312,16 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
                    .dump();
     return res;
   }
+  // The shapes the wire is read and written with (a query dialect's for a
+  // query form to a service that moved to json).
+  const model::Service& wire = wire_model(*svc, *proto);
   auto fail = [&](const AwsError& e) {
     if (e.status >= 500 && e.code == "InternalError") {
       // Causes name files, SQL and libraries: the log has them, the client a request id.
       spdlog::error("{} {}: {}", request_id, service_name, e.message);
-      return proto->serialize_error(*svc, opaque_internal_error(), request_id);
+      return proto->serialize_error(wire, opaque_internal_error(), request_id);
     }
-    return proto->serialize_error(*svc, e, request_id);
+    return proto->serialize_error(wire, e, request_id);
   };
 
   // 2. S3 virtual-hosted style: the bucket moves from the host into the path.
@@ -298,7 +333,7 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
   }
 
   // 3. Operation.
-  auto op = proto->identify(*svc, request);
+  auto op = proto->identify(wire, request);
   if (!op) return fail(op.error());
 
   // 4. Caller.
@@ -361,7 +396,8 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
       entry == services_.end() ? nullptr : entry->second.table.find(ctx.operation);
   if (!handler) return fail(not_implemented(service_name, ctx.operation));
 
-  auto input = proto->parse(*svc, *op.value(), request);
+  if (&wire != svc) address_by_path(*op.value(), request);
+  auto input = proto->parse(wire, *op.value(), request);
   if (!input) return fail(input.error());
   if (authorizer_) {
     Status allowed = authorizer_(ctx, entry->second.table, *input);
@@ -374,7 +410,7 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
                     output.error().message);
     return fail(output.error());
   }
-  return proto->serialize(*svc, *op.value(), *output, request_id);
+  return proto->serialize(wire, *op.value(), *output, request_id);
 }
 
 }  // namespace nuage::gateway

@@ -46,6 +46,8 @@ class Gateway : public kit::ServiceCalls {
   // Stops what the providers run (database servers), in reverse order of
   // opening, before the database closes.
   void close_providers();
+  // Tells the providers that wait for clients that nuage is stopping (kit/stoppable.h).
+  void stopping_providers();
   // Decides whether the caller may perform the operation (IAM enforcement),
   // from what the provider's table declares for it. Called after the input is
   // parsed and before the provider runs; a failed Status is answered as the
@@ -112,6 +114,9 @@ namespace nuage::gateway {
 
 // The protocol a request to `service` speaks (a service may speak several).
 const protocol::Protocol* choose_protocol(const model::Service& service, const http::Request& request);
+// The model whose shapes the wire is read and written with: the service's
+// query dialect for the query protocol when it has one, else the service's.
+const model::Service& wire_model(const model::Service& service, const protocol::Protocol& proto);
 
 // Oracle hooks for `nuage debug parse|serialize` (tests drive them with
 // botocore): what nuage makes of a request, and what it would answer.

@@ -213,9 +213,40 @@ std::unique_ptr<Service> parse_service(std::string_view name, std::string_view j
 }
 
 namespace {
+constexpr std::string_view kQueryDialectSuffix = "_query";
+
+bool is_query_dialect(std::string_view name) {
+  return name.size() > kQueryDialectSuffix.size() &&
+         name.substr(name.size() - kQueryDialectSuffix.size()) == kQueryDialectSuffix;
+}
+
+// The query-era error codes (AWS.SimpleQueueService.NonExistentQueue) that
+// the json model no longer declares.
+void adopt_query_errors(Service& svc, const Service& query) {
+  for (auto& [name, shape] : svc.shapes) {
+    if (!shape.exception || !shape.error.code.empty()) continue;
+    const Shape* old = query.find_shape(name);
+    if (!old || !old->exception) continue;
+    shape.error.code = old->error.code;
+    if (!shape.error.http_status) shape.error.http_status = old->error.http_status;
+  }
+}
+
+// A service that moved off query (SQS) never checked its enums: it answers
+// names it does not know with errors of its own (InvalidAttributeName), and
+// ReceiveMessage's AttributeNames, typed with the queue attributes' enum,
+// takes message attribute names (ApproximateReceiveCount) from every client.
+void drop_enums(Service& svc) {
+  for (auto& [name, shape] : svc.shapes) {
+    shape.enum_values.clear();
+    shape.enum_order.clear();
+  }
+}
+
 struct Registry {
   std::mutex mu;
   std::map<std::string, std::unique_ptr<Service>, std::less<>> loaded;
+  std::vector<std::unique_ptr<Service>> dialects;  // owned here, reached through their service
 };
 Registry& registry() {
   static Registry r;
@@ -224,12 +255,22 @@ Registry& registry() {
 }  // namespace
 
 const Service* find_service(std::string_view name) {
+  if (is_query_dialect(name)) return nullptr;
   Registry& r = registry();
   std::lock_guard lock(r.mu);
   if (auto it = r.loaded.find(name); it != r.loaded.end()) return it->second.get();
   for (const auto& e : embedded_specs()) {
     if (e.name == name) {
       auto svc = parse_service(name, e.json);
+      for (const auto& dialect : embedded_specs())
+        if (dialect.name == std::string(name).append(kQueryDialectSuffix)) {
+          auto query = parse_service(dialect.name, dialect.json);
+          adopt_query_errors(*svc, *query);
+          drop_enums(*svc);
+          drop_enums(*query);
+          svc->query_dialect = query.get();
+          r.dialects.push_back(std::move(query));
+        }
       const Service* out = svc.get();
       r.loaded.emplace(std::string(name), std::move(svc));
       return out;
@@ -246,7 +287,8 @@ size_t operation_count(std::string_view name) {
 
 std::vector<std::string> service_names() {
   std::vector<std::string> out;
-  for (const auto& e : embedded_specs()) out.emplace_back(e.name);
+  for (const auto& e : embedded_specs())
+    if (!is_query_dialect(e.name)) out.emplace_back(e.name);
   return out;
 }
 

@@ -123,6 +123,10 @@ struct Service {
   std::string service_id;
   bool global = false;         // IAM: one endpoint, us-east-1 scope
   bool aws_query_compatible = false;
+  // The query-era model of a service whose current model left the query
+  // protocol (SQS): requests in query form (older clients) are parsed and
+  // answered with its shapes; null for every other service.
+  const Service* query_dialect = nullptr;
 
   std::map<std::string, Shape, std::less<>> shapes;
   std::map<std::string, Operation, std::less<>> operations;
@@ -134,8 +138,14 @@ struct Service {
 
 // The model named `name` ("sts", "ec2", ...), parsed on first use from the
 // embedded spec. nullptr if nuage has no such model.
+//
+// Query dialects: a model pinned as "<name>_query" (tools/pin_models.py) is
+// the query-era model of `name`. It is no service of its own (service_names
+// leaves it out); it becomes `query_dialect` of `name`, whose exception
+// shapes take the dialect's error codes and statuses where they declare none
+// (json answers carry them in x-amzn-query-error, as AWS's do).
 const Service* find_service(std::string_view name);
-// Names of all embedded models.
+// Names of all embedded models (query dialects excepted).
 std::vector<std::string> service_names();
 // How many operations the model `name` defines, without parsing it (0 if
 // nuage has no such model).
