@@ -153,11 +153,10 @@ Status Targets::deliver(const Delivery& given) const {
     return Status::Ok();
   }
   if (service == "sqs") {
-    // arn:aws:sqs:REGION:ACCOUNT:NAME: the queue's URL, then the message.
-    auto url = env_.call("sqs", "GetQueueUrl", Value{{"QueueName", parts[5]}, {"QueueOwnerAWSAccountId", parts[4]}},
-                         d.caller, region);
-    if (!url) return url.error();
-    Value send = {{"QueueUrl", url->value.value("QueueUrl", "")}, {"MessageBody", d.payload}};
+    // arn:aws:sqs:REGION:ACCOUNT:NAME is the queue at /ACCOUNT/NAME; the
+    // sender needs sqs:SendMessage only, as on AWS (no GetQueueUrl).
+    std::string url = "http://localhost:" + std::to_string(env_.port()) + "/" + parts[4] + "/" + parts[5];
+    Value send = {{"QueueUrl", url}, {"MessageBody", d.payload}};
     if (!d.message_attributes.empty()) send["MessageAttributes"] = d.message_attributes;
     if (!d.message_group_id.empty()) send["MessageGroupId"] = d.message_group_id;
     if (!d.deduplication_id.empty()) send["MessageDeduplicationId"] = d.deduplication_id;
