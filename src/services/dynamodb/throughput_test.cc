@@ -16,7 +16,9 @@ TEST(TokenBucket, StartsWithThreeHundredSecondsOfBurst) {
   TokenBucket bucket(5, t0);
   EXPECT_EQ(bucket.available(t0), 1500);
   EXPECT_TRUE(bucket.fits(1500, t0));
-  EXPECT_FALSE(bucket.fits(1500.5, t0));
+  bucket.take(0.5, t0);
+  EXPECT_FALSE(bucket.fits(1500, t0));
+  EXPECT_TRUE(bucket.fits(1499.5, t0));
 }
 
 TEST(TokenBucket, DrainedRefillsExactlyItsRatePerSecond) {
