@@ -58,6 +58,7 @@ struct ServeOptions {
   bool sync_full = false;
   int ec2_transition_seconds = 0;
   std::string rds_engines = "all";
+  std::string dynamodb_throttling = "on";
   std::string iam_enforcement = "on";
   uint64_t sandbox_memory_mb = 0;  // 0: derived from the machine
 };
@@ -149,6 +150,7 @@ int serve(const ServeOptions& o) {
   env.sandboxes = &sandboxes;
   env.settings.ec2_transition_seconds = o.ec2_transition_seconds;
   env.settings.rds_engines = o.rds_engines;
+  env.settings.dynamodb_throttling = o.dynamodb_throttling == "on";
   env.settings.iam_enforcement = o.iam_enforcement == "on";
   gateway::Gateway gateway({}, credentials, clock);
   auto authorizer = add_providers(gateway, env);
@@ -307,6 +309,10 @@ int main(int argc, char** argv) {
                         "RDS engines whose DB instances run a real server (all, none, or names: postgres,mariadb,...); "
                         "the others are served as metadata")
       ->capture_default_str();
+  serve_cmd->add_option("--dynamodb-throttling", serve_options.dynamodb_throttling,
+                        "Refuse DynamoDB requests beyond a table's provisioned (or on-demand) capacity, on nuage's clock")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   serve_cmd->add_option("--iam-enforcement", serve_options.iam_enforcement,
                         "Authorize requests of IAM users and roles with their policies")
       ->capture_default_str()

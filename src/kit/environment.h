@@ -54,6 +54,8 @@ struct Settings {
   // The RDS engines that get a real server (rds/engine.h Engines::enable):
   // "all", "none", or engine names separated by commas.
   std::string rds_engines = "all";
+  // DynamoDB refuses requests beyond a table's capacity (services/dynamodb/throttling.h).
+  bool dynamodb_throttling = true;
 };
 
 struct Environment {

@@ -63,20 +63,47 @@ std::map<std::string, double> index_write_units(const Value& table, const Value&
   return out;
 }
 
-std::optional<Value> consumed_capacity(const Value& in, const std::string& table_name, double table_units,
-                                       const std::map<std::string, double>& index_units) {
+double Demand::total() const {
+  double sum = table;
+  for (const auto* indexes : {&global_indexes, &local_indexes})
+    for (const auto& [name, units] : *indexes) sum += units;
+  return sum;
+}
+
+void Demand::add(const Demand& other) {
+  table += other.table;
+  for (const auto& [name, units] : other.global_indexes) global_indexes[name] += units;
+  for (const auto& [name, units] : other.local_indexes) local_indexes[name] += units;
+}
+
+Demand write_demand(const Value& table, const Value& old_item, const Value& new_item) {
+  Demand demand;
+  demand.write = true;
+  demand.table = write_units(old_item.is_null() ? 0 : item_size(old_item), new_item.is_null() ? 0 : item_size(new_item));
+  demand.global_indexes = index_write_units(table, old_item, new_item);
+  return demand;
+}
+
+std::optional<Value> consumed_capacity(const Value& in, const std::string& table_name, const Demand& demand) {
   std::string mode = in.value("ReturnConsumedCapacity", "NONE");
   if (mode == "NONE") return std::nullopt;
-  double total = table_units;
-  for (const auto& [name, units] : index_units) total += units;
-  Value out = {{"TableName", table_name}, {"CapacityUnits", total}};
+  Value out = {{"TableName", table_name}, {"CapacityUnits", demand.total()}};
   if (mode == "INDEXES") {
-    out["Table"] = {{"CapacityUnits", table_units}};
-    if (!index_units.empty()) {
-      out["GlobalSecondaryIndexes"] = Value::object();
-      for (const auto& [name, units] : index_units) out["GlobalSecondaryIndexes"][name] = {{"CapacityUnits", units}};
+    out["Table"] = {{"CapacityUnits", demand.table}};
+    for (const auto& [member, indexes] : {std::pair{"GlobalSecondaryIndexes", &demand.global_indexes},
+                                          std::pair{"LocalSecondaryIndexes", &demand.local_indexes}}) {
+      if (indexes->empty()) continue;
+      out[member] = Value::object();
+      for (const auto& [name, units] : *indexes) out[member][name] = {{"CapacityUnits", units}};
     }
   }
+  return out;
+}
+
+std::optional<Value> consumed_capacities(const Value& in, const std::map<std::string, Demand>& by_table) {
+  if (in.value("ReturnConsumedCapacity", "NONE") == "NONE") return std::nullopt;
+  Value out = Value::array();
+  for (const auto& [name, demand] : by_table) out.push_back(*consumed_capacity(in, name, demand));
   return out;
 }
 

@@ -90,6 +90,24 @@ AwsError condition_failed(const Value& in, const std::optional<Value>& old) {
   return errors("ConditionalCheckFailedException", "The conditional request failed", fields);
 }
 
+void add_capacity(Output& out, const Value& in, const Value& doc, const Demand& demand) {
+  auto consumed = consumed_capacity(in, doc.at("TableName"), demand);
+  if (consumed) out.value["ConsumedCapacity"] = *consumed;
+}
+
+bool is_condition_failure(const Status& s) { return s.error().code == "ConditionalCheckFailedException"; }
+
+// A write whose condition failed still consumes the table's write units
+// (the larger of the item there and the item given), and no index's.
+Demand failed_write(const std::optional<Value>& old, const Value& given) {
+  Demand demand;
+  demand.write = true;
+  demand.table = write_units(old ? item_size(*old) : 0, given.is_null() ? 0 : item_size(given));
+  return demand;
+}
+
+}  // namespace
+
 // The request's ConditionExpression, parsed; null when it has none.
 Result<ConditionPtr> optional_condition(const Value& in, Placeholders& placeholders) {
   if (!in.contains("ConditionExpression")) return ConditionPtr();
@@ -106,15 +124,34 @@ Status check_condition(const ConditionPtr& condition, const Value& in, const std
   return Status::Ok();
 }
 
-// ConsumedCapacity of a write from the item before and after it (null: absent).
-void add_write_capacity(Output& out, const Value& in, const Value& doc, const Value& before, const Value& after) {
-  int64_t old_bytes = before.is_null() ? 0 : item_size(before), new_bytes = after.is_null() ? 0 : item_size(after);
-  auto consumed = consumed_capacity(in, doc.at("TableName"), write_units(old_bytes, new_bytes),
-                                    index_write_units(doc, before, after));
-  if (consumed) out.value["ConsumedCapacity"] = *consumed;
+std::optional<AwsError> untouched_key(const ItemKey& key, const std::vector<UpdateAction>& actions) {
+  for (const auto& action : actions)
+    if (key.attributes.contains(action.path[0].name) && action.path[0].index < 0)
+      return validation(std::string(kInvalid) + "Cannot update attribute " + action.path[0].name +
+                        ". This attribute is part of the key");
+  return std::nullopt;
 }
 
-}  // namespace
+Result<Value> updated_item(const Value& doc, const ItemKey& key, const std::vector<UpdateAction>& actions,
+                           const std::optional<Value>& old) {
+  Value item = old.value_or(key.attributes);
+  NUAGE_TRY(apply_update(actions, item));
+  if (auto e = check_index_keys(doc, item)) return *e;
+  if (item_size(item) > kMaxItemBytes) return validation("Item size to update has exceeded the maximum allowed size");
+  return item;
+}
+
+Result<std::optional<std::vector<Path>>> projection_of(const Value& request) {
+  Placeholders placeholders(request.value("ExpressionAttributeNames", Value()), Value());
+  std::optional<std::vector<Path>> paths;
+  if (request.contains("ProjectionExpression")) {
+    auto parsed = parse_projection(request["ProjectionExpression"], placeholders);
+    if (!parsed) return parsed.take_error();
+    paths = std::move(*parsed);
+  }
+  if (auto e = placeholders.unused()) return *e;
+  return paths;
+}
 
 std::optional<AwsError> check_item(const Value& doc, const Value& item) {
   if (auto e = check_index_keys(doc, item)) return e;
@@ -197,11 +234,16 @@ Result<Output> Provider::put_item(Context& ctx, const Value& in) {
   if (auto e = placeholders.unused()) return *e;
   auto old = load_item(doc, *key);
   if (!old) return old.take_error();
-  NUAGE_TRY(check_condition(*condition, in, *old));
+  if (Status s = check_condition(*condition, in, *old); !s.ok()) {
+    if (is_condition_failure(s)) NUAGE_TRY(charge(ctx, doc, failed_write(*old, *item)));
+    return s.error();
+  }
+  Demand demand = write_demand(doc, old->value_or(Value()), *item);
+  NUAGE_TRY(charge(ctx, doc, demand));
   NUAGE_TRY(store_item(doc, *key, *item));
   Output out;
   if (returns == "ALL_OLD" && *old) out.value["Attributes"] = **old;
-  add_write_capacity(out, in, doc, old->value_or(Value()), *item);
+  add_capacity(out, in, doc, demand);
   return out;
 }
 
@@ -212,21 +254,16 @@ Result<Output> Provider::get_item(Context& ctx, const Value& in) {
   if (auto e = refuse_legacy(in, "GetItem")) return *e;
   auto key = item_key(doc, in.at("Key"));
   if (!key) return key.take_error();
-  Placeholders placeholders(in.value("ExpressionAttributeNames", Value()), Value());
-  std::optional<std::vector<Path>> paths;
-  if (in.contains("ProjectionExpression")) {
-    auto parsed = parse_projection(in["ProjectionExpression"], placeholders);
-    if (!parsed) return parsed.take_error();
-    paths = std::move(*parsed);
-  }
-  if (auto e = placeholders.unused()) return *e;
+  auto paths = projection_of(in);
+  if (!paths) return paths.take_error();
   auto item = load_item(doc, *key);
   if (!item) return item.take_error();
+  Demand demand;
+  demand.table = read_units(*item ? item_size(**item) : 0, in.value("ConsistentRead", false));
+  NUAGE_TRY(charge(ctx, doc, demand));
   Output out;
-  if (*item) out.value["Item"] = paths ? project(**item, *paths) : **item;
-  auto consumed = consumed_capacity(in, doc.at("TableName"),
-                                    read_units(*item ? item_size(**item) : 0, in.value("ConsistentRead", false)));
-  if (consumed) out.value["ConsumedCapacity"] = *consumed;
+  if (*item) out.value["Item"] = *paths ? project(**item, **paths) : **item;
+  add_capacity(out, in, doc, demand);
   return out;
 }
 
@@ -245,11 +282,16 @@ Result<Output> Provider::delete_item(Context& ctx, const Value& in) {
   if (auto e = placeholders.unused()) return *e;
   auto old = load_item(doc, *key);
   if (!old) return old.take_error();
-  NUAGE_TRY(check_condition(*condition, in, *old));
+  if (Status s = check_condition(*condition, in, *old); !s.ok()) {
+    if (is_condition_failure(s)) NUAGE_TRY(charge(ctx, doc, failed_write(*old, Value())));
+    return s.error();
+  }
+  Demand demand = write_demand(doc, old->value_or(Value()), Value());
+  NUAGE_TRY(charge(ctx, doc, demand));
   if (*old) NUAGE_TRY(items_->erase(doc.at("TableId"), key->hash, key->range));
   Output out;
   if (returns == "ALL_OLD" && *old) out.value["Attributes"] = **old;
-  add_write_capacity(out, in, doc, old->value_or(Value()), Value());
+  add_capacity(out, in, doc, demand);
   return out;
 }
 
@@ -271,17 +313,18 @@ Result<Output> Provider::update_item(Context& ctx, const Value& in) {
   auto condition = optional_condition(in, placeholders);
   if (!condition) return condition.take_error();
   if (auto e = placeholders.unused()) return *e;
-  for (const auto& action : actions)
-    if (key->attributes.contains(action.path[0].name) && action.path[0].index < 0)
-      return validation(std::string(kInvalid) + "Cannot update attribute " + action.path[0].name +
-                        ". This attribute is part of the key");
+  if (auto e = untouched_key(*key, actions)) return *e;
   auto old = load_item(doc, *key);
   if (!old) return old.take_error();
-  NUAGE_TRY(check_condition(*condition, in, *old));
-  Value item = old->value_or(key->attributes);
-  NUAGE_TRY(apply_update(actions, item));
-  if (auto e = check_index_keys(doc, item)) return *e;
-  if (item_size(item) > kMaxItemBytes) return validation("Item size to update has exceeded the maximum allowed size");
+  if (Status s = check_condition(*condition, in, *old); !s.ok()) {
+    if (is_condition_failure(s)) NUAGE_TRY(charge(ctx, doc, failed_write(*old, Value())));
+    return s.error();
+  }
+  auto new_item = updated_item(doc, *key, actions, *old);
+  if (!new_item) return new_item.take_error();
+  const Value& item = *new_item;
+  Demand demand = write_demand(doc, old->value_or(Value()), item);
+  NUAGE_TRY(charge(ctx, doc, demand));
   NUAGE_TRY(store_item(doc, *key, item));
   Output out;
   std::vector<Path> updated;
@@ -291,7 +334,7 @@ Result<Output> Provider::update_item(Context& ctx, const Value& in) {
   if (returns == "UPDATED_OLD" && *old) out.value["Attributes"] = project(**old, updated);
   if (returns == "UPDATED_NEW") out.value["Attributes"] = project(item, updated);
   if (out.value.contains("Attributes") && out.value["Attributes"].empty()) out.value.erase("Attributes");
-  add_write_capacity(out, in, doc, old->value_or(Value()), item);
+  add_capacity(out, in, doc, demand);
   return out;
 }
 

@@ -24,6 +24,21 @@ void Provider::reset() {
   std::lock_guard lock(mutex_);
   store_->clear();
   items_->clear();
+  throttles_.clear();
+  tokens_.clear();
+}
+
+Status Provider::charge(const Context& ctx, const Value& doc, const Demand& demand) {
+  auto refused = throttles_.admit(doc, demand);
+  Demand nothing;
+  nothing.write = demand.write;
+  throttles_.publish(ctx.account_id, ctx.region, doc, ctx.operation, refused.empty() ? demand : nothing, refused);
+  if (!refused.empty()) return throttles_.error(refused);
+  return Status::Ok();
+}
+
+std::function<Status(const Demand&)> Provider::charger(const Context& ctx, const Value& doc) {
+  return [this, &ctx, &doc](const Demand& demand) { return charge(ctx, doc, demand); };
 }
 
 // The table a call names, for IAM: its ARN (TableName may be one already).
@@ -50,6 +65,8 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("Scan", this, mutex_, &Provider::scan);
   table.add_locked("BatchGetItem", this, mutex_, &Provider::batch_get_item);
   table.add_locked("BatchWriteItem", this, mutex_, &Provider::batch_write_item);
+  table.add_locked("TransactWriteItems", this, mutex_, &Provider::transact_write_items);
+  table.add_locked("TransactGetItems", this, mutex_, &Provider::transact_get_items);
   kit::TaggingSpec tagging;
   tagging.list_operation = "ListTagsOfResource";
   tagging.arn_member = "ResourceArn";

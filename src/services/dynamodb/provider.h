@@ -7,6 +7,9 @@
 // item keyed by the table's id and the item's sortable key encoding, written
 // in the request, so an acknowledged write survives kill -9.
 //
+// Capacity: every request is charged to the table's (and its indexes')
+// capacity meters, and throttled beyond them (services/dynamodb/throttling.h).
+//
 // Table status follows nuage's clock: a table (or an update) answers
 // CREATING (UPDATING) until the clock has moved past the instant of the
 // call, then ACTIVE — so a running clock makes it ACTIVE by the next
@@ -15,6 +18,8 @@
 // Thread-safety: handlers run under mutex_.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,10 +28,14 @@
 #include "kit/environment.h"
 #include "kit/errors.h"
 #include "kit/provider.h"
+#include "services/dynamodb/expression.h"
 #include "services/dynamodb/item_store.h"
+#include "services/dynamodb/throttling.h"
 #include "storage/resource_store.h"
 
 namespace nuage::services::dynamodb {
+
+struct BatchTally;  // reads.cc
 
 // An item's primary key: its encodings (encode_key) and its attributes.
 struct ItemKey {
@@ -83,7 +92,28 @@ class Provider : public kit::Provider {
   Result<Output> batch_get_item(Context& ctx, const Value& in);
   Result<Output> batch_write_item(Context& ctx, const Value& in);
 
+  // transactions.cc
+  Result<Output> transact_write_items(Context& ctx, const Value& in);
+  Result<Output> transact_get_items(Context& ctx, const Value& in);
+  // A ClientRequestToken served: the request's fingerprint until `expires`.
+  struct Token {
+    std::string fingerprint;
+    Clock::TimePoint expires;
+  };
+  static constexpr size_t kMaxTokens = 10000;
+  void remember_token(const std::string& token, const std::string& fingerprint, Clock::TimePoint expires);
+
+  // Serves `demand` on the table `doc` (a refusal answers AWS's
+  // ProvisionedThroughputExceededException) and publishes its metrics.
+  Status charge(const Context& ctx, const Value& doc, const Demand& demand);
+  std::function<Status(const Demand&)> charger(const Context& ctx, const Value& doc);
+  // A batch's end: its metrics, its ConsumedCapacity, or the throttling
+  // error when it served nothing.
+  Status settle_batch(const Context& ctx, const Value& in, const BatchTally& tally, Output& out);
+
   kit::Environment& env_;
+  Throttles throttles_{env_};
+  std::map<std::string, Token> tokens_;  // "account/region/token"
   std::mutex mutex_;
   std::unique_ptr<storage::ResourceStore> store_;
   std::unique_ptr<ItemStore> items_;
@@ -100,5 +130,19 @@ std::string table_name(const std::string& name_or_arn);
 AwsError validation(const std::string& message);
 // An item's index keys (their types, no empty value) and its 400 KB limit.
 std::optional<AwsError> check_item(const kit::Value& table, const kit::Value& item);
+// A request's ProjectionExpression (with its ExpressionAttributeNames),
+// parsed; none when it has none.
+Result<std::optional<std::vector<Path>>> projection_of(const kit::Value& request);
+// A request's ConditionExpression, parsed; null when it has none.
+Result<ConditionPtr> optional_condition(const kit::Value& in, Placeholders& placeholders);
+// ConditionalCheckFailedException (with the item when the request's
+// ReturnValuesOnConditionCheckFailure is ALL_OLD) unless the item as it is
+// (absent: an empty item) satisfies the condition.
+Status check_condition(const ConditionPtr& condition, const kit::Value& in, const std::optional<kit::Value>& old);
+// An update that leaves the key alone, and the item it makes of `old`
+// (absent: the key alone), its index keys and size checked.
+std::optional<AwsError> untouched_key(const ItemKey& key, const std::vector<UpdateAction>& actions);
+Result<kit::Value> updated_item(const kit::Value& table, const ItemKey& key, const std::vector<UpdateAction>& actions,
+                                const std::optional<kit::Value>& old);
 
 }  // namespace nuage::services::dynamodb

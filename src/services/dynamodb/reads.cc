@@ -1,7 +1,9 @@
 // Reading many items: Query (key conditions on the table or an index,
 // direction, Limit, ExclusiveStartKey / LastEvaluatedKey, FilterExpression,
 // Select, the 1 MB page), Scan (parallel segments), BatchGetItem and
-// BatchWriteItem.
+// BatchWriteItem (what throttling or BatchGetItem's 16 MB response leaves
+// out comes back as UnprocessedKeys / UnprocessedItems; the batch fails
+// only when it served nothing).
 //
 // A table Query is one range of the items' primary-key B-tree
 // (ItemStore::query). An index Query or Scan reads the table's items and
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "services/dynamodb/attribute_value.h"
@@ -28,6 +31,7 @@ namespace {
 constexpr int64_t kMaxPageBytes = 1024 * 1024;
 constexpr size_t kMaxBatchGetKeys = 100;
 constexpr size_t kMaxBatchWrites = 25;
+constexpr int64_t kMaxBatchGetResponseBytes = 16 * 1024 * 1024;
 
 std::string attribute_type(const Value& doc, const std::string& name) {
   for (const auto& d : doc.at("AttributeDefinitions"))
@@ -233,15 +237,23 @@ struct Page {
     }
     return true;
   }
-  Output output() const {
+  // The answer, once `charge` has served the read (or refused it: throttled).
+  // The read costs the sum of the items read, rounded once, charged to the
+  // index read (a GSI's own capacity, an LSI's share of the table's) or
+  // the table.
+  Result<Output> finish(const std::function<Status(const Demand&)>& charge) const {
+    NUAGE_TRY(failure);
+    Demand demand;
+    double units = read_units(bytes, in.value("ConsistentRead", false));
+    if (!source.index) demand.table = units;
+    else (source.global ? demand.global_indexes : demand.local_indexes)[source.index->at("IndexName")] = units;
+    NUAGE_TRY(charge(demand));
     Output out;
     if (!count_only) out.value["Items"] = items;
     out.value["Count"] = count;
     out.value["ScannedCount"] = scanned;
     if (last_key) out.value["LastEvaluatedKey"] = *last_key;
-    // The sum of the items read, rounded once (an index read is counted
-    // with the table's: INDEXES does not split it yet).
-    auto consumed = consumed_capacity(in, doc.at("TableName"), read_units(bytes, in.value("ConsistentRead", false)));
+    auto consumed = consumed_capacity(in, doc.at("TableName"), demand);
     if (consumed) out.value["ConsumedCapacity"] = *consumed;
     return out;
   }
@@ -335,8 +347,7 @@ Result<Output> Provider::query(Context& ctx, const Value& in) {
     }
     NUAGE_TRY(items_->query(doc.at("TableId"), encode_key(keys->hash), bounds, forward, after,
                             [&](const StoredRow& row) { return page.visit(from_stored_form(row.item.item), row.item.size); }));
-    NUAGE_TRY(page.failure);
-    return page.output();
+    return page.finish(charger(ctx, doc));
   }
   // An index: the table's items that carry the index's keys, in index order.
   std::string hash = key_name(source->schema, "HASH");
@@ -376,8 +387,7 @@ Result<Output> Provider::query(Context& ctx, const Value& in) {
   }
   for (size_t i = first; i < candidates.size(); ++i)
     if (!page.visit(candidates[i].item, candidates[i].size)) break;
-  NUAGE_TRY(page.failure);
-  return page.output();
+  return page.finish(charger(ctx, doc));
 }
 
 Result<Output> Provider::scan(Context& ctx, const Value& in) {
@@ -418,8 +428,30 @@ Result<Output> Provider::scan(Context& ctx, const Value& in) {
       if (!item.contains(k)) return true;  // not in the index
     return page.visit(item, row.item.size);
   }));
-  NUAGE_TRY(page.failure);
-  return page.output();
+  return page.finish(charger(ctx, doc));
+}
+
+// What a batch has done per table: the units it consumed and the requests
+// throttling refused; a batch is refused whole only when it served nothing.
+struct BatchTally {
+  std::map<std::string, Demand> consumed;
+  std::map<std::string, std::vector<Refusal>> refused;
+  size_t served = 0, unserved = 0;
+};
+
+Status Provider::settle_batch(const Context& ctx, const Value& in, const BatchTally& tally, Output& out) {
+  std::vector<Refusal> all;
+  for (const auto& [name, demand] : tally.consumed) {
+    const auto refused = tally.refused.count(name) ? tally.refused.at(name) : std::vector<Refusal>{};
+    if (const Value* doc = store_->get(scope_of(ctx), kTable, name))
+      throttles_.publish(ctx.account_id, ctx.region, *doc, ctx.operation, demand, refused);
+    for (const auto& r : refused)
+      if (std::none_of(all.begin(), all.end(), [&](const Refusal& a) { return a.reason == r.reason && a.resource == r.resource; }))
+        all.push_back(r);
+  }
+  if (tally.served == 0 && !all.empty()) return throttles_.error(all);
+  if (auto consumed = consumed_capacities(in, tally.consumed)) out.value["ConsumedCapacity"] = *consumed;
+  return Status::Ok();
 }
 
 Result<Output> Provider::batch_get_item(Context& ctx, const Value& in) {
@@ -431,32 +463,69 @@ Result<Output> Provider::batch_get_item(Context& ctx, const Value& in) {
   Output out;
   out.value["Responses"] = Value::object();
   out.value["UnprocessedKeys"] = Value::object();
+  struct Planned {
+    const Value* doc;
+    const Value* request;
+    std::optional<std::vector<Path>> paths;
+    std::vector<ItemKey> keys;
+  };
+  std::vector<std::pair<std::string, Planned>> planned;
   for (const auto& [name, request] : requests.items()) {
     Value table_in = {{"TableName", name}};
     auto found = active_table(ctx, table_in);
     if (!found) return found.take_error();
     const Value& doc = **found;
     if (request.contains("AttributesToGet")) return not_implemented("dynamodb", "BatchGetItem with AttributesToGet");
-    Placeholders placeholders(request.value("ExpressionAttributeNames", Value()), Value());
-    std::optional<std::vector<Path>> paths;
-    if (request.contains("ProjectionExpression")) {
-      auto parsed = parse_projection(request["ProjectionExpression"], placeholders);
-      if (!parsed) return parsed.take_error();
-      paths = std::move(*parsed);
-    }
-    if (auto e = placeholders.unused()) return *e;
+    auto paths = projection_of(request);
+    if (!paths) return paths.take_error();
+    Planned plan{&doc, &request, std::move(*paths), {}};
     std::set<std::pair<std::string, std::string>> seen;
-    Value& answers = out.value["Responses"][name] = Value::array();
     for (const auto& key_value : request.at("Keys")) {
       auto key = item_key(doc, key_value);
       if (!key) return key.take_error();
       if (!seen.insert({key->hash, key->range}).second)
         return validation("Provided list of item keys contains duplicates");
-      auto item = load_item(doc, *key);
+      plan.keys.push_back(std::move(*key));
+    }
+    planned.emplace_back(name, std::move(plan));
+  }
+  BatchTally tally;
+  int64_t response_bytes = 0;
+  for (const auto& [name, plan] : planned) {
+    Value& answers = out.value["Responses"][name] = Value::array();
+    tally.consumed[name] = Demand{};
+    bool consistent = plan.request->value("ConsistentRead", false);
+    const Value& given = plan.request->at("Keys");
+    for (size_t i = 0; i < plan.keys.size(); ++i) {
+      auto item = load_item(*plan.doc, plan.keys[i]);
       if (!item) return item.take_error();
-      if (*item) answers.push_back(paths ? project(**item, *paths) : **item);
+      int64_t bytes = *item ? item_size(**item) : 0;
+      Demand demand;
+      demand.table = read_units(bytes, consistent);
+      // Past the 16 MB a response may carry, or beyond the table's
+      // capacity, a key is left for the caller to ask again.
+      std::vector<Refusal> refused;
+      bool fits = response_bytes + bytes <= kMaxBatchGetResponseBytes;
+      if (fits) refused = throttles_.admit(*plan.doc, demand);
+      if (!fits || !refused.empty()) {
+        Value& unprocessed = out.value["UnprocessedKeys"][name];
+        if (unprocessed.is_null()) {
+          unprocessed = *plan.request;
+          unprocessed["Keys"] = Value::array();
+        }
+        unprocessed["Keys"].push_back(given[i]);
+        auto& list = tally.refused[name];
+        list.insert(list.end(), refused.begin(), refused.end());
+        ++tally.unserved;
+        continue;
+      }
+      ++tally.served;
+      tally.consumed[name].add(demand);
+      response_bytes += bytes;
+      if (*item) answers.push_back(plan.paths ? project(**item, *plan.paths) : **item);
     }
   }
+  NUAGE_TRY(settle_batch(ctx, in, tally, out));
   return out;
 }
 
@@ -467,7 +536,9 @@ Result<Output> Provider::batch_write_item(Context& ctx, const Value& in) {
   if (writes > kMaxBatchWrites)
     return validation("Too many items requested for the BatchWriteItem call");
   struct Write {
+    std::string table;
     const Value* doc;
+    const Value* request;
     ItemKey key;
     std::optional<Value> item;  // none: a delete
   };
@@ -478,7 +549,7 @@ Result<Output> Provider::batch_write_item(Context& ctx, const Value& in) {
     if (!found) return found.take_error();
     std::set<std::pair<std::string, std::string>> seen;
     for (const auto& request : list) {
-      Write write{*found, {}, std::nullopt};
+      Write write{name, *found, &request, {}, std::nullopt};
       if (request.contains("PutRequest") == request.contains("DeleteRequest"))
         return validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
                           "supported datatypes");
@@ -500,15 +571,35 @@ Result<Output> Provider::batch_write_item(Context& ctx, const Value& in) {
       planned.push_back(std::move(write));
     }
   }
+  Output out;
+  out.value["UnprocessedItems"] = Value::object();
+  BatchTally tally;
+  std::vector<const Write*> admitted;
+  for (const auto& write : planned) {
+    tally.consumed[write.table].write = true;
+    auto old = load_item(*write.doc, write.key);
+    if (!old) return old.take_error();
+    Demand demand = write_demand(*write.doc, old->value_or(Value()), write.item.value_or(Value()));
+    auto refused = throttles_.admit(*write.doc, demand);
+    if (!refused.empty()) {
+      out.value["UnprocessedItems"][write.table].push_back(*write.request);
+      auto& list = tally.refused[write.table];
+      list.insert(list.end(), refused.begin(), refused.end());
+      ++tally.unserved;
+      continue;
+    }
+    ++tally.served;
+    tally.consumed[write.table].add(demand);
+    admitted.push_back(&write);
+  }
   NUAGE_TRY(env_.db.transaction([&]() -> Status {
-    for (const auto& write : planned) {
-      if (write.item) NUAGE_TRY(store_item(*write.doc, write.key, *write.item));
-      else NUAGE_TRY(items_->erase(write.doc->at("TableId"), write.key.hash, write.key.range));
+    for (const Write* write : admitted) {
+      if (write->item) NUAGE_TRY(store_item(*write->doc, write->key, *write->item));
+      else NUAGE_TRY(items_->erase(write->doc->at("TableId"), write->key.hash, write->key.range));
     }
     return Status::Ok();
   }));
-  Output out;
-  out.value["UnprocessedItems"] = Value::object();
+  NUAGE_TRY(settle_batch(ctx, in, tally, out));
   return out;
 }
 

@@ -346,6 +346,7 @@ Result<Output> Provider::delete_table(Context& ctx, const Value& in) {
     NUAGE_TRY(items_->drop(id));
     return store_->erase(scope_of(ctx), kTable, name);
   }));
+  throttles_.forget(id);
   Output out;
   out.value["TableDescription"] = std::move(described);
   return out;
@@ -507,6 +508,7 @@ Result<Output> Provider::update_table(Context& ctx, const Value& in) {
     doc["_changed_at"] = micros(now);
   }
   NUAGE_TRY(store_->put(scope_of(ctx), kTable, name, doc));
+  throttles_.follow(doc);
   Output out;
   out.value["TableDescription"] = describe(doc, changed);
   return out;
