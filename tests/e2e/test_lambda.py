@@ -304,6 +304,39 @@ def test_async_retries_twice_on_the_clock(fresh_nuage):
     wait_for(lambda: value() == "11")
 
 
+def test_an_event_out_of_retries_goes_to_the_dead_letter_queue(fresh_nuage):
+    nuage = fresh_nuage
+    sqs = nuage.client("sqs")
+    url = sqs.create_queue(QueueName="failed-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    name = create_python(nuage, make_role(nuage, ["sqs:SendMessage", "logs:*"]),
+                         "def lambda_handler(event, context):\n"
+                         "    raise ValueError('cannot handle ' + event['order'])\n",
+                         DeadLetterConfig={"TargetArn": queue_arn})
+    # Without sqs:SendMessage in its role, a function's events cannot reach its queue.
+    denied = create_python(nuage, make_role(nuage, ["logs:*"]),
+                           "def lambda_handler(event, context):\n    raise ValueError('no')\n",
+                           DeadLetterConfig={"TargetArn": queue_arn})
+    nuage.admin("POST", "/_nuage/clock", {"freeze": True})
+    lam = nuage.client("lambda")
+    accepted = lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"order": "o-1"}))
+    lam.invoke(FunctionName=denied, InvocationType="Event", Payload=json.dumps({"order": "o-2"}))
+    nuage.admin("POST", "/_nuage/clock", {"advance": "1m"})
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None  # one retry left
+    nuage.admin("POST", "/_nuage/clock", {"advance": "2m"})
+    got = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0, MessageAttributeNames=["All"],
+                                               MaxNumberOfMessages=10).get("Messages"))
+    [message] = got
+    assert json.loads(message["Body"]) == {"order": "o-1"}
+    attrs = message["MessageAttributes"]
+    assert attrs["RequestID"]["StringValue"] == accepted["ResponseMetadata"]["RequestId"]
+    assert attrs["ErrorCode"] == {"StringValue": "200", "DataType": "Number"}
+    assert attrs["ErrorMessage"]["StringValue"] == "cannot handle o-1"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    nuage.admin("POST", "/_nuage/clock", {"advance": "10m"})
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None
+
+
 # ---- concurrency ----
 
 def test_reserved_concurrency_throttles(nuage, role):

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/documents.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "events/targets.h"
 #include "kit/metrics_sink.h"
 #include "runtime/clients.h"
 #include "services/lambda/errors.h"
@@ -419,17 +421,65 @@ void Invoker::event_worker() {
       Clock::Duration delay = throttle_backoff(job->throttles);
       if (attempted + delay - job->accepted > kMaxEventAge) {
         spdlog::warn("lambda: event {} for {} dropped: throttled for six hours", job->request_id, job->ref.name);
+        dead_letter(*job, "429", "Rate Exceeded.");
         continue;
       }
       retry_later(*job, attempted + delay);
       continue;
     }
     bool failed = !r ? r.error().code != "ResourceNotFoundException" : !r->function_error.empty();
-    if (!failed || job->attempt >= kMaxAttempts) continue;
+    if (!failed) continue;
+    if (job->attempt >= kMaxAttempts) {
+      // The function's error message, as AWS puts it in the dead-letter message.
+      std::string message = r ? r->function_error : r.error().message;
+      if (r) {
+        Value error = documents::parse_json_or_discarded(r->payload);
+        if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string())
+          message = error["errorMessage"];
+      }
+      dead_letter(*job, r ? "200" : std::to_string(r.error().status), message);
+      continue;
+    }
     Clock::Duration delay = std::chrono::minutes(job->attempt == 1 ? 1 : 2);
     ++job->attempt;
     retry_later(*job, attempted + delay);
   }
+}
+
+void Invoker::dead_letter(const Job& job, const std::string& error_code, const std::string& error_message) {
+  std::string target, role;
+  {
+    std::lock_guard lock(shared_.mutex);
+    auto found = shared_.function(job.ref);
+    if (!found) return;
+    auto entry = resolve_entry(job.ref, **found, job.ref.qualifier);
+    if (!entry) return;
+    const Value& config = (*entry)["config"];
+    target = config.value("DeadLetterConfig", Value::object()).value("TargetArn", "");
+    role = config.value("Role", "");
+  }
+  if (target.empty()) return;
+  // The dead-letter queue or topic is reached with the function's role, as
+  // on AWS (it needs sqs:SendMessage or sns:Publish).
+  auto creds = roles_.credentials(job.ref.account, job.ref.region, role, job.ref.name);
+  if (!creds) {
+    spdlog::warn("lambda: event {} for {} not sent to {}: {}", job.request_id, job.ref.name, target,
+                 creds.error().message);
+    return;
+  }
+  events::Delivery d;
+  d.target_arn = target;
+  d.payload = job.payload;
+  d.account = job.ref.account;
+  d.region = job.ref.region;
+  d.caller = *creds;
+  d.message_attributes = {{"RequestID", {{"DataType", "String"}, {"StringValue", job.request_id}}},
+                          {"ErrorCode", {{"DataType", "Number"}, {"StringValue", error_code}}},
+                          {"ErrorMessage", {{"DataType", "String"}, {"StringValue", error_message.empty() ? "Unhandled" : error_message}}}};
+  Status sent = events::Targets(shared_.env).deliver(d);
+  if (!sent.ok())
+    spdlog::warn("lambda: event {} for {} not sent to {}: {} {}", job.request_id, job.ref.name, target,
+                 sent.error().code, sent.error().message);
 }
 
 void Invoker::register_operations(kit::OperationTable& table) {

@@ -13,7 +13,9 @@
 // A failed attempt is retried after 1 and then 2 minutes of nuage clock; a
 // throttled one (reserved concurrency) returns to the queue and is retried
 // 1 s, 2 s, 4 s ... (at most 5 minutes) later, until the event is six hours
-// old, as AWS does.
+// old, as AWS does. An event that runs out of either goes to the function's
+// DeadLetterConfig target (SQS or SNS, reached with the function's role)
+// with AWS's RequestID / ErrorCode / ErrorMessage attributes.
 //
 // Each invocation (or throttle) publishes AWS/Lambda metrics through the
 // environment's metrics sink (kit/metrics_sink.h) and writes its log lines to
@@ -92,6 +94,9 @@ class Invoker {
   void enqueue(Job job);
   // Puts a job back on the queue when the clock reaches `due`.
   void retry_later(const Job& job, Clock::TimePoint due);
+  // An event whose retries are exhausted (or that was throttled six hours)
+  // goes to the function's DeadLetterConfig queue or topic, if it has one.
+  void dead_letter(const Job& job, const std::string& error_code, const std::string& error_message);
   void event_worker();
 
   Shared& shared_;
