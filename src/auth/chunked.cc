@@ -1,10 +1,9 @@
 #include "auth/chunked.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <utility>
 
+#include "common/crypto.h"
 #include "common/text.h"
 
 namespace nuage::auth {
@@ -30,11 +29,6 @@ AwsError bad_signature() {
                   "The request signature we calculated does not match the signature you provided. Check your "
                   "AWS Secret Access Key and signing method. Consult the service documentation for details.",
                   403};
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 int hex_digit(char c) {
@@ -144,7 +138,7 @@ Status ChunkedDecoder::process_line(std::string_view line) {
         std::string sts = "AWS4-HMAC-SHA256-TRAILER\n" + signing_.amz_date + "\n" + signing_.scope + "\n" +
                           previous_signature_ + "\n" + text::hex_encode(crypto::sha256(trailer_text_));
         std::string expected = text::hex_encode(crypto::hmac_sha256(signing_.signing_key, sts));
-        if (!constant_time_equal(expected, text::lower(value))) return bad_signature();
+        if (!crypto::constant_time_equal(expected, text::lower(value))) return bad_signature();
         previous_signature_ = std::move(expected);
         trailer_signed_ = true;
         return {};
@@ -180,7 +174,7 @@ Status ChunkedDecoder::verify_chunk(std::string_view data_sha256_hex, std::strin
   sts += '\n';
   sts += data_sha256_hex;
   std::string expected = text::hex_encode(crypto::hmac_sha256(signing_.signing_key, sts));
-  if (!constant_time_equal(expected, signature)) return bad_signature();
+  if (!crypto::constant_time_equal(expected, signature)) return bad_signature();
   previous_signature_ = std::move(expected);
   return {};
 }

@@ -14,12 +14,12 @@ namespace {
 // Authorization Header: Transferring Payload in Multiple Chunks" and its
 // trailer variant): 65536 + 1024 bytes of 'a', AKIAIOSFODNN7EXAMPLE,
 // 20130524T000000Z, us-east-1/s3.
-constexpr const char* kDocSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+constexpr const char* kChunkedExampleSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 ChunkSigning doc_signing(std::string seed) {
   ChunkSigning s;
   s.signed_chunks = true;
-  s.signing_key = signing_key(kDocSecret, "20130524", "us-east-1", "s3");
+  s.signing_key = signing_key(kChunkedExampleSecret, "20130524", "us-east-1", "s3");
   s.amz_date = "20130524T000000Z";
   s.scope = "20130524/us-east-1/s3/aws4_request";
   s.seed_signature = std::move(seed);

@@ -1,7 +1,5 @@
 #include "auth/sigv4.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <map>
@@ -55,11 +53,6 @@ std::string trim_all(std::string_view v) {
     out.push_back(c);
   }
   return out;
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // X-Amz-Date must be the ISO 8601 basic form; every SDK sends exactly that,
@@ -705,7 +698,7 @@ Status verify_sigv2(const http::Request& request, const SignatureInfo& info, std
   // path-style request to "/bucket"; accept both spellings.
   std::string path(request.path());
   auto matches = [&](const std::string& resource) {
-    return constant_time_equal(text::base64_encode(crypto::hmac_sha1(secret, sts + resource)), info.signature);
+    return crypto::constant_time_equal(text::base64_encode(crypto::hmac_sha1(secret, sts + resource)), info.signature);
   };
   bool bucket_only = path.size() > 1 && path.find('/', 1) == std::string::npos;
   bool match = !options.check_signature || matches(path + subresources) ||
@@ -764,13 +757,13 @@ Status verify(const http::Request& request, const SignatureInfo& info, std::stri
 
   const PathMode primary = options.s3 ? PathMode::kS3Canonical : PathMode::kDoubleEncode;
   bool match = !options.check_signature ||
-               constant_time_equal(signature_for(request, info, secret, payload_hash, primary), info.signature);
+               crypto::constant_time_equal(signature_for(request, info, secret, payload_hash, primary), info.signature);
   if (!match && options.s3 &&
       canonical_uri(request.path(), PathMode::kS3AsSent) !=
           canonical_uri(request.path(), PathMode::kS3Canonical)) {
     // Some S3 clients sign the path exactly as they sent it, escaping a
     // different set of characters than RFC 3986 asks for; accept that too.
-    match = constant_time_equal(signature_for(request, info, secret, payload_hash, PathMode::kS3AsSent),
+    match = crypto::constant_time_equal(signature_for(request, info, secret, payload_hash, PathMode::kS3AsSent),
                                 info.signature);
   }
   if (!match) {

@@ -4,6 +4,7 @@
 
 #include <nettle/hmac.h>
 #include <nettle/md5.h>
+#include <nettle/memops.h>
 #include <nettle/nettle-meta.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
@@ -82,6 +83,10 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
 }
 
 // The kernel's CSPRNG: cryptographically strong, no library state to set up.
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && memeql_sec(a.data(), b.data(), a.size());
+}
+
 std::string random_bytes(size_t n) {
   std::string out(n, '\0');
   size_t filled = 0;

@@ -17,6 +17,9 @@ std::string md5(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha1(std::string_view key, std::string_view data);  // S3 SigV2 presigned URLs
 std::string random_bytes(size_t n);
+// Equality that takes the same time wherever the first difference is:
+// comparing signatures and MACs without leaking how much matched.
+bool constant_time_equal(std::string_view a, std::string_view b);
 // A random (version 4) UUID in its usual text form: request ids, event ids.
 std::string random_uuid();
 

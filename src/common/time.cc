@@ -53,6 +53,8 @@ std::string iso8601(TimePoint t, bool millis) {
   return std::string(buf, out);
 }
 
+std::string iso8601_millis(double epoch_seconds) { return iso8601(from_epoch_seconds(epoch_seconds), true); }
+
 std::string amz_date(TimePoint t) {
   std::tm tm = to_tm(t);
   char buf[32];
@@ -73,6 +75,8 @@ std::string rfc1123(TimePoint t) {
 double epoch_seconds(TimePoint t) {
   return static_cast<double>(duration_cast<microseconds>(t.time_since_epoch()).count()) / 1e6;
 }
+
+int64_t epoch_micros(TimePoint t) { return duration_cast<microseconds>(t.time_since_epoch()).count(); }
 
 TimePoint from_epoch_seconds(double seconds) {
   // Rounded to the microsecond (what epoch_seconds keeps): a double near

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,7 +20,11 @@ std::string amz_date(TimePoint t);
 std::string rfc1123(TimePoint t);
 // seconds since the epoch with fractional part, as a double
 double epoch_seconds(TimePoint t);
+// whole microseconds since the epoch: exact arithmetic on clock instants
+int64_t epoch_micros(TimePoint t);
 TimePoint from_epoch_seconds(double seconds);
+// iso8601 with milliseconds of epoch seconds: how stored times are answered.
+std::string iso8601_millis(double epoch_seconds);
 
 // Accepts ISO 8601 (with or without fraction and offset), the compact SigV4
 // form, RFC 1123, and epoch seconds.

@@ -38,11 +38,10 @@ bool breaches(const std::string& op, double v, double threshold) {
   return false;
 }
 
-std::string iso(double t) { return timefmt::iso8601(timefmt::from_epoch_seconds(t), true); }
 
 // "2026-11-21T05:00:00.000+0000", as alarm history and payloads write times.
 std::string history_time(double t) {
-  std::string s = iso(t);
+  std::string s = timefmt::iso8601_millis(t);
   return s.substr(0, s.size() - 1) + "+0000";
 }
 

@@ -16,17 +16,16 @@ namespace {
 const std::vector<std::string> kComplianceTypes = {"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE", "INSUFFICIENT_DATA"};
 
 Value evaluation_event_result(const Evaluation& e) {
-  auto iso = [](double s) { return timefmt::iso8601(timefmt::from_epoch_seconds(s), true); };
   Value out = {{"evaluationResultIdentifier",
                 {{"evaluationResultQualifier",
                   {{"configRuleName", e.rule},
                    {"resourceType", e.resource_type},
                    {"resourceId", e.resource_id},
                    {"evaluationMode", "DETECTIVE"}}},
-                 {"orderingTimestamp", iso(e.ordering_time)}}},
+                 {"orderingTimestamp", timefmt::iso8601_millis(e.ordering_time)}}},
                {"complianceType", e.compliance},
-               {"resultRecordedTime", iso(e.recorded_time)},
-               {"configRuleInvokedTime", iso(e.invoked_time)}};
+               {"resultRecordedTime", timefmt::iso8601_millis(e.recorded_time)},
+               {"configRuleInvokedTime", timefmt::iso8601_millis(e.invoked_time)}};
   if (!e.annotation.empty()) out["annotation"] = e.annotation;
   return out;
 }

@@ -11,4 +11,7 @@ namespace nuage::services::config {
 
 extern const kit::Errors errors;
 
+// The error most checks give: a parameter value Config refuses.
+inline AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
+
 }  // namespace nuage::services::config

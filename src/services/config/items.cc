@@ -12,7 +12,6 @@ namespace {
 
 const char* kVersion = "1.3";
 
-std::string iso_millis(double seconds) { return timefmt::iso8601(timefmt::from_epoch_seconds(seconds), true); }
 
 Value stored_form(const Item& item) {
   const Described& r = item.resource;
@@ -149,7 +148,7 @@ Value notification_item(const Item& item) {
           {"supplementaryConfiguration", r.supplementary.is_object() ? r.supplementary : Value::object()},
           {"tags", r.tags.is_object() ? r.tags : Value::object()},
           {"configurationItemVersion", kVersion},
-          {"configurationItemCaptureTime", iso_millis(item.capture_time)},
+          {"configurationItemCaptureTime", timefmt::iso8601_millis(item.capture_time)},
           {"configurationStateId", item.state_id},
           {"awsAccountId", item.account},
           {"configurationItemStatus", item.status},
@@ -160,7 +159,7 @@ Value notification_item(const Item& item) {
           {"awsRegion", r.aws_region},
           {"availabilityZone", r.availability_zone},
           {"configurationStateMd5Hash", item.md5},
-          {"resourceCreationTime", r.created ? Value(iso_millis(*r.created)) : Value()}};
+          {"resourceCreationTime", r.created ? Value(timefmt::iso8601_millis(*r.created)) : Value()}};
 }
 
 Value item_diff(const Value& previous, const Value& current) {

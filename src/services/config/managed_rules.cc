@@ -10,7 +10,6 @@ namespace nuage::services::config {
 
 namespace {
 
-AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
 
 // A parameter's value as text (AWS passes strings; numbers are accepted).
 std::optional<std::string> param(const Value& params, const std::string& name) {

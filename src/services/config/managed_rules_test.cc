@@ -23,7 +23,7 @@ Value permission(const std::string& protocol, int from, int to, const std::strin
   return p;
 }
 
-Item group(Value ingress, const std::string& name = "web", Value egress = Value::array()) {
+Item security_group(Value ingress, const std::string& name = "web", Value egress = Value::array()) {
   Item item;
   item.status = "OK";
   item.resource.type = "AWS::EC2::SecurityGroup";
@@ -45,50 +45,50 @@ TEST(ManagedRules, UnknownIdentifiersAreUnknown) {
 }
 
 TEST(ManagedRules, IncomingSshDisabled) {
-  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", group(Value::array())), "COMPLIANT");
-  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", group({permission("tcp", 22, 22, "10.0.0.0/8")})), "COMPLIANT");
-  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", group({permission("tcp", 443, 443, "0.0.0.0/0")})), "COMPLIANT");
-  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", group({permission("tcp", 22, 22, "0.0.0.0/0")})), "NON_COMPLIANT");
-  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", group({permission("tcp", 0, 1024, "::/0")})), "NON_COMPLIANT");
-  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", group({permission("-1", 0, 0, "0.0.0.0/0")})), "NON_COMPLIANT");
-  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", group({permission("udp", 22, 22, "0.0.0.0/0")})), "COMPLIANT");
+  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", security_group(Value::array())), "COMPLIANT");
+  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", security_group({permission("tcp", 22, 22, "10.0.0.0/8")})), "COMPLIANT");
+  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", security_group({permission("tcp", 443, 443, "0.0.0.0/0")})), "COMPLIANT");
+  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", security_group({permission("tcp", 22, 22, "0.0.0.0/0")})), "NON_COMPLIANT");
+  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", security_group({permission("tcp", 0, 1024, "::/0")})), "NON_COMPLIANT");
+  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", security_group({permission("-1", 0, 0, "0.0.0.0/0")})), "NON_COMPLIANT");
+  EXPECT_EQ(verdict("INCOMING_SSH_DISABLED", security_group({permission("udp", 22, 22, "0.0.0.0/0")})), "COMPLIANT");
 }
 
 TEST(ManagedRules, RestrictedIncomingTrafficUsesTheBlockedPorts) {
   // Defaults: 20, 21, 3389, 3306, 4333.
-  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", group({permission("tcp", 3389, 3389, "0.0.0.0/0")})),
+  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", security_group({permission("tcp", 3389, 3389, "0.0.0.0/0")})),
             "NON_COMPLIANT");
-  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", group({permission("tcp", 3300, 3310, "::/0")})), "NON_COMPLIANT");
-  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", group({permission("tcp", 3389, 3389, "192.168.0.0/16")})),
+  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", security_group({permission("tcp", 3300, 3310, "::/0")})), "NON_COMPLIANT");
+  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", security_group({permission("tcp", 3389, 3389, "192.168.0.0/16")})),
             "COMPLIANT");
-  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", group({permission("tcp", 22, 22, "0.0.0.0/0")})), "COMPLIANT");
+  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", security_group({permission("tcp", 22, 22, "0.0.0.0/0")})), "COMPLIANT");
   Value params = {{"blockedPort1", "22"}};
-  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", group({permission("tcp", 22, 22, "0.0.0.0/0")}), params),
+  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", security_group({permission("tcp", 22, 22, "0.0.0.0/0")}), params),
             "NON_COMPLIANT");
-  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", group({permission("tcp", 8080, 8080, "0.0.0.0/0")}),
+  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", security_group({permission("tcp", 8080, 8080, "0.0.0.0/0")}),
                     {{"blockedPorts", "8080, 9090"}}),
             "NON_COMPLIANT");
-  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", group({permission("udp", 3389, 3389, "0.0.0.0/0")})), "COMPLIANT");
+  EXPECT_EQ(verdict("RESTRICTED_INCOMING_TRAFFIC", security_group({permission("udp", 3389, 3389, "0.0.0.0/0")})), "COMPLIANT");
 }
 
 TEST(ManagedRules, OpenOnlyToAuthorizedPorts) {
   Value params = {{"authorizedTcpPorts", "443,1020-1025"}, {"authorizedUdpPorts", "500"}};
   const char* rule = "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS";
-  EXPECT_EQ(verdict(rule, group({permission("tcp", 22, 22, "10.0.0.0/8")}), params), "NOT_APPLICABLE");
-  EXPECT_EQ(verdict(rule, group({permission("tcp", 443, 443, "0.0.0.0/0")}), params), "COMPLIANT");
-  EXPECT_EQ(verdict(rule, group({permission("tcp", 1021, 1024, "::/0")}), params), "COMPLIANT");
-  EXPECT_EQ(verdict(rule, group({permission("tcp", 1020, 1026, "0.0.0.0/0")}), params), "NON_COMPLIANT");
-  EXPECT_EQ(verdict(rule, group({permission("udp", 500, 500, "0.0.0.0/0")}), params), "COMPLIANT");
-  EXPECT_EQ(verdict(rule, group({permission("udp", 443, 443, "0.0.0.0/0")}), params), "NON_COMPLIANT");
-  EXPECT_EQ(verdict(rule, group({permission("-1", 0, 0, "0.0.0.0/0")}), params), "NON_COMPLIANT");
-  EXPECT_EQ(verdict(rule, group({permission("tcp", 443, 443, "0.0.0.0/0")})), "NON_COMPLIANT");  // nothing authorized
+  EXPECT_EQ(verdict(rule, security_group({permission("tcp", 22, 22, "10.0.0.0/8")}), params), "NOT_APPLICABLE");
+  EXPECT_EQ(verdict(rule, security_group({permission("tcp", 443, 443, "0.0.0.0/0")}), params), "COMPLIANT");
+  EXPECT_EQ(verdict(rule, security_group({permission("tcp", 1021, 1024, "::/0")}), params), "COMPLIANT");
+  EXPECT_EQ(verdict(rule, security_group({permission("tcp", 1020, 1026, "0.0.0.0/0")}), params), "NON_COMPLIANT");
+  EXPECT_EQ(verdict(rule, security_group({permission("udp", 500, 500, "0.0.0.0/0")}), params), "COMPLIANT");
+  EXPECT_EQ(verdict(rule, security_group({permission("udp", 443, 443, "0.0.0.0/0")}), params), "NON_COMPLIANT");
+  EXPECT_EQ(verdict(rule, security_group({permission("-1", 0, 0, "0.0.0.0/0")}), params), "NON_COMPLIANT");
+  EXPECT_EQ(verdict(rule, security_group({permission("tcp", 443, 443, "0.0.0.0/0")})), "NON_COMPLIANT");  // nothing authorized
 }
 
 TEST(ManagedRules, DefaultSecurityGroupClosed) {
   const char* rule = "VPC_DEFAULT_SECURITY_GROUP_CLOSED";
-  EXPECT_EQ(verdict(rule, group({permission("tcp", 22, 22, "0.0.0.0/0")}, "web")), "NOT_APPLICABLE");
-  EXPECT_EQ(verdict(rule, group(Value::array(), "default")), "COMPLIANT");
-  EXPECT_EQ(verdict(rule, group(Value::array(), "default", {permission("-1", 0, 0, "0.0.0.0/0")})), "NON_COMPLIANT");
+  EXPECT_EQ(verdict(rule, security_group({permission("tcp", 22, 22, "0.0.0.0/0")}, "web")), "NOT_APPLICABLE");
+  EXPECT_EQ(verdict(rule, security_group(Value::array(), "default")), "COMPLIANT");
+  EXPECT_EQ(verdict(rule, security_group(Value::array(), "default", {permission("-1", 0, 0, "0.0.0.0/0")})), "NON_COMPLIANT");
 }
 
 TEST(ManagedRules, BucketVersioning) {

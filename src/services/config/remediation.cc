@@ -22,7 +22,6 @@ namespace nuage::services::config {
 
 namespace {
 
-AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
 
 AwsError no_remediation(const std::string& rule) {
   return errors("NoSuchRemediationConfigurationException",

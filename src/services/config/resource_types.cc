@@ -21,7 +21,6 @@ std::string lower_first(const std::string& name) {
   return out;
 }
 
-std::string iso_millis(double seconds) { return timefmt::iso8601(timefmt::from_epoch_seconds(seconds), true); }
 
 // `doc` as the Java-style bean AWS Config records: the shape's members with
 // their first letter lowered, timestamps as ISO 8601 with milliseconds.
@@ -52,7 +51,7 @@ Value bean(const Value& doc, const model::Shape& shape) {
     }
     case model::Type::kTimestamp: {
       auto secs = kit::timestamp_seconds(doc);
-      return secs ? Value(iso_millis(*secs)) : doc;
+      return secs ? Value(timefmt::iso8601_millis(*secs)) : doc;
     }
     default:
       return doc;
@@ -240,7 +239,7 @@ void describe_bucket(Described& d, const std::string& account, const Value& doc)
   if (auto t = kit::timestamp_seconds(doc.value("Created", Value()))) d.created = *t;
   d.configuration = {{"name", d.id},
                      {"owner", {{"displayName", nullptr}, {"id", account}}},
-                     {"creationDate", d.created ? Value(iso_millis(*d.created)) : Value()}};
+                     {"creationDate", d.created ? Value(timefmt::iso8601_millis(*d.created)) : Value()}};
   const Value config = doc.value("Config", Value::object());
   std::string versioning = str(doc, "Versioning");
   d.supplementary["BucketVersioningConfiguration"] = {{"status", versioning.empty() ? "Off" : versioning},
@@ -313,7 +312,7 @@ bool describe_iam(Described& d, const std::string& kind, const Value& doc) {
   d.name = str(doc, "name");
   d.arn = str(doc, "arn");
   if (auto t = kit::timestamp_seconds(doc.value("created", Value()))) d.created = *t;
-  std::string created = d.created ? iso_millis(*d.created) : "";
+  std::string created = d.created ? timefmt::iso8601_millis(*d.created) : "";
   Value c = {{"path", str(doc, "path")}, {"arn", d.arn}, {"createDate", created}};
   if (kind == "role") {
     c["roleName"] = d.name;
@@ -350,7 +349,7 @@ bool describe_iam(Described& d, const std::string& kind, const Value& doc) {
     c["permissionsBoundaryUsageCount"] = 0;
     c["description"] = doc.value("description", "").empty() ? Value() : Value(doc["description"]);
     auto updated = kit::timestamp_seconds(doc.value("updated", Value()));
-    c["updateDate"] = updated ? Value(iso_millis(*updated)) : Value(created);
+    c["updateDate"] = updated ? Value(timefmt::iso8601_millis(*updated)) : Value(created);
     Value versions = Value::array();
     const Value stored = doc.value("versions", Value::object());
     for (const auto& [vid, v] : stored.items()) {
@@ -358,7 +357,7 @@ bool describe_iam(Described& d, const std::string& kind, const Value& doc) {
       versions.push_back({{"document", url_encoded(v.value("doc", Value()))},
                           {"versionId", vid},
                           {"isDefaultVersion", vid == c["defaultVersionId"]},
-                          {"createDate", vt ? Value(iso_millis(*vt)) : Value()}});
+                          {"createDate", vt ? Value(timefmt::iso8601_millis(*vt)) : Value()}});
     }
     c["policyVersionList"] = std::move(versions);
   } else {

@@ -31,7 +31,6 @@ constexpr size_t kMaxRules = 1000;
 // Lambda's limit for an asynchronous payload; a larger event is oversized.
 constexpr size_t kMaxEvent = 256 * 1024;
 
-AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
 
 AwsError no_such_rule(const std::string& name) {
   return errors("NoSuchConfigRuleException",

@@ -15,7 +15,7 @@ std::string canonical(const std::string& text) {
   return n.ok() ? number_text(*n) : "";
 }
 
-std::string refusal(const std::string& text) {
+std::string number_refusal(const std::string& text) {
   auto n = parse_number(text);
   EXPECT_FALSE(n.ok()) << text;
   return n.ok() ? "" : n.error().message;
@@ -36,18 +36,18 @@ TEST(DynamoNumbers, CanonicalForms) {
 }
 
 TEST(DynamoNumbers, RefusedWithAwsMessages) {
-  EXPECT_EQ(refusal("abc"), "A value provided cannot be converted into a number");
-  EXPECT_EQ(refusal(""), "A value provided cannot be converted into a number");
-  EXPECT_EQ(refusal("1e"), "A value provided cannot be converted into a number");
-  EXPECT_EQ(refusal("1.2.3"), "A value provided cannot be converted into a number");
-  EXPECT_EQ(refusal(" 1"), "A value provided cannot be converted into a number");
-  EXPECT_EQ(refusal("123456789012345678901234567890123456789"),
+  EXPECT_EQ(number_refusal("abc"), "A value provided cannot be converted into a number");
+  EXPECT_EQ(number_refusal(""), "A value provided cannot be converted into a number");
+  EXPECT_EQ(number_refusal("1e"), "A value provided cannot be converted into a number");
+  EXPECT_EQ(number_refusal("1.2.3"), "A value provided cannot be converted into a number");
+  EXPECT_EQ(number_refusal(" 1"), "A value provided cannot be converted into a number");
+  EXPECT_EQ(number_refusal("123456789012345678901234567890123456789"),
             "Attempting to store more than 38 significant digits in a Number");
-  EXPECT_EQ(refusal("1e126"),
+  EXPECT_EQ(number_refusal("1e126"),
             "Number overflow. Attempting to store a number with magnitude larger than supported range");
-  EXPECT_EQ(refusal("1e-131"),
+  EXPECT_EQ(number_refusal("1e-131"),
             "Number underflow. Attempting to store a number with magnitude smaller than supported range");
-  EXPECT_EQ(refusal("1e99999999999999999999"),
+  EXPECT_EQ(number_refusal("1e99999999999999999999"),
             "Number overflow. Attempting to store a number with magnitude larger than supported range");
   EXPECT_EQ(canonical("0e99999999999999999999"), "0");
 }

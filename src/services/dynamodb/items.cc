@@ -18,7 +18,6 @@ namespace {
 
 constexpr size_t kMaxHashKeyBytes = 2048;
 constexpr size_t kMaxRangeKeyBytes = 1024;
-constexpr const char* kInvalid = "One or more parameter values were invalid: ";
 
 struct KeyAttribute {
   std::string name, type;

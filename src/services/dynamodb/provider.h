@@ -122,6 +122,8 @@ class Provider : public kit::Provider {
 // Shared by the feature files.
 extern const kit::Errors errors;
 inline constexpr const char* kTable = "table";
+// How AWS opens a ValidationException about a parameter value.
+inline constexpr const char* kInvalid = "One or more parameter values were invalid: ";
 inline storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 std::string table_arn(const kit::RequestContext& ctx, const std::string& name);
 // The table name of a TableName member, which may be the table's ARN.

@@ -22,13 +22,8 @@ using kit::Value;
 
 namespace {
 
-constexpr const char* kInvalid = "One or more parameter values were invalid: ";
 constexpr size_t kMaxLocalIndexes = 5;
 constexpr size_t kMaxGlobalIndexes = 20;
-
-int64_t micros(Clock::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
 
 std::string joined(const std::vector<std::string>& names) {
   std::string out = "[";
@@ -182,7 +177,7 @@ Value Provider::describe(const Value& doc, bool just_changed) const {
   for (const auto& [k, v] : doc.items())
     if (k[0] != '_' && k != "Tags") out[k] = v;
   // A transition ends once the clock has moved past the call that began it.
-  bool settled = !just_changed && micros(env_.clock.now()) > doc.value("_changed_at", int64_t{0});
+  bool settled = !just_changed && timefmt::epoch_micros(env_.clock.now()) > doc.value("_changed_at", int64_t{0});
   if (settled) out["TableStatus"] = "ACTIVE";
   auto stats = items_->stats(doc.at("TableId"));
   out["ItemCount"] = stats ? stats->count : 0;
@@ -279,7 +274,7 @@ Result<Output> Provider::create_table(Context& ctx, const Value& in) {
                {"ProvisionedThroughput", provisioned(in.value("ProvisionedThroughput", Value::object()))},
                {"DeletionProtectionEnabled", in.value("DeletionProtectionEnabled", false)},
                {"Tags", kit::tags_value(tags, false)},
-               {"_changed_at", micros(now)}};
+               {"_changed_at", timefmt::epoch_micros(now)}};
   if (in.contains("BillingMode")) {
     doc["BillingModeSummary"] = {{"BillingMode", billing}};
     if (billing == "PAY_PER_REQUEST") doc["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] = doc["CreationDateTime"];
@@ -505,7 +500,7 @@ Result<Output> Provider::update_table(Context& ctx, const Value& in) {
   if (in.contains("DeletionProtectionEnabled")) doc["DeletionProtectionEnabled"] = in["DeletionProtectionEnabled"];
   if (changed) {
     doc["TableStatus"] = "UPDATING";
-    doc["_changed_at"] = micros(now);
+    doc["_changed_at"] = timefmt::epoch_micros(now);
   }
   NUAGE_TRY(store_->put(scope_of(ctx), kTable, name, doc));
   throttles_.follow(doc);

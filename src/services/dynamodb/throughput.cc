@@ -3,22 +3,16 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/time.h"
+
 namespace nuage::services::dynamodb {
-
-namespace {
-
-int64_t micros(Clock::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
-}  // namespace
 
 TokenBucket::TokenBucket(double units_per_second, Clock::TimePoint now)
     : rate_(units_per_second), balance_(units_per_second * kBurstSeconds), last_(now) {}
 
 void TokenBucket::refill(Clock::TimePoint now) {
   if (now > last_) {
-    double seconds = static_cast<double>(micros(now) - micros(last_)) / 1e6;
+    double seconds = static_cast<double>(timefmt::epoch_micros(now) - timefmt::epoch_micros(last_)) / 1e6;
     // Debt is repaid first; the burst stops at 300 s of units.
     balance_ = std::min(capacity(), balance_ + rate_ * seconds);
   }
@@ -55,7 +49,7 @@ double OnDemandWindow::limit() const {
 }
 
 void OnDemandWindow::roll(Clock::TimePoint now) {
-  int64_t second = micros(now) / 1000000;
+  int64_t second = timefmt::epoch_micros(now) / 1000000;
   if (second == second_) return;
   // The second that ended becomes the previous peak if it was higher.
   peak_ = std::max(peak_, used_);

@@ -20,7 +20,7 @@ namespace {
 
 constexpr size_t kAccessPointsPerFileSystem = 10000;
 
-Value public_view(const Value& doc) {
+Value access_point_view(const Value& doc) {
   Value out = doc;
   for (const auto& t : doc["Tags"])
     if (t.value("Key", "") == "Name") out["Name"] = t["Value"];
@@ -84,7 +84,7 @@ Result<Output> Provider::create_access_point(Context& ctx, const Value& in) {
   if (doc["Tags"].size() > 50) return error("BadRequest", "Tag limit exceeded: a resource can have at most 50 tags.");
   NUAGE_TRY(store_->put(scope_of(ctx), kAccessPoint, id, doc));
   Output out;
-  out.value = public_view(doc);
+  out.value = access_point_view(doc);
   out.value["LifeCycleState"] = "creating";
   return out;
 }
@@ -113,7 +113,7 @@ Result<Output> Provider::describe_access_points(Context& ctx, const Value& in) {
   Output out;
   out.value["AccessPoints"] = Value::array();
   for (size_t i = *start; i < found.size() && i < *start + max; ++i)
-    out.value["AccessPoints"].push_back(public_view(*found[i]));
+    out.value["AccessPoints"].push_back(access_point_view(*found[i]));
   if (*start + max < found.size()) out.value["NextToken"] = std::to_string(*start + max);
   return out;
 }

@@ -23,7 +23,7 @@ auth::Credential efs_principal(const kit::RequestContext& ctx) {
   return kit::Environment::service_principal("elasticfilesystem.amazonaws.com", ctx.account_id);
 }
 
-Value public_view(const Value& doc) {
+Value mount_target_view(const Value& doc) {
   Value out = doc;
   out.erase("SecurityGroups");
   return out;
@@ -104,7 +104,7 @@ Result<Output> Provider::create_mount_target(Context& ctx, const Value& in) {
     return stored.error();
   }
   Output out;
-  out.value = public_view(doc);
+  out.value = mount_target_view(doc);
   out.value["LifeCycleState"] = "creating";
   return out;
 }
@@ -137,7 +137,7 @@ Result<Output> Provider::describe_mount_targets(Context& ctx, const Value& in) {
   Output out;
   out.value["MountTargets"] = Value::array();
   for (size_t i = *start; i < found.size() && i < *start + max; ++i)
-    out.value["MountTargets"].push_back(public_view(*found[i]));
+    out.value["MountTargets"].push_back(mount_target_view(*found[i]));
   if (in.contains("Marker")) out.value["Marker"] = in["Marker"];
   if (*start + max < found.size()) out.value["NextMarker"] = std::to_string(*start + max);
   return out;

@@ -52,6 +52,12 @@ std::optional<double> as_number(std::string_view s) {
   return d;
 }
 
+}  // namespace
+
+// The parts FilterPattern::Node holds: named (not anonymous) so that the
+// node, declared in the header, may hold them in any build.
+namespace pattern_parts {
+
 struct Term {
   std::string text;
   std::shared_ptr<const FilterRegex> re;  // %regex% terms
@@ -71,6 +77,12 @@ struct Expr {
   bool quoted = false;
 };
 
+}  // namespace pattern_parts
+
+namespace {
+
+using pattern_parts::Expr;
+using pattern_parts::Term;
 using Json = nlohmann::json;
 
 // Values the selector designates in `doc` ('*' steps fan out).
@@ -315,6 +327,8 @@ std::vector<std::string> split_fields(std::string_view m) {
 }  // namespace
 
 struct FilterPattern::Node {
+  using Term = pattern_parts::Term;
+  using Expr = pattern_parts::Expr;
   enum Kind { kAll, kTerms, kJson, kSpace } kind = kAll;
   std::vector<Term> required, optional, excluded;
   std::shared_ptr<Expr> expr;                     // kJson, kSpace (may be null)

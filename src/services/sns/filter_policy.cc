@@ -11,7 +11,7 @@ using kit::Value;
 
 namespace {
 
-AwsError invalid(const std::string& reason) { return errors("InvalidParameterException", "Invalid parameter: FilterPolicy: " + reason); }
+AwsError invalid_policy(const std::string& reason) { return errors("InvalidParameterException", "Invalid parameter: FilterPolicy: " + reason); }
 
 // Keys at the leaves of a policy, for SNS's limit on attribute keys.
 size_t count_keys(const Value& policy) {
@@ -33,19 +33,19 @@ size_t count_keys(const Value& policy) {
 Status validate_filter_policy(const std::string& text, const std::string& scope) {
   if (text.empty()) return Status::Ok();  // an empty policy removes it
   Value policy = Value::parse(text, nullptr, false);
-  if (policy.is_discarded()) return invalid("failed to parse JSON.");
-  if (!policy.is_object()) return invalid("Filter policy must be a JSON object");
+  if (policy.is_discarded()) return invalid_policy("failed to parse JSON.");
+  if (!policy.is_object()) return invalid_policy("Filter policy must be a JSON object");
   if (policy.empty()) return Status::Ok();
   if (scope == "MessageAttributes") {
     for (const auto& [k, v] : policy.items())
-      if (k != "$or" && v.is_object()) return invalid("Filter policy scope MessageAttributes does not support nested filter policy");
+      if (k != "$or" && v.is_object()) return invalid_policy("Filter policy scope MessageAttributes does not support nested filter policy");
   }
-  if (count_keys(policy) > 5) return invalid("Filter policy can not have more than 5 keys");
+  if (count_keys(policy) > 5) return invalid_policy("Filter policy can not have more than 5 keys");
   Status s = eventbridge::validate_pattern(policy);
   if (!s.ok()) {
     std::string reason = s.error().message;
     if (auto at = reason.find("Reason: "); at != std::string::npos) reason = reason.substr(at + 8);
-    return invalid(reason);
+    return invalid_policy(reason);
   }
   return Status::Ok();
 }

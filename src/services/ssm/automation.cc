@@ -6,7 +6,7 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "kit/errors.h"
+#include "services/ssm/errors.h"
 
 namespace nuage::services::ssm {
 
@@ -16,7 +16,6 @@ using Context = kit::RequestContext;
 
 namespace {
 
-const kit::Errors errors("ssm", {{"NotImplemented", 501}});
 const char* kExecution = "automation-execution";
 
 struct Parameter {

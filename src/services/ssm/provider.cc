@@ -2,6 +2,7 @@
 
 #include "common/text.h"
 #include "common/time.h"
+#include "services/ssm/errors.h"
 #include "services/ssm/limits.h"
 
 namespace nuage::services::ssm {
@@ -12,7 +13,6 @@ using Context = kit::RequestContext;
 
 namespace {
 
-const kit::Errors errors("ssm");
 const char* kParameter = "parameter";
 
 storage::Scope scope_of(const Context& ctx) { return {ctx.account_id, ctx.region}; }
