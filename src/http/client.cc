@@ -10,6 +10,16 @@ namespace nuage::http {
 namespace beast = boost::beast;
 namespace asio = boost::asio;
 
+bool is_loopback_url(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return false;
+  std::string rest = url.substr(scheme_end + 3);
+  std::string host = !rest.empty() && rest[0] == '[' ? rest.substr(0, rest.find(']') + 1)
+                                                     : rest.substr(0, rest.find_first_of(":/?#"));
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" ||
+         (host.size() > 10 && host.ends_with(".localhost"));
+}
+
 Result<ClientResponse> fetch(const std::string& method, const std::string& url, const std::string& body,
                              const Headers& headers, int timeout_seconds) {
   const std::string scheme = "http://";

@@ -20,6 +20,12 @@ struct ClientResponse {
 // "ConnectionError" when the server cannot be reached.
 // `headers` replace the defaults (Content-Type application/json); the
 // exchange must finish within `timeout_seconds`.
+// Whether `url` (scheme://host[:port]/...) names this machine: 127.0.0.1,
+// [::1], localhost or a *.localhost name. What nuage delivers on its own
+// (SNS to HTTP subscribers) goes only to such URLs: nuage never sends
+// traffic off the machine.
+bool is_loopback_url(const std::string& url);
+
 Result<ClientResponse> fetch(const std::string& method, const std::string& url, const std::string& body = "",
                              const Headers& headers = {}, int timeout_seconds = 600);
 

@@ -193,7 +193,11 @@ std::optional<ArnParts> arn_parts(const std::string& arn) {
   return ArnParts{parts[3], parts[4], resource};
 }
 
-constexpr const char* kPrincipal = "s3.amazonaws.com";
+// S3 as the caller of a bucket's destinations: the service principal with
+// the bucket as its source (aws:SourceArn, aws:SourceAccount).
+auth::Credential s3_principal(const std::string& account, const std::string& bucket) {
+  return kit::Environment::service_principal("s3.amazonaws.com", account, "arn:aws:s3:::" + bucket);
+}
 
 }  // namespace
 
@@ -206,7 +210,7 @@ Status Provider::deliver_notification(const Bucket& bucket, const std::string& l
   d.payload = message;
   d.account = bucket.account;
   d.region = parts->region;
-  d.caller = kit::Environment::service_principal(kPrincipal, bucket.account, "arn:aws:s3:::" + bucket.name);
+  d.caller = s3_principal(bucket.account, bucket.name);
   if (list == "TopicConfigurations") d.subject = "Amazon S3 Notification";
   return events::Targets(env_).deliver(d);
 }
@@ -229,9 +233,7 @@ Status Provider::validate_destinations(const Context& ctx, const Bucket& bucket,
       if (list == "LambdaFunctionConfigurations") {
         auto parts = arn_parts(arn);
         auto dry = parts ? env_.call("lambda", "Invoke", Value{{"FunctionName", arn}, {"InvocationType", "DryRun"}},
-                                     kit::Environment::service_principal(kPrincipal, bucket.account,
-                                                                         "arn:aws:s3:::" + bucket.name),
-                                     parts->region)
+                                     s3_principal(bucket.account, bucket.name), parts->region)
                          : Result<Output>(invalid_argument("Invalid ARN", "LambdaFunctionArn", arn));
         if (!dry) s = dry.error();
         why = "Not authorized to invoke function [" + arn + "]";

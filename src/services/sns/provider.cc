@@ -1,6 +1,9 @@
 #include "services/sns/provider.h"
 
+#include "common/crypto.h"
 #include "common/text.h"
+#include "model/model.h"
+#include "protocol/protocol.h"
 #include "services/sns/errors.h"
 #include "services/sns/internal.h"
 
@@ -48,6 +51,7 @@ void Provider::reset() {
   std::lock_guard lock(mutex_);
   store_->clear();
   dedup_.clear();
+  dedup_order_.clear();
   sequence_.clear();
 }
 
@@ -118,24 +122,27 @@ http::Response Provider::serve(http::Request& request) {
     res.body = *cert;
     return res;
   }
-  std::string xmlns = "http://sns.amazonaws.com/doc/2010-03-31/";
+  // The links in a message (SubscribeURL, UnsubscribeURL) are what AWS
+  // hands out as GETs of the ConfirmSubscription and Unsubscribe actions:
+  // they answer those actions' responses, rendered by the query protocol.
+  const model::Service& service = *model::find_service("sns");
+  const protocol::Protocol& query_protocol = *protocol::find_protocol("query");
+  auto answer = [&](const char* operation, Result<Value> output) {
+    if (!output) return query_protocol.serialize_error(service, output.error(), crypto::random_uuid());
+    kit::Output out;
+    out.value = std::move(*output);
+    return query_protocol.serialize(service, *service.find_operation(operation), out, crypto::random_uuid());
+  };
   if (path == "/_nuage/sns/confirm") {
     std::string topic = param("TopicArn");
     auto parts = text::split(topic, ':');
-    Result<std::string> arn = AwsError{"InvalidParameter", "Invalid parameter: TopicArn", 400};
+    Result<std::string> arn = invalid("TopicArn");
     if (parts.size() == 6) {
       std::lock_guard lock(mutex_);
       arn = confirm({parts[4], parts[3]}, topic, param("Token"));
     }
-    if (!arn) {
-      res.status = 400;
-      res.body = "<ErrorResponse xmlns=\"" + xmlns + "\"><Error><Type>Sender</Type><Code>" + arn.error().code +
-                 "</Code><Message>" + arn.error().message + "</Message></Error></ErrorResponse>";
-      return res;
-    }
-    res.body = "<ConfirmSubscriptionResponse xmlns=\"" + xmlns + "\"><ConfirmSubscriptionResult><SubscriptionArn>" +
-               *arn + "</SubscriptionArn></ConfirmSubscriptionResult></ConfirmSubscriptionResponse>";
-    return res;
+    if (!arn) return answer("ConfirmSubscription", arn.error());
+    return answer("ConfirmSubscription", Value{{"SubscriptionArn", *arn}});
   }
   if (path == "/_nuage/sns/unsubscribe") {
     std::string arn = param("SubscriptionArn");
@@ -147,12 +154,8 @@ http::Response Provider::serve(http::Request& request) {
       if (store_->get({parts[4], parts[3]}, kSubscription, id))
         removed = store_->erase({parts[4], parts[3]}, kSubscription, id).ok();
     }
-    res.status = removed ? 200 : 404;
-    res.body = removed ? "<UnsubscribeResponse xmlns=\"" + xmlns + "\"></UnsubscribeResponse>"
-                       : "<ErrorResponse xmlns=\"" + xmlns +
-                             "\"><Error><Type>Sender</Type><Code>NotFound</Code><Message>Subscription does not "
-                             "exist</Message></Error></ErrorResponse>";
-    return res;
+    if (!removed) return answer("Unsubscribe", errors("NotFoundException", "Subscription does not exist"));
+    return answer("Unsubscribe", Value::object());
   }
   res.status = 404;
   return res;

@@ -29,6 +29,7 @@
 // deliveries run outside it.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -66,12 +67,18 @@ class Provider : public kit::Provider {
     std::string id, topic_arn, subject, body, structure, group_id, dedup_id, sequence;
     Value attributes = Value::object();
     std::string timestamp;
+    std::string signature_version = "1";  // the topic's SignatureVersion when published
   };
-  // A delivery to make once the mutex is released.
+  // A delivery to make once the mutex is released; the subscriptions of one
+  // publish share its message.
   struct Send {
     Value subscription;
-    Message message;
+    std::shared_ptr<const Message> message;
   };
+  // The signed notifications of one publish, by the body they carry: the
+  // signature covers the message, not the subscription, so a message is
+  // signed once per body however many subscriptions take it.
+  using SignedNotifications = std::map<std::string, Value>;
 
   // topics.cc
   Result<Output> create_topic(Context& ctx, const Value& in);
@@ -104,9 +111,12 @@ class Provider : public kit::Provider {
   // Checks one message (Publish or a batch entry) against its topic and, when
   // it is to be sent, adds the deliveries; caller holds mutex_.
   Result<Message> accept(const Context& ctx, const Value& topic, const Value& entry, std::vector<Send>& sends);
-  void deliver(const Send& send);
-  // The notification JSON (SQS, HTTP, email-json) of a message for a subscription.
-  Value notification(const Message& m, const Value& subscription, const std::string& body);
+  // Delivers a publish's sends once the mutex is released.
+  void deliver_all(const std::vector<Send>& sends);
+  void deliver(const Send& send, SignedNotifications& signed_notifications);
+  // The signed notification JSON (SQS, HTTP, email-json, Lambda's Sns) of a
+  // message carrying `body`, without the subscription's UnsubscribeURL.
+  const Value& notification(const Message& m, const std::string& body, SignedNotifications& signed_notifications);
   void post_http(const std::string& endpoint, const Value& document, const std::string& type,
                  const std::string& subscription_arn, int attempt);
 
@@ -123,8 +133,13 @@ class Provider : public kit::Provider {
   Signer signer_;
   std::mutex mutex_;
   std::unique_ptr<storage::ResourceStore> store_;
-  // FIFO topics: deduplication id → when it stops counting (clock seconds).
+  // FIFO topics: "topic ARN\ndeduplication id" → when it stops counting
+  // (clock seconds), and the same entries in the order they were made, which
+  // is the order they expire in while the clock goes forward: forgetting
+  // expired entries looks at the oldest only. A key whose time has passed
+  // counts for nothing wherever the clock was moved.
   std::map<std::string, double> dedup_;
+  std::deque<std::pair<double, std::string>> dedup_order_;
   std::map<std::string, int64_t> sequence_;  // per FIFO topic ARN
   std::set<Clock::TimerId> retries_;         // HTTP retries armed on the clock
   policy::PolicyCache policies_{policy::PolicyKind::kResource};

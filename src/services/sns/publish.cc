@@ -121,19 +121,28 @@ Result<Provider::Message> Provider::accept(const Context& ctx, const Value& topi
       m.dedup_id = text::hex_encode(crypto::sha256(m.body));
     }
     double now = timefmt::epoch_seconds(env_.clock.now());
-    for (auto it = dedup_.begin(); it != dedup_.end();) it = it->second < now ? dedup_.erase(it) : std::next(it);
+    while (!dedup_order_.empty() && dedup_order_.front().first < now) {
+      auto& [expiry, old] = dedup_order_.front();
+      if (auto it = dedup_.find(old); it != dedup_.end() && it->second == expiry) dedup_.erase(it);
+      dedup_order_.pop_front();
+    }
     std::string key = m.topic_arn + "\n" + m.dedup_id;
     int64_t seq = ++sequence_[m.topic_arn];
     char buf[24];
     std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(seq));
     m.sequence = buf;
-    if (dedup_.count(key)) return m;  // accepted, not delivered again
-    if (dedup_.size() < 1'000'000) dedup_[key] = now + kDedupWindow;
+    if (auto it = dedup_.find(key); it != dedup_.end() && it->second >= now) return m;  // accepted, not delivered again
+    if (dedup_.size() < 1'000'000) {
+      dedup_[key] = now + kDedupWindow;
+      dedup_order_.emplace_back(now + kDedupWindow, key);
+    }
   } else if (!m.group_id.empty() || !m.dedup_id.empty()) {
     if (!m.dedup_id.empty())
       return invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is "
                      "not valid for this topic type");
   }
+  m.signature_version = attributes.value("SignatureVersion", "1");
+  auto shared = std::make_shared<const Message>(m);
   Scope scope{text::split(m.topic_arn, ':')[4], text::split(m.topic_arn, ':')[3]};
   std::string prefix = topic["Name"].get<std::string>() + "/";
   auto all = store_->all(scope, kSubscription);
@@ -152,7 +161,7 @@ Result<Provider::Message> Provider::accept(const Context& ctx, const Value& topi
       }
       if (!filter_matches(policy, sa.value("FilterPolicyScope", "MessageAttributes"), m.attributes, body)) continue;
     }
-    sends.push_back({sub, m});
+    sends.push_back({sub, shared});
   }
   (void)ctx;
   return m;
@@ -172,7 +181,7 @@ Result<Output> Provider::publish(Context& ctx, const Value& in) {
     if (!accepted) return accepted.error();
     m = *accepted;
   }
-  for (const auto& s : sends) deliver(s);
+  deliver_all(sends);
   Output out;
   out.value["MessageId"] = m.id;
   if (!m.sequence.empty()) out.value["SequenceNumber"] = m.sequence;
@@ -216,36 +225,36 @@ Result<Output> Provider::publish_batch(Context& ctx, const Value& in) {
       successful.push_back(std::move(ok));
     }
   }
-  for (const auto& s : sends) deliver(s);
+  deliver_all(sends);
   Output out;
   out.value["Successful"] = successful;
   out.value["Failed"] = failed;
   return out;
 }
 
-Value Provider::notification(const Message& m, const Value& subscription, const std::string& body) {
-  Value n = {{"Type", "Notification"}, {"MessageId", m.id}, {"TopicArn", m.topic_arn}};
+const Value& Provider::notification(const Message& m, const std::string& body,
+                                    SignedNotifications& signed_notifications) {
+  auto [it, fresh] = signed_notifications.try_emplace(body);
+  if (!fresh) return it->second;
+  Value& n = it->second;
+  n = {{"Type", "Notification"}, {"MessageId", m.id}, {"TopicArn", m.topic_arn}};
   if (!m.subject.empty()) n["Subject"] = m.subject;
   n["Message"] = body;
   n["Timestamp"] = m.timestamp;
   if (!m.sequence.empty()) n["SequenceNumber"] = m.sequence;
-  std::string version = "1";
-  {
-    std::lock_guard lock(mutex_);
-    auto parts = text::split(m.topic_arn, ':');
-    if (const Value* topic = store_->get({parts[4], parts[3]}, "topic", parts[5]))
-      version = (*topic)["Attributes"].value("SignatureVersion", "1");
-  }
-  sign_into(n, version);
-  n["UnsubscribeURL"] = base_url() + "/_nuage/sns/unsubscribe?SubscriptionArn=" +
-                        text::uri_encode(subscription.value("SubscriptionArn", ""));
+  sign_into(n, m.signature_version);
   if (!m.attributes.empty()) n["MessageAttributes"] = shown_attributes(m.attributes);
   return n;
 }
 
-void Provider::deliver(const Send& send) {
+void Provider::deliver_all(const std::vector<Send>& sends) {
+  SignedNotifications signed_notifications;
+  for (const auto& s : sends) deliver(s, signed_notifications);
+}
+
+void Provider::deliver(const Send& send, SignedNotifications& signed_notifications) {
   const Value& sub = send.subscription;
-  const Message& m = send.message;
+  const Message& m = *send.message;
   std::string protocol = sub.value("Protocol", ""), endpoint = sub.value("Endpoint", "");
   std::string body = m.body;
   if (!m.structure.empty()) {
@@ -258,15 +267,22 @@ void Provider::deliver(const Send& send) {
   d.account = parts[4];
   d.region = parts[3];
   d.caller = kit::Environment::service_principal("sns.amazonaws.com", parts[4], m.topic_arn);
+  std::string unsubscribe_url =
+      base_url() + "/_nuage/sns/unsubscribe?SubscriptionArn=" + text::uri_encode(sub.value("SubscriptionArn", ""));
+  auto with_unsubscribe = [&] {
+    Value n = notification(m, body, signed_notifications);
+    n["UnsubscribeURL"] = unsubscribe_url;
+    return n;
+  };
   bool raw = sub["Attributes"].value("RawMessageDelivery", "false") == "true";
   Status s = Status::Ok();
   if (protocol == "lambda") {
-    Value n = notification(m, sub, body);
+    const Value& n = notification(m, body, signed_notifications);
     Value sns = {{"Type", "Notification"}, {"MessageId", m.id}, {"TopicArn", m.topic_arn},
                  {"Subject", m.subject.empty() ? Value() : Value(m.subject)}, {"Message", body},
                  {"Timestamp", m.timestamp}, {"SignatureVersion", n["SignatureVersion"]},
                  {"Signature", n["Signature"]}, {"SigningCertUrl", n["SigningCertURL"]},
-                 {"UnsubscribeUrl", n["UnsubscribeURL"]},
+                 {"UnsubscribeUrl", unsubscribe_url},
                  {"MessageAttributes", shown_attributes(m.attributes)}};
     Value event = {{"Records",
                     {{{"EventSource", "aws:sns"}, {"EventVersion", "1.0"},
@@ -274,18 +290,18 @@ void Provider::deliver(const Send& send) {
     d.payload = event.dump();
     s = targets_.deliver(d);
   } else if (protocol == "sqs") {
-    d.payload = raw ? body : notification(m, sub, body).dump();
+    d.payload = raw ? body : with_unsubscribe().dump();
     if (raw) d.message_attributes = m.attributes;
     d.message_group_id = m.group_id;
     if (!m.group_id.empty()) d.deduplication_id = m.dedup_id;
     s = targets_.deliver(d);
   } else if (protocol == "http" || protocol == "https") {
-    Value n = notification(m, sub, body);
     std::string arn = sub["SubscriptionArn"];
     if (raw) {
       http_queue_.push([this, endpoint, body, arn] { post_http(endpoint, Value(body), "Notification", arn, 1); });
     } else {
-      http_queue_.push([this, endpoint, n, arn] { post_http(endpoint, n, "Notification", arn, 1); });
+      http_queue_.push(
+          [this, endpoint, n = with_unsubscribe(), arn] { post_http(endpoint, n, "Notification", arn, 1); });
     }
   } else {
     spdlog::info("sns: message {} for {} {} recorded (nuage sends no email)", m.id, protocol, endpoint);
@@ -297,14 +313,8 @@ void Provider::deliver(const Send& send) {
 
 void Provider::post_http(const std::string& endpoint, const Value& document, const std::string& type,
                          const std::string& subscription_arn, int attempt) {
-  if (!endpoint.starts_with("http://")) {
+  if (!endpoint.starts_with("http://") || !http::is_loopback_url(endpoint)) {
     spdlog::warn("sns: {} to {} not sent: nuage posts only to http:// endpoints on this machine", type, endpoint);
-    return;
-  }
-  std::string rest = endpoint.substr(7);
-  std::string host = rest.substr(0, rest.find_first_of(":/"));
-  if (host != "127.0.0.1" && host != "localhost" && !text::ends_with(host, ".localhost")) {
-    spdlog::warn("sns: {} to {} not sent: nuage never sends traffic off this machine", type, endpoint);
     return;
   }
   http::Headers headers;

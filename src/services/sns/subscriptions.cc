@@ -6,6 +6,7 @@
 
 #include "common/crypto.h"
 #include "common/text.h"
+#include "http/client.h"
 #include "services/sns/errors.h"
 #include "services/sns/filter_policy.h"
 #include "services/sns/internal.h"
@@ -50,13 +51,6 @@ Status check_subscription_attribute(const std::string& protocol, const std::stri
       return invalid("RedrivePolicy: deadLetterTargetArn is an invalid arn");
   }
   return Status::Ok();
-}
-
-bool loopback_url(const std::string& url) {
-  std::string rest = url.substr(url.find("://") + 3);
-  std::string host = rest.substr(0, rest.find_first_of(":/"));
-  if (!rest.empty() && rest[0] == '[') host = rest.substr(0, rest.find(']') + 1);
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || text::ends_with(host, ".localhost");
 }
 
 }  // namespace
@@ -276,7 +270,7 @@ Result<Output> Provider::set_subscription_attributes(Context& ctx, const Value& 
 
 void Provider::send_confirmation(const Value& subscription) {
   std::string endpoint = subscription["Endpoint"];
-  if (!loopback_url(endpoint) || !endpoint.starts_with("http://")) {
+  if (!http::is_loopback_url(endpoint) || !endpoint.starts_with("http://")) {
     spdlog::warn("sns: subscription to {} recorded, pending confirmation: nuage posts only to http:// endpoints on "
                  "this machine",
                  endpoint);
