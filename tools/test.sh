@@ -25,6 +25,8 @@ import sys
 sys.path.append("/usr/lib/python3/dist-packages")
 import pytest
 workers = ["-n", str(max(1, min(4, os.cpu_count() or 1))), "--dist", "loadfile"]
+# The slowest tests, listed at the end: where the CI budget goes.
+workers += ["--durations=15"]
 sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "-c", "tests/pytest.ini", "--rootdir", "tests"] + workers +
                      ["tests"] + sys.argv[1:]))
 PY
