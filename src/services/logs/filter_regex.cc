@@ -46,7 +46,6 @@ std::optional<Bytes> bracket(std::string_view p, size_t& i) {
   bool first = true;
   while (i < p.size() && (p[i] != ']' || first)) {
     first = false;
-    Bytes single;
     int low = -1;
     if (p[i] == '\\') {
       if (i + 1 >= p.size()) return std::nullopt;
