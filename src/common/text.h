@@ -12,6 +12,8 @@
 namespace nuage::text {
 
 std::string lower(std::string_view s);
+// ASCII case-insensitive equality (HTTP header names and tokens).
+bool iequals(std::string_view a, std::string_view b);
 std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 bool starts_with(std::string_view s, std::string_view prefix);

@@ -7,17 +7,6 @@
 
 namespace nuage::http {
 
-static bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 void Headers::add(std::string_view name, std::string_view value) {
   items_.emplace_back(text::lower(name), std::string(value));
 }
@@ -28,12 +17,12 @@ void Headers::set(std::string_view name, std::string_view value) {
 }
 
 void Headers::remove(std::string_view name) {
-  std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
+  std::erase_if(items_, [&](const auto& kv) { return text::iequals(kv.first, name); });
 }
 
 const std::string* Headers::find(std::string_view name) const {
   for (const auto& [k, v] : items_)
-    if (iequals(k, name)) return &v;
+    if (text::iequals(k, name)) return &v;
   return nullptr;
 }
 

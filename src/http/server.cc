@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include "common/text.h"
 #include "http/worker_pool.h"
 
 #include <fcntl.h>
@@ -64,17 +65,6 @@ std::string_view sv(const S& s) {
   return std::string_view(s.data(), s.size());
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // Comma-separated token lists (Connection: keep-alive, close).
 bool has_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
@@ -82,7 +72,7 @@ bool has_token(std::string_view list, std::string_view token) {
     std::string_view item = list.substr(0, comma);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (iequals(item, token)) return true;
+    if (text::iequals(item, token)) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -539,7 +529,7 @@ asio::awaitable<void> Server::Impl::Session::serve() {
     // comes instead, keeps that status line for the connection's next
     // response and misreads it (urllib3 "MissingHeaderBodySeparatorDefect",
     // then a read timeout: every empty upload cost a minute).
-    if (version == 11 && iequals(sv(header[bhttp::field::expect]), "100-continue")) {
+    if (version == 11 && text::iequals(sv(header[bhttp::field::expect]), "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       stream_.expires_after(opt.body_timeout);
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()), kTuple);

@@ -33,6 +33,33 @@ Status ItemStore::drop(const std::string& table) {
   return db_.exec("DELETE FROM dynamodb_items WHERE table_id = ?", {table});
 }
 
+// An item's expiry: its top-level `attribute` (json_each matches the name
+// exactly, whatever characters it holds) when that is a number.
+constexpr const char* kExpiryOf =
+    "SELECT hash, range, CAST(json_extract(a.value, '$.N') AS REAL) AS expiry FROM dynamodb_items, json_each(item) AS a"
+    " WHERE table_id = ?1 AND a.key = ?2 AND json_type(a.value, '$.N') IS NOT NULL";
+
+Result<int64_t> ItemStore::expire(const std::string& table, const std::string& attribute, double from, double to) {
+  // RETURNING counts the rows this statement removed (the connection's
+  // changes() could be another thread's by the time it is read).
+  int64_t removed = 0;
+  NUAGE_TRY(db_.exec(std::string("DELETE FROM dynamodb_items WHERE table_id = ?1 AND (hash, range) IN (SELECT hash, "
+                                 "range FROM (") +
+                         kExpiryOf + ") WHERE expiry BETWEEN ?3 AND ?4) RETURNING 1",
+                     {table, attribute, from, to}, [&](const storage::Row&) { ++removed; }));
+  return removed;
+}
+
+Result<std::optional<double>> ItemStore::next_expiry(const std::string& table, const std::string& attribute,
+                                                     double after) const {
+  std::optional<double> next;
+  NUAGE_TRY(db_.exec(std::string("SELECT min(expiry) FROM (") + kExpiryOf + ") WHERE expiry > ?3",
+                     {table, attribute, after}, [&](const storage::Row& row) {
+                       if (!row.is_null(0)) next = row.real(0);
+                     }));
+  return next;
+}
+
 Result<TableStats> ItemStore::stats(const std::string& table) const {
   TableStats stats;
   NUAGE_TRY(db_.exec("SELECT count(*), coalesce(sum(size), 0) FROM dynamodb_items WHERE table_id = ?", {table},

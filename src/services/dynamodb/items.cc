@@ -212,7 +212,9 @@ Result<std::optional<Value>> Provider::load_item(const Value& doc, const ItemKey
 }
 
 Status Provider::store_item(const Value& doc, const ItemKey& key, const Value& item) {
-  return items_->put(doc.at("TableId"), key.hash, key.range, StoredItem{stored_form(item), item_size(item)});
+  NUAGE_TRY(items_->put(doc.at("TableId"), key.hash, key.range, StoredItem{stored_form(item), item_size(item)}));
+  note_expiry(doc, item);
+  return Status::Ok();
 }
 
 Result<Output> Provider::put_item(Context& ctx, const Value& in) {

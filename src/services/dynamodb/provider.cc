@@ -17,7 +17,10 @@ Status Provider::open() {
   if (!store) return store.error();
   store_ = std::move(*store);
   items_ = std::make_unique<ItemStore>(env_.db);
-  return items_->open();
+  NUAGE_TRY(items_->open());
+  std::lock_guard lock(mutex_);
+  arm_expiry_sweep();
+  return Status::Ok();
 }
 
 void Provider::reset() {
@@ -26,6 +29,8 @@ void Provider::reset() {
   items_->clear();
   throttles_.clear();
   tokens_.clear();
+  if (sweep_timer_) env_.clock.cancel(*sweep_timer_);
+  sweep_timer_.reset();
 }
 
 Status Provider::charge(const Context& ctx, const Value& doc, const Demand& demand) {
@@ -67,6 +72,9 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("BatchWriteItem", this, mutex_, &Provider::batch_write_item);
   table.add_locked("TransactWriteItems", this, mutex_, &Provider::transact_write_items);
   table.add_locked("TransactGetItems", this, mutex_, &Provider::transact_get_items);
+  table.add_locked("UpdateTimeToLive", this, mutex_, &Provider::update_time_to_live);
+  table.add_locked("DescribeTimeToLive", this, mutex_, &Provider::describe_time_to_live);
+  table.add_locked("DescribeLimits", this, mutex_, &Provider::describe_limits);
   kit::TaggingSpec tagging;
   tagging.list_operation = "ListTagsOfResource";
   tagging.arn_member = "ResourceArn";

@@ -50,6 +50,7 @@ class Provider : public kit::Provider {
   void register_operations(kit::OperationTable& table) override;
   Status open() override;
   void reset() override;
+  void close() override;
 
  private:
   using Context = kit::RequestContext;
@@ -62,7 +63,19 @@ class Provider : public kit::Provider {
   Result<Output> list_tables(Context& ctx, const Value& in);
   Result<Output> delete_table(Context& ctx, const Value& in);
   Result<Output> update_table(Context& ctx, const Value& in);
+
+  // time_to_live.cc
+  Result<Output> update_time_to_live(Context& ctx, const Value& in);
+  Result<Output> describe_time_to_live(Context& ctx, const Value& in);
   Result<Output> describe_limits(Context& ctx, const Value& in);
+  // A written item's expiry, when its table has TTL: the sweep is armed for
+  // it if it comes before the one armed. Caller holds mutex_.
+  void note_expiry(const Value& doc, const Value& item);
+  // Arms the sweep for the earliest expiry of every TTL table (or nothing).
+  void arm_expiry_sweep();
+  void arm_sweep_at(double epoch_seconds);
+  // The timer's work: removes every expired item, then arms the next sweep.
+  void sweep_expired();
   // The stored table a TableName (or table ARN) names, or AWS's
   // ResourceNotFoundException "Requested resource not found: Table: x not found".
   Result<const Value*> table(const Context& ctx, const std::string& name_or_arn) const;
@@ -117,6 +130,9 @@ class Provider : public kit::Provider {
   std::mutex mutex_;
   std::unique_ptr<storage::ResourceStore> store_;
   std::unique_ptr<ItemStore> items_;
+  std::optional<Clock::TimerId> sweep_timer_;  // the expiry sweep armed, due at sweep_due_
+  double sweep_due_ = 0;
+  bool closed_ = false;
 };
 
 // Shared by the feature files.

@@ -19,7 +19,7 @@ json profile_view(const InstanceProfile& p, const std::map<std::string, Entity>&
 
 namespace {
 
-std::string not_found(const std::string& name) { return "Instance Profile " + name + " cannot be found."; }
+std::string instance_profile_not_found(const std::string& name) { return "Instance Profile " + name + " cannot be found."; }
 
 }  // namespace
 
@@ -44,7 +44,7 @@ Result<Output> Provider::create_instance_profile(Context& ctx, const Value& in) 
 Result<Output> Provider::get_instance_profile(Context& ctx, const Value& in) {
   const Account& a = account_view(ctx);
   auto it = a.profiles.find(in.at("InstanceProfileName"));
-  if (it == a.profiles.end()) return errors("NoSuchEntityException", not_found(in.at("InstanceProfileName")));
+  if (it == a.profiles.end()) return errors("NoSuchEntityException", instance_profile_not_found(in.at("InstanceProfileName")));
   Output out;
   out.value["InstanceProfile"] = profile_view(it->second, a.roles);
   return out;
@@ -53,7 +53,7 @@ Result<Output> Provider::get_instance_profile(Context& ctx, const Value& in) {
 Result<Output> Provider::delete_instance_profile(Context& ctx, const Value& in) {
   Account& a = account(ctx);
   auto it = a.profiles.find(in.at("InstanceProfileName"));
-  if (it == a.profiles.end()) return errors("NoSuchEntityException", not_found(in.at("InstanceProfileName")));
+  if (it == a.profiles.end()) return errors("NoSuchEntityException", instance_profile_not_found(in.at("InstanceProfileName")));
   if (!it->second.roles.empty())
     return errors("DeleteConflictException", "Cannot delete entity, must remove roles from instance profile first.");
   NUAGE_TRY(erase(ctx.account_id, "profile", it->first));
@@ -64,7 +64,7 @@ Result<Output> Provider::delete_instance_profile(Context& ctx, const Value& in) 
 Result<Output> Provider::add_role_to_instance_profile(Context& ctx, const Value& in) {
   Account& a = account(ctx);
   auto it = a.profiles.find(in.at("InstanceProfileName"));
-  if (it == a.profiles.end()) return errors("NoSuchEntityException", not_found(in.at("InstanceProfileName")));
+  if (it == a.profiles.end()) return errors("NoSuchEntityException", instance_profile_not_found(in.at("InstanceProfileName")));
   std::string role = in.at("RoleName");
   if (!a.roles.count(role)) return errors("NoSuchEntityException", not_found_text(kRole, role));
   if (!it->second.roles.empty())
@@ -77,7 +77,7 @@ Result<Output> Provider::add_role_to_instance_profile(Context& ctx, const Value&
 Result<Output> Provider::remove_role_from_instance_profile(Context& ctx, const Value& in) {
   Account& a = account(ctx);
   auto it = a.profiles.find(in.at("InstanceProfileName"));
-  if (it == a.profiles.end()) return errors("NoSuchEntityException", not_found(in.at("InstanceProfileName")));
+  if (it == a.profiles.end()) return errors("NoSuchEntityException", instance_profile_not_found(in.at("InstanceProfileName")));
   std::string role = in.at("RoleName");
   auto r = std::find(it->second.roles.begin(), it->second.roles.end(), role);
   if (r == it->second.roles.end()) return errors("NoSuchEntityException", not_found_text(kRole, role));

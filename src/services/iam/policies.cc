@@ -46,7 +46,7 @@ std::pair<size_t, size_t> policy_usage(const Account& a, const std::string& arn)
 
 namespace {
 
-std::string not_found(const std::string& arn) { return "Policy " + arn + " was not found."; }
+std::string policy_not_found(const std::string& arn) { return "Policy " + arn + " was not found."; }
 std::string no_version(const std::string& arn, const std::string& id) {
   return "Policy " + arn + " version " + id + " does not exist or is not attachable.";
 }
@@ -83,7 +83,7 @@ Result<Output> Provider::get_policy(Context& ctx, const Value& in) {
   const Account& a = account_view(ctx);
   std::string arn = in.at("PolicyArn");
   const ManagedPolicy* p = find_policy(a, arn);
-  if (!p) return errors("NoSuchEntityException", not_found(arn));
+  if (!p) return errors("NoSuchEntityException", policy_not_found(arn));
   auto [n, b] = policy_usage(a, arn);
   Output out;
   out.value["Policy"] = policy_view(*p, n, b);
@@ -113,7 +113,7 @@ Result<Output> Provider::list_policies(Context& ctx, const Value& in) {
 Result<Output> Provider::delete_policy(Context& ctx, const Value& in) {
   Account& a = account(ctx);
   std::string arn = in.at("PolicyArn");
-  if (!find_customer_policy(a, arn)) return errors("NoSuchEntityException", not_found(arn));
+  if (!find_customer_policy(a, arn)) return errors("NoSuchEntityException", policy_not_found(arn));
   auto [n, b] = policy_usage(a, arn);
   if (n + b > 0) return errors("DeleteConflictException", "Cannot delete a policy attached to entities.");
   if (a.policies.at(arn).versions.size() > 1)
@@ -135,7 +135,7 @@ Result<Output> Provider::create_policy_version(Context& ctx, const Value& in) {
   Account& a = account(ctx);
   std::string arn = in.at("PolicyArn");
   ManagedPolicy* p = find_customer_policy(a, arn);
-  if (!p) return errors("NoSuchEntityException", not_found(arn));
+  if (!p) return errors("NoSuchEntityException", policy_not_found(arn));
   if (p->versions.size() >= 5)
     return errors("LimitExceededException",
                   "A managed policy can have up to 5 versions. Before you create a new version, you must delete "
@@ -162,7 +162,7 @@ Result<Output> Provider::get_policy_version(Context& ctx, const Value& in) {
 Result<Output> Provider::list_policy_versions(Context& ctx, const Value& in) {
   std::string arn = in.at("PolicyArn");
   const ManagedPolicy* p = find_policy(account_view(ctx), arn);
-  if (!p) return errors("NoSuchEntityException", not_found(arn));
+  if (!p) return errors("NoSuchEntityException", policy_not_found(arn));
   json items = json::array();
   for (auto it = p->versions.rbegin(); it != p->versions.rend(); ++it)
     items.push_back(version_view(*p, it->first, false));
@@ -195,7 +195,7 @@ Result<Output> Provider::set_default_policy_version(Context& ctx, const Value& i
 
 Result<Output> Provider::tag_policy(Context& ctx, const Value& in) {
   ManagedPolicy* p = find_customer_policy(account(ctx), in.at("PolicyArn"));
-  if (!p) return errors("NoSuchEntityException", not_found(in.at("PolicyArn")));
+  if (!p) return errors("NoSuchEntityException", policy_not_found(in.at("PolicyArn")));
   json tags = merge_tags(p->tags, in.at("Tags"));
   if (tags.size() > limits::kTagsPerEntity) return limits::quota_exceeded("TagsPerPolicy", limits::kTagsPerEntity);
   p->tags = std::move(tags);
@@ -205,7 +205,7 @@ Result<Output> Provider::tag_policy(Context& ctx, const Value& in) {
 
 Result<Output> Provider::untag_policy(Context& ctx, const Value& in) {
   ManagedPolicy* p = find_customer_policy(account(ctx), in.at("PolicyArn"));
-  if (!p) return errors("NoSuchEntityException", not_found(in.at("PolicyArn")));
+  if (!p) return errors("NoSuchEntityException", policy_not_found(in.at("PolicyArn")));
   p->tags = remove_tags(p->tags, in.at("TagKeys"));
   NUAGE_TRY(save_policy(ctx.account_id, *p));
   return Output{};
@@ -213,7 +213,7 @@ Result<Output> Provider::untag_policy(Context& ctx, const Value& in) {
 
 Result<Output> Provider::list_policy_tags(Context& ctx, const Value& in) {
   const ManagedPolicy* p = find_policy(account_view(ctx), in.at("PolicyArn").get<std::string>());
-  if (!p) return errors("NoSuchEntityException", not_found(in.at("PolicyArn")));
+  if (!p) return errors("NoSuchEntityException", policy_not_found(in.at("PolicyArn")));
   Output out;
   page(out, "Tags", p->tags, in);
   return out;
@@ -224,7 +224,7 @@ Result<Output> Provider::list_policy_tags(Context& ctx, const Value& in) {
 Result<Output> Provider::list_entities_for_policy(Context& ctx, const Value& in) {
   const Account& a = account_view(ctx);
   std::string arn = in.at("PolicyArn");
-  if (!find_policy(a, arn)) return errors("NoSuchEntityException", not_found(arn));
+  if (!find_policy(a, arn)) return errors("NoSuchEntityException", policy_not_found(arn));
   std::string filter = str(in, "EntityFilter");
   json users = json::array(), groups = json::array(), roles = json::array();
   auto attached = [&](const Entity& e) {
