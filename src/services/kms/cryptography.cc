@@ -100,7 +100,10 @@ Result<std::pair<Provider::Key, std::string>> Provider::unseal(const Context& ct
       return errors("IncorrectKeyException",
                     "The key ID in the request does not identify a CMK that can perform this operation.");
   }
+  // KMS is regional: a blob is opened only in its key's region.
   if (!parsed) return invalid_ciphertext();
+  auto arn_parts = text::split(parsed->header.key_arn, ':');
+  if (arn_parts.size() != 6 || arn_parts[3] != ctx.region) return invalid_ciphertext();
   auto key = use_key(ctx, parsed->header.key_arn, Use::kEncrypt);
   if (!key) {
     // A blob of a key that no longer exists cannot be opened.
