@@ -62,7 +62,9 @@ TEST(KmsKeyMaterial, SignaturesOverMessagesAndDigestsAgree) {
     ASSERT_TRUE(signature);
     EXPECT_TRUE(verify(key, c.algorithm, "message", false, *signature));
     EXPECT_FALSE(verify(key, c.algorithm, "messages", false, *signature));
-    if (!rsa) EXPECT_FALSE(verify(*generate(c.spec), c.algorithm, "message", false, *signature));
+    if (!rsa) {
+      EXPECT_FALSE(verify(*generate(c.spec), c.algorithm, "message", false, *signature));
+    }
   }
   // DIGEST: the SHA-256 of a message signs as the message does.
   std::string key = *generate("ECC_NIST_P256");
