@@ -19,8 +19,9 @@ storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id
 
 constexpr int kDefaultRotationDays = 365;
 
+// Key policies keep AWS's member order (Version, Id, Statement), as GetKeyPolicy shows them.
 std::string default_policy(const std::string& account) {
-  return kit::Value{{"Version", "2012-10-17"},
+  return nlohmann::ordered_json{{"Version", "2012-10-17"},
                     {"Id", "key-default-1"},
                     {"Statement",
                      {{{"Sid", "Enable IAM User Permissions"},
@@ -34,7 +35,7 @@ std::string default_policy(const std::string& account) {
 // The policy of an AWS managed key: every principal of the account may use
 // it (AWS adds kms:ViaService, the service that made it), the account reads it.
 std::string managed_policy(const std::string& account, const std::string& service) {
-  return kit::Value{
+  return nlohmann::ordered_json{
       {"Version", "2012-10-17"},
       {"Id", "auto-" + service + "-2"},
       {"Statement",
