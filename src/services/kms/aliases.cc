@@ -4,6 +4,7 @@
 #include "common/time.h"
 #include "services/kms/internal.h"
 #include "services/kms/key_material.h"
+#include "services/kms/paging.h"
 #include "services/kms/provider.h"
 
 namespace nuage::services::kms {
@@ -13,8 +14,6 @@ using kit::Output;
 using kit::Value;
 
 namespace {
-
-storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 
 std::string alias_arn(const kit::RequestContext& ctx, const std::string& name) {
   return "arn:aws:kms:" + ctx.region + ":" + ctx.account_id + ":" + name;
@@ -104,30 +103,17 @@ Result<Output> Provider::delete_alias(Context& ctx, const Value& in) {
 }
 
 Result<Output> Provider::list_aliases(Context& ctx, const Value& in) {
-  size_t limit = in.value("Limit", 100);
   std::string key_filter;
   if (in.contains("KeyId")) {
     auto found = find_key(ctx, in["KeyId"]);
     if (!found) return found.error();
     key_filter = found->second;
   }
-  auto view = store_->all(scope_of(ctx), kAlias);
-  auto it = view.begin();
-  if (in.contains("Marker")) {
-    auto after = storage::ResourceStore::from_page_token(in["Marker"]);
-    if (!after) return errors("InvalidMarkerException", "Invalid marker");
-    it = view.after(*after);
-  }
-  Output out;
-  out.value["Aliases"] = Value::array();
-  std::string last;
-  for (; it != view.end() && out.value["Aliases"].size() < limit; ++it) {
-    last = (*it).first;
-    if (key_filter.empty() || (*it).second["TargetKeyId"] == key_filter) out.value["Aliases"].push_back((*it).second);
-  }
-  out.value["Truncated"] = it != view.end();
-  if (it != view.end()) out.value["NextMarker"] = storage::ResourceStore::page_token(last);
-  return out;
+  return list_page(store_->all(scope_of(ctx), kAlias), "", in, 100, "Aliases",
+                   [&](const std::string&, const Value& alias) -> std::optional<Value> {
+                     if (!key_filter.empty() && alias["TargetKeyId"] != key_filter) return std::nullopt;
+                     return alias;
+                   });
 }
 
 }  // namespace nuage::services::kms

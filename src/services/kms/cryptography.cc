@@ -237,7 +237,7 @@ Result<bool> is_digest(const kit::Value& in, const std::string& algorithm) {
 
 }  // namespace
 
-Result<Output> Provider::sign(Context& ctx, const Value& in) {
+Result<std::pair<Provider::Key, bool>> Provider::signing_key(const Context& ctx, const Value& in) {
   std::string algorithm = in.at("SigningAlgorithm");
   auto key = use_key(ctx, in.at("KeyId"), Use::kSign);
   if (!key) return key.error();
@@ -245,30 +245,34 @@ Result<Output> Provider::sign(Context& ctx, const Value& in) {
   auto digest = is_digest(in, algorithm);
   if (!digest) return digest.error();
   NUAGE_TRY(dry_run(in));
-  auto signature = material::sign(key->material->back(), algorithm, kit::blob_bytes(in.at("Message")), *digest);
+  return std::pair{std::move(*key), *digest};
+}
+
+Result<Output> Provider::sign(Context& ctx, const Value& in) {
+  auto key = signing_key(ctx, in);
+  if (!key) return key.error();
+  std::string algorithm = in["SigningAlgorithm"];
+  auto signature =
+      material::sign(key->first.material->back(), algorithm, kit::blob_bytes(in.at("Message")), key->second);
   if (!signature) return errors("KMSInternalException", "Signing failed.");
   Output out;
-  out.value = {{"KeyId", key->arn}, {"Signature", kit::make_blob(std::move(*signature))}, {"SigningAlgorithm", algorithm}};
+  out.value = {{"KeyId", key->first.arn}, {"Signature", kit::make_blob(std::move(*signature))}, {"SigningAlgorithm", algorithm}};
   return out;
 }
 
 Result<Output> Provider::verify(Context& ctx, const Value& in) {
-  std::string algorithm = in.at("SigningAlgorithm");
-  auto key = use_key(ctx, in.at("KeyId"), Use::kSign);
+  auto key = signing_key(ctx, in);
   if (!key) return key.error();
-  NUAGE_TRY(check_algorithm(key->metadata, "SigningAlgorithms", algorithm));
-  auto digest = is_digest(in, algorithm);
-  if (!digest) return digest.error();
-  NUAGE_TRY(dry_run(in));
-  if (!material::verify(key->material->back(), algorithm, kit::blob_bytes(in.at("Message")), *digest,
+  std::string algorithm = in["SigningAlgorithm"];
+  if (!material::verify(key->first.material->back(), algorithm, kit::blob_bytes(in.at("Message")), key->second,
                         kit::blob_bytes(in.at("Signature"))))
     return errors("KMSInvalidSignatureException", "");
   Output out;
-  out.value = {{"KeyId", key->arn}, {"SignatureValid", true}, {"SigningAlgorithm", algorithm}};
+  out.value = {{"KeyId", key->first.arn}, {"SignatureValid", true}, {"SigningAlgorithm", algorithm}};
   return out;
 }
 
-Result<Output> Provider::generate_mac(Context& ctx, const Value& in) {
+Result<std::pair<Provider::Key, std::string>> Provider::mac_of(const Context& ctx, const Value& in) {
   std::string algorithm = in.at("MacAlgorithm");
   auto key = use_key(ctx, in.at("KeyId"), Use::kMac);
   if (!key) return key.error();
@@ -276,21 +280,23 @@ Result<Output> Provider::generate_mac(Context& ctx, const Value& in) {
   NUAGE_TRY(dry_run(in));
   auto mac = material::hmac(algorithm, key->material->back(), kit::blob_bytes(in.at("Message")));
   if (!mac) return errors("KMSInternalException", "The MAC could not be computed.");
+  return std::pair{std::move(*key), std::move(*mac)};
+}
+
+Result<Output> Provider::generate_mac(Context& ctx, const Value& in) {
+  auto mac = mac_of(ctx, in);
+  if (!mac) return mac.error();
   Output out;
-  out.value = {{"KeyId", key->arn}, {"Mac", kit::make_blob(std::move(*mac))}, {"MacAlgorithm", algorithm}};
+  out.value = {{"KeyId", mac->first.arn}, {"Mac", kit::make_blob(std::move(mac->second))}, {"MacAlgorithm", in["MacAlgorithm"]}};
   return out;
 }
 
 Result<Output> Provider::verify_mac(Context& ctx, const Value& in) {
-  std::string algorithm = in.at("MacAlgorithm");
-  auto key = use_key(ctx, in.at("KeyId"), Use::kMac);
-  if (!key) return key.error();
-  NUAGE_TRY(check_algorithm(key->metadata, "MacAlgorithms", algorithm));
-  NUAGE_TRY(dry_run(in));
-  auto mac = material::hmac(algorithm, key->material->back(), kit::blob_bytes(in.at("Message")));
-  if (!mac || !material::equal(*mac, kit::blob_bytes(in.at("Mac")))) return errors("KMSInvalidMacException", "");
+  auto mac = mac_of(ctx, in);
+  if (!mac) return mac.error();
+  if (!material::equal(mac->second, kit::blob_bytes(in.at("Mac")))) return errors("KMSInvalidMacException", "");
   Output out;
-  out.value = {{"KeyId", key->arn}, {"MacValid", true}, {"MacAlgorithm", algorithm}};
+  out.value = {{"KeyId", mac->first.arn}, {"MacValid", true}, {"MacAlgorithm", in["MacAlgorithm"]}};
   return out;
 }
 

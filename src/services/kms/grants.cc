@@ -7,6 +7,7 @@
 #include "common/text.h"
 #include "common/time.h"
 #include "services/kms/internal.h"
+#include "services/kms/paging.h"
 #include "services/kms/provider.h"
 
 namespace nuage::services::kms {
@@ -16,8 +17,6 @@ using kit::Output;
 using kit::Value;
 
 namespace {
-
-storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 
 // The role an assumed-role session acts as, the ARN otherwise: what a grant names.
 std::string principal_arn(const auth::Credential& caller) {
@@ -80,50 +79,22 @@ Result<Output> Provider::list_grants(Context& ctx, const Value& in) {
   auto found = find_key(ctx, in.at("KeyId"));
   if (!found) return found.error();
   auto [scope, key_id] = *found;
-  size_t limit = in.value("Limit", 50);
-  auto view = store_->all(scope, kGrant);
-  auto it = view.from(key_id + "/");
-  if (in.contains("Marker")) {
-    auto after = storage::ResourceStore::from_page_token(in["Marker"]);
-    if (!after || !text::starts_with(*after, key_id + "/")) return errors("InvalidMarkerException", "Invalid marker");
-    it = view.after(*after);
-  }
-  Output out;
-  out.value["Grants"] = Value::array();
-  std::string last;
-  auto mine = [&] { return it != view.end() && text::starts_with((*it).first, key_id + "/"); };
-  for (; mine() && out.value["Grants"].size() < limit; ++it) {
-    last = (*it).first;
-    const Value& grant = (*it).second;
-    if (in.contains("GrantId") && grant["GrantId"] != in["GrantId"]) continue;
-    if (in.contains("GranteePrincipal") && grant["GranteePrincipal"] != in["GranteePrincipal"]) continue;
-    out.value["Grants"].push_back(listed(grant));
-  }
-  out.value["Truncated"] = mine();
-  if (mine()) out.value["NextMarker"] = storage::ResourceStore::page_token(last);
-  return out;
+  return list_page(store_->all(scope, kGrant), key_id + "/", in, 50, "Grants",
+                   [&](const std::string&, const Value& grant) -> std::optional<Value> {
+                     if (in.contains("GrantId") && grant["GrantId"] != in["GrantId"]) return std::nullopt;
+                     if (in.contains("GranteePrincipal") && grant["GranteePrincipal"] != in["GranteePrincipal"])
+                       return std::nullopt;
+                     return listed(grant);
+                   });
 }
 
 Result<Output> Provider::list_retirable_grants(Context& ctx, const Value& in) {
   std::string retiring = in.at("RetiringPrincipal");
-  size_t limit = in.value("Limit", 50);
-  auto view = store_->all(scope_of(ctx), kGrant);
-  auto it = view.begin();
-  if (in.contains("Marker")) {
-    auto after = storage::ResourceStore::from_page_token(in["Marker"]);
-    if (!after) return errors("InvalidMarkerException", "Invalid marker");
-    it = view.after(*after);
-  }
-  Output out;
-  out.value["Grants"] = Value::array();
-  std::string last;
-  for (; it != view.end() && out.value["Grants"].size() < limit; ++it) {
-    last = (*it).first;
-    if ((*it).second.value("RetiringPrincipal", "") == retiring) out.value["Grants"].push_back(listed((*it).second));
-  }
-  out.value["Truncated"] = it != view.end();
-  if (it != view.end()) out.value["NextMarker"] = storage::ResourceStore::page_token(last);
-  return out;
+  return list_page(store_->all(scope_of(ctx), kGrant), "", in, 50, "Grants",
+                   [&](const std::string&, const Value& grant) -> std::optional<Value> {
+                     if (grant.value("RetiringPrincipal", "") != retiring) return std::nullopt;
+                     return listed(grant);
+                   });
 }
 
 Result<Output> Provider::retire_grant(Context& ctx, const Value& in) {

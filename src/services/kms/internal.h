@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kit/errors.h"
+#include "kit/provider.h"
 #include "storage/resource_store.h"
 
 namespace nuage::services::kms::detail {
@@ -25,6 +26,8 @@ inline constexpr size_t kMaxAliases = 50000;   // per account and region
 inline constexpr size_t kMaxGrants = 50000;    // per key
 inline constexpr size_t kMaxTags = 50;         // per key
 inline constexpr size_t kMaxRotations = 1000;  // material versions a key keeps
+
+inline storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 
 inline AwsError key_not_found(const std::string& what) {
   return errors("NotFoundException", "Key '" + what + "' does not exist");

@@ -5,6 +5,7 @@
 #include "common/time.h"
 #include "services/kms/internal.h"
 #include "services/kms/key_material.h"
+#include "services/kms/paging.h"
 #include "services/kms/provider.h"
 
 namespace nuage::services::kms {
@@ -14,8 +15,6 @@ using kit::Output;
 using kit::Value;
 
 namespace {
-
-storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 
 constexpr int kDefaultRotationDays = 365;
 
@@ -160,24 +159,10 @@ Result<Output> Provider::describe_key(Context& ctx, const Value& in) {
 }
 
 Result<Output> Provider::list_keys(Context& ctx, const Value& in) {
-  size_t limit = in.value("Limit", 100);
-  auto view = store_->all(scope_of(ctx), kKey);
-  auto it = view.begin();
-  if (in.contains("Marker")) {
-    auto after = storage::ResourceStore::from_page_token(in["Marker"]);
-    if (!after) return errors("InvalidMarkerException", "Invalid marker");
-    it = view.after(*after);
-  }
-  Output out;
-  out.value["Keys"] = Value::array();
-  std::string last;
-  for (; it != view.end() && out.value["Keys"].size() < limit; ++it) {
-    last = (*it).first;
-    out.value["Keys"].push_back({{"KeyId", last}, {"KeyArn", key_arn(scope_of(ctx), last)}});
-  }
-  out.value["Truncated"] = it != view.end();
-  if (it != view.end()) out.value["NextMarker"] = storage::ResourceStore::page_token(last);
-  return out;
+  return list_page(store_->all(scope_of(ctx), kKey), "", in, 100, "Keys",
+                   [&](const std::string& id, const Value&) -> std::optional<Value> {
+                     return Value{{"KeyId", id}, {"KeyArn", key_arn(scope_of(ctx), id)}};
+                   });
 }
 
 Result<Output> Provider::change_key(const Context& ctx, const Value& in, bool customer_only,

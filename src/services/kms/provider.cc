@@ -14,8 +14,6 @@ using kit::Value;
 
 namespace {
 
-storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
-
 // arn:aws:kms:REGION:ACCOUNT:key/ID or :alias/NAME -> parts; empty if not a KMS ARN.
 std::vector<std::string> kms_arn(const std::string& arn) {
   auto parts = text::split(arn, ':');

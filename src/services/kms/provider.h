@@ -133,6 +133,10 @@ class Provider : public kit::Provider {
   Result<Output> generate_mac(Context& ctx, const Value& in);
   Result<Output> verify_mac(Context& ctx, const Value& in);
   Result<Output> get_public_key(Context& ctx, const Value& in);
+  // The key of a Sign or Verify call, and whether its message is a digest.
+  Result<std::pair<Key, bool>> signing_key(const Context& ctx, const Value& in);
+  // The key and the MAC of in["Message"] (GenerateMac, VerifyMac).
+  Result<std::pair<Key, std::string>> mac_of(const Context& ctx, const Value& in);
   Result<Output> generate_random(Context& ctx, const Value& in);
   // Encrypts under `key` (symmetric: a blob naming the key; RSA: OAEP).
   Result<std::string> seal(const Key& key, const std::string& algorithm, const Value& context,
