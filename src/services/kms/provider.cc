@@ -218,11 +218,14 @@ void Provider::on_due(const storage::Scope& scope, const std::string& key_id) {
 std::string Provider::effective_policy(const storage::Scope& scope, const std::string& key_id) const {
   const Value* doc = store_->get(scope, kKey, key_id);
   if (!doc) return "";
+  auto view = store_->all(scope, kGrant);
+  auto first = view.from(key_id + "/");
+  // Most keys have no grants: their policy is the stored text, not parsed again.
+  if (!(first != view.end()) || !text::starts_with((*first).first, key_id + "/")) return doc->value("Policy", "");
   Value policy = Value::parse(doc->value("Policy", "{}"), nullptr, false);
   if (!policy.is_object()) return doc->value("Policy", "");
-  auto view = store_->all(scope, kGrant);
   bool any = false;
-  for (auto it = view.from(key_id + "/"); it != view.end() && text::starts_with((*it).first, key_id + "/"); ++it) {
+  for (auto it = first; it != view.end() && text::starts_with((*it).first, key_id + "/"); ++it) {
     const Value& grant = (*it).second;
     std::string grantee = grant["GranteePrincipal"];
     Value principal = text::ends_with(grantee, ".amazonaws.com") ? Value{{"Service", grantee}} : Value{{"AWS", grantee}};
