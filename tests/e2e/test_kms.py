@@ -435,3 +435,28 @@ def test_keys_survive_kill_9(start_nuage, data_dir):
     with pytest.raises(ClientError) as exc:
         server.client("kms").describe_key(KeyId=signing)
     assert code_of(exc) == "NotFoundException"
+
+
+def test_alias_changes_need_the_alias_and_both_keys(nuage):
+    iam, kms = nuage.client("iam"), nuage.client("kms")
+    old, new = new_key(kms), new_key(kms)
+    alias = "alias/moved-" + uuid.uuid4().hex[:8]
+    kms.create_alias(AliasName=alias, TargetKeyId=old["KeyId"])
+    user = "kms-alias-" + uuid.uuid4().hex[:8]
+    iam.create_user(UserName=user)
+    access = iam.create_access_key(UserName=user)["AccessKey"]
+    caller = nuage.client("kms", key=access["AccessKeyId"], secret=access["SecretAccessKey"])
+
+    def allow(*resources):
+        iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "kms:UpdateAlias", "Resource": list(resources)}]}))
+
+    alias_arn = f"arn:aws:kms:us-east-1:000000000000:{alias}"
+    allow(alias_arn, new["Arn"])
+    with pytest.raises(ClientError) as exc:  # the key it names now is not allowed
+        caller.update_alias(AliasName=alias, TargetKeyId=new["KeyId"])
+    assert code_of(exc) == "AccessDeniedException"
+    allow(alias_arn, new["Arn"], old["Arn"])
+    caller.update_alias(AliasName=alias, TargetKeyId=new["KeyId"])
+    assert kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"] == new["KeyId"]

@@ -334,13 +334,15 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("TagResource", this, mutex_, &Provider::tag_resource);
   table.add_locked("UntagResource", this, mutex_, &Provider::untag_resource);
   table.add_locked("ListResourceTags", this, mutex_, &Provider::list_resource_tags);
-  // aliases.cc: authorized against the alias and the key it targets.
-  auto alias_resources = [this, key_resources](const Context& ctx, const Value& in) {
+  // aliases.cc: authorized against the alias, the key it names now and the key it is to name.
+  auto alias_resources = [key_resources](const Context& ctx, const Value& in) {
     std::string alias = in.value("AliasName", "");
     std::vector<std::string> out{"arn:aws:kms:" + ctx.region + ":" + ctx.account_id + ":" + alias};
-    Value target = in.contains("TargetKeyId") ? Value{{"KeyId", in["TargetKeyId"]}} : Value{{"KeyId", alias}};
-    for (auto& arn : key_resources(ctx, target))
-      if (arn != out[0]) out.push_back(arn);
+    std::vector<Value> keys{Value{{"KeyId", alias}}};
+    if (in.contains("TargetKeyId")) keys.push_back(Value{{"KeyId", in["TargetKeyId"]}});
+    for (const auto& key : keys)
+      for (auto& arn : key_resources(ctx, key))
+        if (std::find(out.begin(), out.end(), arn) == out.end()) out.push_back(arn);
     return out;
   };
   table.add_locked("CreateAlias", this, mutex_, &Provider::create_alias).iam_resources(alias_resources);
