@@ -294,7 +294,7 @@ Result<Output> Provider::generate_mac(Context& ctx, const Value& in) {
 Result<Output> Provider::verify_mac(Context& ctx, const Value& in) {
   auto mac = mac_of(ctx, in);
   if (!mac) return mac.error();
-  if (!material::equal(mac->second, kit::blob_bytes(in.at("Mac")))) return errors("KMSInvalidMacException", "");
+  if (!crypto::constant_time_equal(mac->second, kit::blob_bytes(in.at("Mac")))) return errors("KMSInvalidMacException", "");
   Output out;
   out.value = {{"KeyId", mac->first.arn}, {"MacValid", true}, {"MacAlgorithm", in["MacAlgorithm"]}};
   return out;

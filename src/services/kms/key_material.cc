@@ -1,7 +1,6 @@
 #include "services/kms/key_material.h"
 
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -286,10 +285,6 @@ std::optional<std::string> public_key_der(std::string_view private_der) {
   unsigned char* p = bytes(out);
   i2d_PUBKEY(key.get(), &p);
   return out;
-}
-
-bool equal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace nuage::services::kms::material

@@ -62,7 +62,4 @@ std::optional<std::string> hmac(std::string_view algorithm, std::string_view key
 // The DER SubjectPublicKeyInfo of a PKCS#8 private key.
 std::optional<std::string> public_key_der(std::string_view private_der);
 
-// Constant-time equality (MACs).
-bool equal(std::string_view a, std::string_view b);
-
 }  // namespace nuage::services::kms::material
