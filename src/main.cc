@@ -34,6 +34,7 @@
 #include "services/iam/provider.h"
 #include "services/rds/provider.h"
 #include "services/s3/provider.h"
+#include "services/kms/provider.h"
 #include "services/sqs/provider.h"
 #include "services/lambda/provider.h"
 #include "services/logs/provider.h"
@@ -88,6 +89,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::dynamodb::Provider>(env));
   gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   gateway.add_provider(std::make_unique<services::sqs::Provider>(env));
+  gateway.add_provider(std::make_unique<services::kms::Provider>(env));
   return authorizer;
 }
 

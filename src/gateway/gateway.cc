@@ -33,6 +33,7 @@ std::string model_for_target_prefix(std::string_view prefix) {
       {"StarlingDoveService", "config"}, {"AmazonEC2ContainerServiceV20141113", "ecs"},
       {"DynamoDB_20120810", "dynamodb"}, {"AWSInsightsIndexService", "ce"},
       {"GraniteServiceVersion20100801", "cloudwatch"}, {"AmazonSQS", "sqs"},
+      {"TrentService", "kms"},
   };
   for (const auto& [p, model] : kPrefixes)
     if (p == prefix) return std::string(model);

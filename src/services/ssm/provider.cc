@@ -4,6 +4,7 @@
 #include "common/time.h"
 #include "services/ssm/errors.h"
 #include "services/ssm/limits.h"
+#include "services/ssm/secure_string.h"
 
 namespace nuage::services::ssm {
 
@@ -75,84 +76,193 @@ void Provider::reset() {
   store_->clear();
 }
 
+namespace {
+
+std::string parameter_arn(const Context& ctx, const std::string& name) {
+  return "arn:aws:ssm:" + ctx.region + ":" + ctx.account_id + ":parameter" + (name[0] == '/' ? name : "/" + name);
+}
+
+}  // namespace
+
+// Not under the kit's lock: a SecureString is encrypted by KMS between
+// reading the parameter and storing it.
 Result<Output> Provider::put_parameter(Context& ctx, const Value& in) {
   std::string name = in.at("Name");
   NUAGE_TRY(validate_name(name));
   std::string type = in.value("Type", "");
   bool overwrite = in.value("Overwrite", false);
+  std::string tier = in.value("Tier", "Standard");
+  NUAGE_TRY(limits::check_value(in.at("Value"), tier));
+  std::string stored_value = in.at("Value");
+  std::string key_id;
+  bool secure = type == "SecureString";
+  if (type.empty()) {
+    std::lock_guard lock(mutex_);
+    if (const Value* existing = store_->get(scope_of(ctx), kParameter, name)) {
+      secure = existing->value("Type", "") == "SecureString";
+      key_id = existing->value("KeyId", "");
+    }
+  }
+  if (secure) {
+    key_id = in.value("KeyId", key_id.empty() ? secure_string::kDefaultKey : key_id);
+    if (stored_value.size() > limits::kStandardValueChars)
+      return errors("NotImplemented", "SecureString values over 4096 bytes (envelope encryption) are not "
+                                      "implemented by nuage");
+    auto encrypted = secure_string::encrypt(env_, ctx, key_id, parameter_arn(ctx, name), stored_value);
+    if (!encrypted) return encrypted.error();
+    stored_value = std::move(*encrypted);
+  }
+  std::lock_guard lock(mutex_);
   Output out;
-  {
-    const Value* existing = store_->get(scope_of(ctx), kParameter, name);
-    Value doc = existing ? *existing : Value{{"Version", 0}};
-    if (existing && !overwrite)
-      return errors("ParameterAlreadyExists",
-                    "The parameter already exists. To overwrite this value, set the overwrite option in the "
-                    "request to true.");
-    if (!existing && type.empty())
-      return errors("ValidationException", "A parameter type is required when you create a parameter.");
-    std::string tier = in.value("Tier", "Standard");
-    NUAGE_TRY(limits::check_value(in.at("Value"), tier));
-    int64_t version = doc["Version"].get<int64_t>() + 1;
-    doc["Name"] = name;
-    doc["Value"] = in.at("Value");
-    if (!type.empty()) doc["Type"] = type;
-    doc["Version"] = version;
-    doc["Tier"] = tier == "Intelligent-Tiering"
-                      ? (text::utf8_length(in.at("Value").get<std::string>()) > limits::kStandardValueChars ? "Advanced" : "Standard")
-                      : tier;
-    doc["DataType"] = in.value("DataType", "text");
-    if (in.contains("Description")) doc["Description"] = in["Description"];
-    doc["LastModifiedDate"] = timefmt::epoch_seconds(ctx.clock->now());
-    doc["History"].push_back({{"Version", version}, {"Value", doc["Value"]}});
-    out.value = {{"Version", version}, {"Tier", doc["Tier"]}};
-    NUAGE_TRY(store_->put(scope_of(ctx), kParameter, name, std::move(doc)));
+  const Value* existing = store_->get(scope_of(ctx), kParameter, name);
+  Value doc = existing ? *existing : Value{{"Version", 0}};
+  if (existing && !overwrite)
+    return errors("ParameterAlreadyExists",
+                  "The parameter already exists. To overwrite this value, set the overwrite option in the "
+                  "request to true.");
+  if (!existing && type.empty())
+    return errors("ValidationException", "A parameter type is required when you create a parameter.");
+  int64_t version = doc["Version"].get<int64_t>() + 1;
+  doc["Name"] = name;
+  doc["Value"] = stored_value;
+  if (!type.empty()) doc["Type"] = type;
+  doc["Version"] = version;
+  doc["Tier"] = tier == "Intelligent-Tiering"
+                    ? (text::utf8_length(in.at("Value").get<std::string>()) > limits::kStandardValueChars ? "Advanced"
+                                                                                                         : "Standard")
+                    : tier;
+  doc["DataType"] = in.value("DataType", "text");
+  if (in.contains("Description")) doc["Description"] = in["Description"];
+  doc["LastModifiedDate"] = timefmt::epoch_seconds(ctx.clock->now());
+  Value entry = {{"Version", version}, {"Value", stored_value}};
+  if (secure) {
+    doc["Encrypted"] = true;
+    doc["KeyId"] = key_id;
+    entry["Encrypted"] = true;
+  } else {
+    doc.erase("Encrypted");
+    doc.erase("KeyId");
+  }
+  doc["History"].push_back(std::move(entry));
+  out.value = {{"Version", version}, {"Tier", doc["Tier"]}};
+  NUAGE_TRY(store_->put(scope_of(ctx), kParameter, name, std::move(doc)));
+  return out;
+}
+
+static View public_view(const kit::RequestContext& ctx, const Value& doc, int64_t version) {
+  Value value = doc["Value"];
+  bool encrypted = doc.value("Encrypted", false);
+  if (version > 0)
+    for (const auto& h : doc["History"])
+      if (h["Version"] == version) {
+        value = h["Value"];
+        encrypted = h.value("Encrypted", false);
+      }
+  std::string name = doc["Name"];
+  View view;
+  if (doc.value("Type", "") == "SecureString") {
+    if (encrypted) {
+      view.encrypted = true;
+    } else {
+      // Stored in clear by an older nuage: its stand-in ciphertext is the
+      // one answered then (base64 of the value under a header).
+      view.clear = value.get<std::string>();
+      value = text::base64_encode("nuage-kms:alias/aws/ssm:" + *view.clear);
+    }
+  }
+  view.parameter = {{"Name", name},
+                    {"Type", doc["Type"]},
+                    {"Value", value},
+                    {"Version", version > 0 ? version : doc["Version"].get<int64_t>()},
+                    {"LastModifiedDate", doc["LastModifiedDate"]},
+                    {"DataType", doc.value("DataType", "text")},
+                    {"ARN", parameter_arn(ctx, name)}};
+  return view;
+}
+
+Result<Output> Provider::answer(Context& ctx, std::vector<View> views, bool decrypt, Output out, const char* member) {
+  for (auto& view : views) {
+    if (decrypt && view.clear) view.parameter["Value"] = *view.clear;
+    if (decrypt && view.encrypted) {
+      auto value = secure_string::decrypt(env_, ctx, view.parameter["ARN"], view.parameter["Value"]);
+      if (!value) return value.error();
+      view.parameter["Value"] = std::move(*value);
+    }
+    if (member)
+      out.value[member].push_back(std::move(view.parameter));
+    else
+      out.value["Parameter"] = std::move(view.parameter);
   }
   return out;
 }
 
-static Value public_view(const kit::RequestContext& ctx, const Value& doc, int64_t version, bool decrypt) {
-  Value value = doc["Value"];
-  if (version > 0)
-    for (const auto& h : doc["History"])
-      if (h["Version"] == version) value = h["Value"];
-  // Without decryption a SecureString answers its ciphertext, as AWS does;
-  // nuage's local "KMS" envelope is base64 of the plaintext under a header.
-  if (doc.value("Type", "") == "SecureString" && !decrypt)
-    value = text::base64_encode("nuage-kms:alias/aws/ssm:" + value.get<std::string>());
-  std::string name = doc["Name"];
-  return {{"Name", name},
-          {"Type", doc["Type"]},
-          {"Value", value},
-          {"Version", version > 0 ? version : doc["Version"].get<int64_t>()},
-          {"LastModifiedDate", doc["LastModifiedDate"]},
-          {"DataType", doc.value("DataType", "text")},
-          {"ARN", "arn:aws:ssm:" + ctx.region + ":" + ctx.account_id + ":parameter" +
-                      (name[0] == '/' ? name : "/" + name)}};
-}
-
 Result<Output> Provider::get_parameter(Context& ctx, const Value& in) {
   auto [name, version] = split_selector(in.at("Name"));
-  const Value* doc = store_->get(scope_of(ctx), kParameter, name);
-  if (!doc || (version > (*doc)["Version"].get<int64_t>())) return not_found(in.at("Name"));
-  Output out;
-  out.value["Parameter"] = public_view(ctx, *doc, version, in.value("WithDecryption", false));
-  return out;
+  std::vector<View> views;
+  {
+    std::lock_guard lock(mutex_);
+    const Value* doc = store_->get(scope_of(ctx), kParameter, name);
+    if (!doc || (version > (*doc)["Version"].get<int64_t>())) return not_found(in.at("Name"));
+    views.push_back(public_view(ctx, *doc, version));
+  }
+  return answer(ctx, std::move(views), in.value("WithDecryption", false), Output{}, nullptr);
 }
 
 Result<Output> Provider::get_parameters(Context& ctx, const Value& in) {
   Output out;
   out.value["Parameters"] = Value::array();
   out.value["InvalidParameters"] = Value::array();
-  for (const auto& selector : in.at("Names")) {
-    auto [name, version] = split_selector(selector);
-    const Value* doc = store_->get(scope_of(ctx), kParameter, name);
-    if (!doc || version > (*doc)["Version"].get<int64_t>()) {
-      out.value["InvalidParameters"].push_back(selector);
-      continue;
+  std::vector<View> views;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& selector : in.at("Names")) {
+      auto [name, version] = split_selector(selector);
+      const Value* doc = store_->get(scope_of(ctx), kParameter, name);
+      if (!doc || version > (*doc)["Version"].get<int64_t>()) {
+        out.value["InvalidParameters"].push_back(selector);
+        continue;
+      }
+      views.push_back(public_view(ctx, *doc, version));
     }
-    out.value["Parameters"].push_back(public_view(ctx, *doc, version, in.value("WithDecryption", false)));
   }
-  return out;
+  return answer(ctx, std::move(views), in.value("WithDecryption", false), std::move(out), "Parameters");
+}
+
+Result<Output> Provider::get_parameters_by_path(Context& ctx, const Value& in) {
+  if (in.contains("ParameterFilters"))
+    return errors("NotImplemented", "GetParametersByPath with ParameterFilters is not implemented by nuage");
+  std::string path = in.at("Path");
+  if (path.empty() || path[0] != '/')
+    return errors("ValidationException", "The parameter doesn't meet the parameter name requirements. The parameter "
+                                         "name must begin with a forward slash \"/\".");
+  std::string prefix = path.back() == '/' ? path : path + "/";
+  bool recursive = in.value("Recursive", false);
+  size_t limit = in.value("MaxResults", 10);
+  Output out;
+  out.value["Parameters"] = Value::array();
+  std::vector<View> views;
+  {
+    std::lock_guard lock(mutex_);
+    auto all = store_->all(scope_of(ctx), kParameter);
+    auto it = all.from(prefix);
+    if (in.contains("NextToken")) {
+      auto after = storage::ResourceStore::from_page_token(in["NextToken"]);
+      if (!after || !text::starts_with(*after, prefix))
+        return errors("InvalidNextToken", "The specified token isn't valid.");
+      it = all.after(*after);
+    }
+    std::string last;
+    for (; it != all.end() && text::starts_with((*it).first, prefix); ++it) {
+      if (views.size() == limit) {
+        out.value["NextToken"] = storage::ResourceStore::page_token(last);
+        break;
+      }
+      last = (*it).first;
+      if (!recursive && last.find('/', prefix.size()) != std::string::npos) continue;
+      views.push_back(public_view(ctx, (*it).second, 0));
+    }
+  }
+  return answer(ctx, std::move(views), in.value("WithDecryption", false), std::move(out), "Parameters");
 }
 
 Result<Output> Provider::delete_parameter(Context& ctx, const Value& in) {
@@ -196,9 +306,11 @@ static std::vector<std::string> parameter_arns(const Context& ctx, const Value& 
 
 void Provider::register_operations(kit::OperationTable& table) {
   table.set_default_resources(parameter_arns);
-  table.add_locked("PutParameter", this, mutex_, &Provider::put_parameter);
-  table.add_locked("GetParameter", this, mutex_, &Provider::get_parameter);
-  table.add_locked("GetParameters", this, mutex_, &Provider::get_parameters);
+  // These call KMS for SecureString values: they take mutex_ themselves, never around the call.
+  table.add("PutParameter", this, &Provider::put_parameter);
+  table.add("GetParameter", this, &Provider::get_parameter);
+  table.add("GetParameters", this, &Provider::get_parameters);
+  table.add("GetParametersByPath", this, &Provider::get_parameters_by_path);
   table.add_locked("DeleteParameter", this, mutex_, &Provider::delete_parameter);
   table.add_locked("DeleteParameters", this, mutex_, &Provider::delete_parameters);
   automation_.register_operations(table);

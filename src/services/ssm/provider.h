@@ -1,11 +1,16 @@
 // SSM Parameter Store: parameters with versions, scoped by account and
-// region, kept in the resource store (kind "parameter", id = the name);
+// region, kept in the resource store (kind "parameter", id = the name),
+// SecureString values encrypted by KMS (secure_string.h);
 // and Automation (automation.h), whose executions share the store.
-// Thread-safety: handlers run under mutex_.
+// Thread-safety: handlers run under mutex_; those that call KMS take it
+// themselves and release it around the call.
 #pragma once
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "kit/environment.h"
 #include "kit/errors.h"
@@ -14,6 +19,15 @@
 #include "storage/resource_store.h"
 
 namespace nuage::services::ssm {
+
+// A parameter as GetParameter answers it, found under the mutex: the stored
+// value (a SecureString's ciphertext), its clear value when it was stored
+// in clear by an older nuage, and whether KMS must decrypt it.
+struct View {
+  kit::Value parameter;
+  std::optional<std::string> clear;
+  bool encrypted = false;
+};
 
 class Provider : public kit::Provider {
  public:
@@ -30,6 +44,10 @@ class Provider : public kit::Provider {
   Result<Output> put_parameter(Context& ctx, const Value& in);
   Result<Output> get_parameter(Context& ctx, const Value& in);
   Result<Output> get_parameters(Context& ctx, const Value& in);
+  Result<Output> get_parameters_by_path(Context& ctx, const Value& in);
+  // Answers the views found under the mutex, SecureStrings decrypted by KMS
+  // when asked (without the mutex): into out[member], or "Parameter" when null.
+  Result<Output> answer(Context& ctx, std::vector<View> views, bool decrypt, Output out, const char* member);
   Result<Output> delete_parameter(Context& ctx, const Value& in);
   Result<Output> delete_parameters(Context& ctx, const Value& in);
 
