@@ -367,7 +367,7 @@ http::Response Gateway::serve_door(const kit::Door& door, http::Request& request
     res.body = protocol::Value{{"message", e.message}}.dump();
     return res;
   };
-  if (scope_service_hint(request).empty()) {
+  if (!door.identifies_caller || scope_service_hint(request).empty()) {
     ctx.anonymous = true;
     ctx.account_id = credentials_.default_account();
   } else {

@@ -33,6 +33,9 @@ struct Door {
   // Asked of every request: looks at the host or a /_nuage/ path only, quickly.
   std::function<bool(const http::Request&)> matches;
   std::function<http::Response(DoorRequest&)> handle;
+  // False: the door does not care who calls (API Gateway routes without
+  // IAM authorization): signatures are not checked, the caller is anonymous.
+  bool identifies_caller = true;
 };
 
 class FrontDoors {

@@ -113,12 +113,7 @@ Result<kit::Output> Provider::delete_api(Context& ctx, const Value& in) {
   NUAGE_TRY(store_->transaction([&]() -> Status {
     for (const char* kind : {kRoute, kIntegration, kStage, kDeployment}) {
       std::vector<std::string> ids;
-      auto view = store_->all(scope, kind);
-      for (auto it = view.from(id + "/"); it != view.end(); ++it) {
-        auto [child, doc] = *it;
-        if (!text::starts_with(child, id + "/")) break;
-        ids.push_back(child);
-      }
+      for_each_child(*store_, scope, kind, id, [&](const std::string& child, const Value&) { ids.push_back(child); });
       for (const auto& child : ids) NUAGE_TRY(store_->erase(scope, kind, child));
     }
     return store_->erase(scope, kApi, id);

@@ -46,11 +46,7 @@ Result<kit::Output> Provider::create_integration(Context& ctx, const Value& in) 
   NUAGE_TRY(api_of(ctx, in));
   std::string api_id = in.at("ApiId");
   auto scope = scope_of(ctx);
-  size_t count = 0;
-  auto view = store_->all(scope, kIntegration);
-  for (auto it = view.from(api_id + "/"); it != view.end() && text::starts_with((*it).first, api_id + "/"); ++it)
-    ++count;
-  if (count >= kMaxIntegrationsPerApi)
+  if (count_children(*store_, scope, kIntegration, api_id) >= kMaxIntegrationsPerApi)
     return errors("LimitExceededException", "The maximum number of integrations has been reached");
   Value doc;
   NUAGE_TRY(apply_integration(in, doc));
@@ -102,11 +98,13 @@ Result<kit::Output> Provider::delete_integration(Context& ctx, const Value& in) 
   if (!store_->get(scope, kIntegration, child_id(api_id, integration_id)))
     return not_found("Integration", integration_id);
   std::string target = "integrations/" + integration_id;
-  auto routes = store_->all(scope, kRoute);
-  for (auto it = routes.from(api_id + "/"); it != routes.end() && text::starts_with((*it).first, api_id + "/"); ++it)
-    if ((*it).second.value("Target", "") == target)
-      return errors("ConflictException", "Cannot delete integration " + integration_id +
-                                             ": it is the target of route " + (*it).second.value("RouteKey", ""));
+  std::string used_by;
+  for_each_child(*store_, scope, kRoute, api_id, [&](const std::string&, const Value& doc) {
+    if (doc.value("Target", "") == target) used_by = doc.value("RouteKey", "");
+  });
+  if (!used_by.empty())
+    return errors("ConflictException",
+                  "Cannot delete integration " + integration_id + ": it is the target of route " + used_by);
   NUAGE_TRY(store_->transaction([&]() -> Status {
     NUAGE_TRY(store_->erase(scope, kIntegration, child_id(api_id, integration_id)));
     return auto_deploy(scope, api_id);

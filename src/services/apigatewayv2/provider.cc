@@ -21,6 +21,23 @@ std::string new_id(size_t length) {
   return out;
 }
 
+void for_each_child(const storage::ResourceStore& store, const storage::Scope& scope, const char* kind,
+                    const std::string& api_id, const std::function<void(const std::string&, const kit::Value&)>& fn) {
+  auto view = store.all(scope, kind);
+  for (auto it = view.from(api_id + "/"); it != view.end(); ++it) {
+    auto [id, doc] = *it;
+    if (!text::starts_with(id, api_id + "/")) break;
+    fn(id, doc);
+  }
+}
+
+size_t count_children(const storage::ResourceStore& store, const storage::Scope& scope, const char* kind,
+                      const std::string& api_id) {
+  size_t count = 0;
+  for_each_child(store, scope, kind, api_id, [&](const std::string&, const kit::Value&) { ++count; });
+  return count;
+}
+
 int64_t Provider::now_seconds() const {
   return std::chrono::duration_cast<std::chrono::seconds>(env_.clock.now().time_since_epoch()).count();
 }
@@ -171,7 +188,7 @@ void Provider::add_doors(std::vector<kit::Door>& doors) {
                          auto dot = host.find('.');
                          return dot != std::string::npos && host.compare(dot, 13, ".execute-api.") == 0;
                        },
-                       [this](kit::DoorRequest& call) { return serve(call); }});
+                       [this](kit::DoorRequest& call) { return serve(call); }, false});
 }
 
 }  // namespace nuage::services::apigatewayv2

@@ -23,6 +23,7 @@
 // under it and call Lambda without it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -128,6 +129,11 @@ AwsError not_found(const std::string& what, const std::string& id);
 AwsError bad_request(const std::string& message);
 // A new resource id: `length` lower-case letters and digits.
 std::string new_id(size_t length);
+// Calls fn(store id, document) for each document of `kind` under the API.
+void for_each_child(const storage::ResourceStore& store, const storage::Scope& scope, const char* kind,
+                    const std::string& api_id, const std::function<void(const std::string&, const kit::Value&)>& fn);
+size_t count_children(const storage::ResourceStore& store, const storage::Scope& scope, const char* kind,
+                      const std::string& api_id);
 // "<api>/<id>", the store id of a resource of an API.
 inline std::string child_id(const std::string& api_id, const std::string& id) { return api_id + "/" + id; }
 

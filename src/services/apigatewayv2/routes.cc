@@ -23,13 +23,11 @@ Status Provider::check_route(const Context& ctx, const std::string& api_id, cons
   if (auth != "NONE")
     return not_implemented("apigatewayv2", "routes with AuthorizationType " + auth);
   auto scope = scope_of(ctx);
-  auto view = store_->all(scope, kRoute);
-  for (auto it = view.from(api_id + "/"); it != view.end(); ++it) {
-    auto [id, doc] = *it;
-    if (!text::starts_with(id, api_id + "/")) break;
-    if (id != child_id(api_id, except_id) && doc.value("RouteKey", "") == key)
-      return errors("ConflictException", "Route with key " + key + " already exists for this API");
-  }
+  bool taken = false;
+  for_each_child(*store_, scope, kRoute, api_id, [&](const std::string& id, const Value& doc) {
+    taken = taken || (id != child_id(api_id, except_id) && doc.value("RouteKey", "") == key);
+  });
+  if (taken) return errors("ConflictException", "Route with key " + key + " already exists for this API");
   if (route.contains("Target")) {
     std::string target = route["Target"];
     if (!text::starts_with(target, "integrations/") ||
@@ -44,11 +42,7 @@ Result<kit::Output> Provider::create_route(Context& ctx, const Value& in) {
   NUAGE_TRY(api_of(ctx, in));
   std::string api_id = in.at("ApiId");
   auto scope = scope_of(ctx);
-  size_t count = 0;
-  auto view = store_->all(scope, kRoute);
-  for (auto it = view.from(api_id + "/"); it != view.end() && text::starts_with((*it).first, api_id + "/"); ++it)
-    ++count;
-  if (count >= kMaxRoutesPerApi) return errors("LimitExceededException", "The maximum number of routes has been reached");
+  if (count_children(*store_, scope, kRoute, api_id) >= kMaxRoutesPerApi) return errors("LimitExceededException", "The maximum number of routes has been reached");
   Value route = {{"ApiKeyRequired", false}, {"AuthorizationType", "NONE"}};
   for (const char* m : kRouteMembers)
     if (in.contains(m)) route[m] = in[m];

@@ -19,25 +19,11 @@ bool valid_stage_name(const std::string& name) {
   return true;
 }
 
-// The documents of `kind` under one API: (store id, document).
-template <class Fn>
-void for_each_child(const storage::ResourceStore& store, const storage::Scope& scope, const char* kind,
-                    const std::string& api_id, Fn&& fn) {
-  auto view = store.all(scope, kind);
-  for (auto it = view.from(api_id + "/"); it != view.end(); ++it) {
-    auto [id, doc] = *it;
-    if (!text::starts_with(id, api_id + "/")) break;
-    fn(id, doc);
-  }
-}
-
 }  // namespace
 
 Result<kit::Value> Provider::deploy(const storage::Scope& scope, const std::string& api_id,
                                     const std::string& description, bool automatic) {
-  size_t count = 0;
-  for_each_child(*store_, scope, kDeployment, api_id, [&](const std::string&, const Value&) { ++count; });
-  if (count >= kMaxDeploymentsPerApi)
+  if (count_children(*store_, scope, kDeployment, api_id) >= kMaxDeploymentsPerApi)
     return errors("LimitExceededException", "The maximum number of deployments has been reached; delete some");
   Value snapshot = {{"routes", Value::array()}, {"integrations", Value::object()}};
   for_each_child(*store_, scope, kRoute, api_id, [&](const std::string&, const Value& doc) {
@@ -90,9 +76,7 @@ Result<kit::Output> Provider::create_stage(Context& ctx, const Value& in) {
     return bad_request("Stage name only allows a-zA-Z0-9_- or exactly '$default': " + name);
   if (store_->get(scope, kStage, child_id(api_id, name)))
     return errors("ConflictException", "Stage " + name + " already exists");
-  size_t count = 0;
-  for_each_child(*store_, scope, kStage, api_id, [&](const std::string&, const Value&) { ++count; });
-  if (count >= kMaxStagesPerApi) return errors("LimitExceededException", "The maximum number of stages has been reached");
+  if (count_children(*store_, scope, kStage, api_id) >= kMaxStagesPerApi) return errors("LimitExceededException", "The maximum number of stages has been reached");
   if (in.contains("DeploymentId") && !store_->get(scope, kDeployment, child_id(api_id, in["DeploymentId"])))
     return not_found("Deployment", in["DeploymentId"]);
   Value stage = {{"StageName", name},
