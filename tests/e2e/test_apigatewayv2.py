@@ -7,6 +7,7 @@ headers, cookies, base64 bodies), route precedence, and API Gateway's own
 answers (no route, function error, missing permission, timeout)."""
 import base64
 import json
+import signal
 import subprocess
 import urllib.error
 import urllib.request
@@ -364,3 +365,18 @@ def test_curl_reaches_an_api(nuage, quick_api):
     event = json.loads(out.stdout)
     assert event["requestContext"]["http"]["method"] == "PUT"
     assert event["body"] == "hello" and event["queryStringParameters"] == {"q": "1"}
+
+
+def test_an_api_survives_kill_9_and_refuses_oversized_bodies(start_nuage, data_dir):
+    server = start_nuage(data_dir=data_dir)
+    name = create_python(server, make_role(server, ["logs:*"]), HANDLER, handler="lambda_function.handler")
+    arn = server.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    api_id = server.client("apigatewayv2").create_api(Name="durable", ProtocolType="HTTP", Target=arn)["ApiId"]
+    permit(server, name, api_id)
+    server.stop(signal.SIGKILL)
+    again = start_nuage(data_dir=data_dir)
+    status, _, body = call(again, api_id, "/simple")
+    assert (status, json.loads(body)) == (200, {"hello": "world"})
+    status, _, body = call(again, api_id, "/echo", method="POST", body=b"x" * (10 * 1024 * 1024 + 1))
+    assert status == 413
+    assert call(again, api_id, "/simple")[0] == 200

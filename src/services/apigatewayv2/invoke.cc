@@ -18,6 +18,8 @@ namespace {
 using lambda::http_message;
 
 constexpr std::string_view kPathForm = "/_nuage/execute-api/";
+// AWS's HTTP API payload quota.
+constexpr uint64_t kMaxPayloadBytes = 10 * 1024 * 1024;
 
 // What the request names: the API and the path after it (still encoded).
 struct Target {
@@ -62,6 +64,7 @@ std::map<std::string, std::string> string_map(const kit::Value& v) {
 
 http::Response Provider::serve(kit::DoorRequest& call) {
   http::Request& request = call.http;
+  if (request.body.size() > kMaxPayloadBytes) return http_message(413, "Request Entity Too Large");
   Target target = target_of(request);
   // Everything the request needs, read under the lock; Lambda is called without it.
   storage::Scope scope;

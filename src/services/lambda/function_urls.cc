@@ -12,6 +12,8 @@ namespace nuage::services::lambda {
 namespace {
 
 constexpr std::string_view kPathForm = "/_nuage/lambda-url/";
+// A function URL takes what a synchronous Invoke takes (6 MB).
+constexpr uint64_t kMaxPayloadBytes = 6 * 1024 * 1024;
 
 // Function URLs answer their own refusals with a capitalized "Message".
 http::Response url_message(int status, const std::string& message) {
@@ -205,6 +207,7 @@ void FunctionUrls::add_doors(std::vector<kit::Door>& doors) {
 
 http::Response FunctionUrls::serve(kit::DoorRequest& call) {
   http::Request& request = call.http;
+  if (request.body.size() > kMaxPayloadBytes) return url_message(413, "Request Entity Too Large");
   std::string_view raw_path = request.path();
   std::string host = text::lower(request.headers.get("host"));
   std::string id, path;
