@@ -380,3 +380,19 @@ def test_an_api_survives_kill_9_and_refuses_oversized_bodies(start_nuage, data_d
     status, _, body = call(again, api_id, "/echo", method="POST", body=b"x" * (10 * 1024 * 1024 + 1))
     assert status == 413
     assert call(again, api_id, "/simple")[0] == 200
+
+
+def test_credentials_arn_invokes_with_a_role(nuage, function):
+    name, arn = function
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    iam = nuage.client("iam")
+    role = unique("apigw-role")
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # No resource policy: the role's own policy decides.
+    api_id = nuage.client("apigatewayv2").create_api(Name=unique("role"), ProtocolType="HTTP", Target=arn,
+                                                     CredentialsArn=role_arn)["ApiId"]
+    assert call(nuage, api_id, "/simple")[0] == 500
+    iam.put_role_policy(RoleName=role, PolicyName="invoke", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arn}]}))
+    assert call(nuage, api_id, "/simple")[0] == 200

@@ -54,6 +54,7 @@ Result<kit::Output> Provider::create_api(Context& ctx, const Value& in) {
     Value integration = {{"IntegrationType", text::starts_with(target, "arn:") ? "AWS_PROXY" : "HTTP_PROXY"},
                          {"IntegrationUri", target}};
     if (integration["IntegrationType"] == "HTTP_PROXY") integration["IntegrationMethod"] = "ANY";
+    if (in.contains("CredentialsArn")) integration["CredentialsArn"] = in["CredentialsArn"];
     integration["PayloadFormatVersion"] = "2.0";
     Value doc;
     NUAGE_TRY(apply_integration(integration, doc));

@@ -143,10 +143,21 @@ http::Response Provider::serve(kit::DoorRequest& call) {
   std::string function = function_of((*integration).value("IntegrationUri", ""));
   auto parts = text::split(function, ':');
   std::string region = parts.size() > 3 ? parts[3] : scope.region;
+  // With CredentialsArn, API Gateway calls with that role's session (its
+  // policies decide); without, as itself (the function's resource policy does).
+  auth::Credential caller = kit::Environment::service_principal("apigateway.amazonaws.com", scope.account, source_arn);
+  if (std::string role = (*integration).value("CredentialsArn", ""); !role.empty()) {
+    auto session = env_.assume_role(role, "apigateway.amazonaws.com", scope.account, scope.region,
+                                    "apigateway-" + target.api_id);
+    if (!session) {
+      spdlog::info("apigatewayv2: API {} cannot assume {}: {}", target.api_id, role, session.error().message);
+      return http_message(500, "Internal Server Error");
+    }
+    caller = *session;
+  }
   auto started = std::chrono::steady_clock::now();
   auto out = env_.call("lambda", "Invoke", {{"FunctionName", function}, {"Payload", kit::make_blob(event.dump())}},
-                       kit::Environment::service_principal("apigateway.amazonaws.com", scope.account, source_arn),
-                       region);
+                       caller, region);
   auto elapsed = std::chrono::steady_clock::now() - started;
   http::Response res;
   if (!out) {
