@@ -375,6 +375,11 @@ def test_an_api_survives_kill_9_and_refuses_oversized_bodies(start_nuage, data_d
     permit(server, name, api_id)
     server.stop(signal.SIGKILL)
     again = start_nuage(data_dir=data_dir)
+    # The endpoint names the port nuage listens on now.
+    assert again.client("apigatewayv2").get_api(ApiId=api_id)["ApiEndpoint"] == (
+        f"http://{api_id}.execute-api.localhost:{again.port}")
+    assert [a["ApiEndpoint"] for a in again.client("apigatewayv2").get_apis()["Items"]] == [
+        f"http://{api_id}.execute-api.localhost:{again.port}"]
     status, _, body = call(again, api_id, "/simple")
     assert (status, json.loads(body)) == (200, {"hello": "world"})
     status, _, body = call(again, api_id, "/echo", method="POST", body=b"x" * (10 * 1024 * 1024 + 1))

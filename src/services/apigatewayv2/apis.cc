@@ -31,7 +31,7 @@ Result<kit::Output> Provider::create_api(Context& ctx, const Value& in) {
   do id = new_id(10);
   while (store_->get(scope, kApi, id));
   Value api = {{"ApiId", id},
-               {"ApiEndpoint", "http://" + id + ".execute-api.localhost:" + std::to_string(env_.port())},
+               {"ApiEndpoint", api_endpoint(id)},
                {"ApiKeySelectionExpression", "$request.header.x-api-key"},
                {"CreatedDate", now_seconds()},
                {"DisableExecuteApiEndpoint", false},
@@ -86,14 +86,28 @@ Result<kit::Output> Provider::create_api(Context& ctx, const Value& in) {
   return out;
 }
 
+std::string Provider::api_endpoint(const std::string& api_id) const {
+  return "http://" + api_id + ".execute-api.localhost:" + std::to_string(env_.port());
+}
+
 Result<kit::Output> Provider::get_api(Context& ctx, const Value& in) {
-  NUAGE_TRY(api_of(ctx, in));
+  auto found = api_of(ctx, in);
+  if (!found) return found.take_error();
   Output out;
-  out.value = out.share(store_->share(scope_of(ctx), kApi, in.at("ApiId")));
+  out.value = **found;
+  // The port nuage listens on now (it may have changed since CreateApi).
+  out.value["ApiEndpoint"] = api_endpoint(in.at("ApiId"));
   return out;
 }
 
-Result<kit::Output> Provider::get_apis(Context& ctx, const Value& in) { return list_under(ctx, kApi, "", in); }
+Result<kit::Output> Provider::get_apis(Context& ctx, const Value& in) {
+  auto out = list_under(ctx, kApi, "", in);
+  if (!out) return out;
+  out->value = out->materialized();
+  out->shared.clear();
+  for (auto& api : out->value["Items"]) api["ApiEndpoint"] = api_endpoint(api.value("ApiId", ""));
+  return out;
+}
 
 Result<kit::Output> Provider::update_api(Context& ctx, const Value& in) {
   auto found = api_of(ctx, in);

@@ -65,6 +65,8 @@ class Provider : public kit::Provider, public kit::FrontDoors {
   Result<Output> get_apis(Context& ctx, const Value& in);
   Result<Output> update_api(Context& ctx, const Value& in);
   Result<Output> delete_api(Context& ctx, const Value& in);
+  // http://<id>.execute-api.localhost:<port>, with the port nuage listens on.
+  std::string api_endpoint(const std::string& api_id) const;
   // The API `in` names (ApiId), or NotFoundException.
   Result<const Value*> api_of(const Context& ctx, const Value& in) const;
 

@@ -35,11 +35,8 @@ AwsError url_config_not_found() {
   return errors("ResourceNotFoundException", "The resource you requested does not exist.");
 }
 
-// The output members of a stored configuration.
-Value public_config(const Value& config) {
-  Value out = config;
-  out.erase("UrlId");
-  return out;
+std::string function_url(const std::string& url_id, const std::string& region, uint16_t port) {
+  return "http://" + url_id + ".lambda-url." + region + ".localhost:" + std::to_string(port) + "/";
 }
 
 std::string qualifier_key(const Ref& ref) { return ref.qualifier == "$LATEST" ? "" : ref.qualifier; }
@@ -75,6 +72,16 @@ void add_cors(const Value& cors, const std::string& origin, http::Response& res,
 
 }  // namespace
 
+Value FunctionUrls::public_config(const Value& config) const {
+  Value out = config;
+  out.erase("UrlId");
+  // The port nuage listens on now (it may have changed since the URL was made).
+  auto arn = text::split(config.value("FunctionArn", ""), ':');
+  std::string region = arn.size() > 3 ? arn[3] : shared_.env.settings.default_region;
+  out["FunctionUrl"] = function_url(config.value("UrlId", ""), region, shared_.env.port());
+  return out;
+}
+
 FunctionUrls::FunctionUrls(Shared& shared, Permissions& permissions) : shared_(shared), permissions_(permissions) {
   invoke_table_.set_iam_prefix("lambda");
   invoke_table_.set_resource_policies([this](const Context& ctx, const kit::ActionTarget& target) {
@@ -108,9 +115,7 @@ Result<Output> FunctionUrls::create_config(Context& ctx, const Value& in) {
                                                    "]. Error message:  FunctionUrlConfig exists for this Lambda function");
   std::string id = url_id();
   std::string now = lambda_time(shared_.env.clock.now());
-  Value config = {{"FunctionUrl", "http://" + id + ".lambda-url." + ref.region + ".localhost:" +
-                                      std::to_string(shared_.env.port()) + "/"},
-                  {"FunctionArn", function_arn(ref)},
+  Value config = {{"FunctionArn", function_arn(ref)},
                   {"AuthType", in.at("AuthType")},
                   {"CreationTime", now},
                   {"LastModifiedTime", now},

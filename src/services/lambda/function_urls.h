@@ -42,6 +42,8 @@ class FunctionUrls {
   Result<Output> delete_config(Context& ctx, const Value& in);
   Result<Output> list_configs(Context& ctx, const Value& in);
   http::Response serve(kit::DoorRequest& call);
+  // The output members of a stored configuration.
+  Value public_config(const Value& config) const;
 
   Shared& shared_;
   Permissions& permissions_;
