@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "runtime/budget.h"
 #include "events/bus.h"
+#include "services/apigatewayv2/provider.h"
 #include "services/cloudwatch/provider.h"
 #include "services/config/provider.h"
 #include "services/ec2/provider.h"
@@ -90,6 +91,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   gateway.add_provider(std::make_unique<services::sqs::Provider>(env));
   gateway.add_provider(std::make_unique<services::kms::Provider>(env));
+  gateway.add_provider(std::make_unique<services::apigatewayv2::Provider>(env));
   return authorizer;
 }
 

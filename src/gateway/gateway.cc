@@ -126,6 +126,9 @@ const model::Service& wire_model(const model::Service& svc, const protocol::Prot
 }
 
 std::string detect_service(const http::Request& request, const std::string& scope_service) {
+  // API Gateway's REST APIs (v1) and HTTP APIs (v2) share a signing name;
+  // every v2 path starts with /v2/.
+  if (scope_service == "apigateway" && text::starts_with(request.path(), "/v2/")) return "apigatewayv2";
   if (!scope_service.empty()) return model_for_signing_name(scope_service);
   if (const std::string* target = request.headers.find("x-amz-target")) {
     auto dot = target->rfind('.');
@@ -176,6 +179,7 @@ void Gateway::add_provider(std::unique_ptr<kit::Provider> provider) {
   ServiceEntry& entry = services_[name];
   entry.provider = std::move(provider);
   entry.provider->register_operations(entry.table);
+  if (auto* doors = dynamic_cast<kit::FrontDoors*>(entry.provider.get())) doors->add_doors(doors_);
   order_.push_back(entry.provider.get());
 }
 
@@ -252,6 +256,20 @@ Result<Output> Gateway::call(const std::string& service, const std::string& oper
 }
 
 http::Response Gateway::handle(http::Request& request) {
+  for (const auto& door : doors_)
+    if (door.matches(request)) {
+      std::string request_id = crypto::random_uuid();
+      try {
+        return serve_door(door, request, request_id);
+      } catch (const std::exception& e) {
+        spdlog::error("request {} {} {} failed: {}", request_id, request.method, request.target, e.what());
+      }
+      http::Response res;
+      res.status = 500;
+      res.headers.set("Content-Type", "application/json");
+      res.body = R"({"message":"Internal Server Error"})";
+      return res;
+    }
   std::string_view path = request.path();
   if ((text::starts_with(path, "/_nuage/") || path == "/moto-api/reset" || path == "/moto-api/reset-auth") && admin_)
     return admin_(request);
@@ -294,6 +312,77 @@ http::Response Gateway::internal_error_response(const http::Request& request, co
   res.headers.set("x-amzn-RequestId", request_id);
   res.body = R"({"__type":"InternalError","message":"We encountered an internal error. Please try again."})";
   return res;
+}
+
+namespace {
+bool info_sigv2(const Result<auth::SignatureInfo>& signature) { return signature.value().sigv2; }
+}  // namespace
+
+Status Gateway::verify_caller(const http::Request& request, const auth::SignatureInfo& info, bool s3,
+                              RequestContext& ctx, std::optional<auth::ChunkSigning>* chunked) {
+  bool strict = credentials_.admit_request();  // counts toward moto's reset-auth allowance
+  if (!info.region.empty()) ctx.region = info.region;
+  auto cred = credentials_.lookup(info.access_key, strict);
+  if (!cred || !cred->active) {
+    if (s3)
+      return AwsError{"InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403,
+                      protocol::Value{{"AWSAccessKeyId", info.access_key}}};
+    return AwsError{"InvalidClientTokenId", "The security token included in the request is invalid.", 403};
+  }
+  if (!cred->session_token.empty() && cred->session_token != info.session_token)
+    return AwsError{"InvalidClientTokenId", "The security token included in the request is invalid.", 403};
+  if (cred->expiration && clock_.now() >= *cred->expiration)
+    return AwsError{"ExpiredToken", "The security token included in the request is expired", 403};
+  auth::VerifyOptions vo;
+  vo.s3 = s3;
+  vo.check_signature = cred->verifiable;  // an unknown key: nuage has no secret to check it with
+  NUAGE_TRY(auth::verify(request, info, cred->secret_key, vo));
+  ctx.caller = *cred;
+  ctx.account_id = cred->account_id;
+  if (chunked && text::starts_with(info.payload_hash, "STREAMING-")) {
+    auth::ChunkSigning cs;
+    cs.signed_chunks = cred->verifiable && info.payload_hash != auth::kStreamingUnsignedTrailer;
+    cs.signing_key = auth::signing_key(cred->secret_key, info.date, info.region, info.service);
+    cs.amz_date = info.amz_date;
+    cs.scope = info.scope();
+    cs.seed_signature = info.signature;
+    *chunked = std::move(cs);
+  }
+  return Status::Ok();
+}
+
+http::Response Gateway::serve_door(const kit::Door& door, http::Request& request,
+                                       const std::string& request_id) {
+  RequestContext ctx;
+  ctx.request_id = request_id;
+  ctx.region = options_.default_region;
+  ctx.source_ip = request.remote_address;
+  ctx.secure_transport = request.secure;
+  ctx.clock = &clock_;
+  // A front door answers its own errors as plain JSON, as AWS's do.
+  auto refuse = [&](const AwsError& e) {
+    http::Response res;
+    res.status = e.status;
+    res.headers.set("Content-Type", "application/json");
+    res.headers.set("x-amzn-RequestId", request_id);
+    res.body = protocol::Value{{"message", e.message}}.dump();
+    return res;
+  };
+  if (!door.identifies_caller || scope_service_hint(request).empty()) {
+    ctx.anonymous = true;
+    ctx.account_id = credentials_.default_account();
+  } else {
+    auto signature = auth::parse_signature(request, false);
+    if (!signature) return refuse(AwsError{"MissingAuthenticationToken", "Forbidden", 403});
+    if (!signature->ok()) return refuse(signature->error());
+    Status verified = verify_caller(request, signature->value(), false, ctx, nullptr);
+    if (!verified.ok()) return refuse(verified.error());
+  }
+  static const kit::Authorize kAllowAll = [](const RequestContext&, const kit::OperationTable&, const Value&) {
+    return Status::Ok();
+  };
+  kit::DoorRequest call{request, ctx, authorizer_ ? authorizer_ : kAllowAll};
+  return door.handle(call);
 }
 
 http::Response Gateway::dispatch(http::Request& request, const std::string& request_id) {
@@ -346,46 +435,19 @@ http::Response Gateway::dispatch(http::Request& request, const std::string& requ
   ctx.source_ip = request.remote_address;
   ctx.secure_transport = request.secure;
   ctx.clock = &clock_;
-  bool strict = credentials_.admit_request();  // counts toward moto's reset-auth allowance
   std::optional<auth::ChunkSigning> chunked;
   if (signature && !signature->ok()) return fail(signature->error());
   if (signature) {
-    const auth::SignatureInfo& info = signature->value();
-    if (!info.region.empty()) ctx.region = info.region;
-    auto cred = credentials_.lookup(info.access_key, strict);
-    if (!cred || !cred->active) {
-      if (is_s3(service_name))
-        return fail(AwsError{"InvalidAccessKeyId",
-                             "The AWS Access Key Id you provided does not exist in our records.", 403,
-                             protocol::Value{{"AWSAccessKeyId", info.access_key}}});
-      return fail(AwsError{"InvalidClientTokenId", "The security token included in the request is invalid.", 403});
-    }
-    if (!cred->session_token.empty() && cred->session_token != info.session_token)
-      return fail(AwsError{"InvalidClientTokenId", "The security token included in the request is invalid.", 403});
-    if (cred->expiration && clock_.now() >= *cred->expiration)
-      return fail(AwsError{"ExpiredToken", "The security token included in the request is expired", 403});
-    auth::VerifyOptions vo;
-    vo.s3 = is_s3(service_name);
-    vo.check_signature = cred->verifiable;  // an unknown key: nuage has no secret to check it with
-    if (!info.sigv2) std::swap(request.target, sent_target);
-    Status verified = auth::verify(request, info, cred->secret_key, vo);
-    if (!info.sigv2) std::swap(request.target, sent_target);
+    if (!info_sigv2(*signature)) std::swap(request.target, sent_target);
+    Status verified = verify_caller(request, signature->value(), is_s3(service_name), ctx, &chunked);
+    if (!info_sigv2(*signature)) std::swap(request.target, sent_target);
     if (!verified.ok()) return fail(verified.error());
-    ctx.caller = *cred;
-    ctx.account_id = cred->account_id;
-    if (text::starts_with(info.payload_hash, "STREAMING-")) {
-      auth::ChunkSigning cs;
-      cs.signed_chunks = cred->verifiable && info.payload_hash != auth::kStreamingUnsignedTrailer;
-      cs.signing_key = auth::signing_key(cred->secret_key, info.date, info.region, info.service);
-      cs.amz_date = info.amz_date;
-      cs.scope = info.scope();
-      cs.seed_signature = info.signature;
-      chunked = std::move(cs);
-    }
   } else if (op.value()->unsigned_allowed || is_s3(service_name)) {
+    credentials_.admit_request();  // counts toward moto's reset-auth allowance
     ctx.anonymous = true;
     ctx.account_id = credentials_.default_account();
   } else {
+    credentials_.admit_request();
     return fail(AwsError{"MissingAuthenticationToken", "Request is missing Authentication Token", 403});
   }
 

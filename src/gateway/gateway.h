@@ -3,7 +3,8 @@
 // the protocol and the operation, authenticates the caller (SigV4 against the
 // credential store), parses the input, calls the provider and serializes the
 // output or the error. Admin paths (/_nuage/..., /moto-api/reset) go to the
-// admin handler.
+// admin handler. A provider's front doors (kit::FrontDoors: API Gateway's
+// execute-api hosts, function URLs) are asked first.
 //
 // Thread-safety: handle() is called concurrently; providers are registered
 // before the server starts and never afterwards.
@@ -17,9 +18,12 @@
 #include <vector>
 
 #include "auth/credentials.h"
+#include "auth/chunked.h"
+#include "auth/sigv4.h"
 #include "common/clock.h"
 #include "http/message.h"
 #include "kit/environment.h"
+#include "kit/front_door.h"
 #include "kit/provider.h"
 #include "model/model.h"
 #include "protocol/protocol.h"
@@ -89,6 +93,15 @@ class Gateway : public kit::ServiceCalls {
   };
 
   http::Response dispatch(http::Request& request, const std::string& request_id);
+  // Checks a signed request's key, token, expiry and signature (against
+  // request.target as it is) and makes its key the caller in `ctx`;
+  // `chunked` (optional) receives the chunk signing of a streaming payload.
+  Status verify_caller(const http::Request& request, const auth::SignatureInfo& info, bool s3, RequestContext& ctx,
+                       std::optional<auth::ChunkSigning>* chunked);
+  // A provider's front door: the caller found as for an API call, then the
+  // provider's handler.
+  http::Response serve_door(const kit::Door& door, http::Request& request,
+                                const std::string& request_id);
   // A 500 InternalError in the request's service format, no cause in it.
   static http::Response internal_error_response(const http::Request& request, const std::string& request_id);
 
@@ -97,6 +110,7 @@ class Gateway : public kit::ServiceCalls {
   const Clock& clock_;
   std::map<std::string, ServiceEntry, std::less<>> services_;
   std::vector<kit::Provider*> order_;  // as added
+  std::vector<kit::Door> doors_;
   http::Handler admin_;
   Authorizer authorizer_;
 };

@@ -101,6 +101,9 @@ Result<Output> Permissions::add_permission(Context& ctx, const Value& in) {
   if (in.contains("SourceAccount")) condition["StringEquals"]["AWS:SourceAccount"] = in["SourceAccount"];
   if (in.contains("PrincipalOrgID")) condition["StringEquals"]["aws:PrincipalOrgID"] = in["PrincipalOrgID"];
   if (in.contains("EventSourceToken")) condition["StringEquals"]["lambda:EventSourceToken"] = in["EventSourceToken"];
+  if (in.contains("FunctionUrlAuthType"))
+    condition["StringEquals"]["lambda:FunctionUrlAuthType"] = in["FunctionUrlAuthType"];
+  if (in.value("InvokedViaFunctionUrl", false)) condition["Bool"]["lambda:InvokedViaFunctionUrl"] = "true";
   if (!condition.empty()) statement["Condition"] = condition;
   doc["policy"].push_back(statement);
   doc["policy_revision"] = new_revision_id();

@@ -14,7 +14,8 @@ Provider::Provider(kit::Environment& env, Options options)
       permissions_(shared_),
       invoker_(shared_, code_, roles_, options),
       functions_(shared_, code_, roles_, layers_, invoker_),
-      versions_(shared_) {}
+      versions_(shared_),
+      urls_(shared_, permissions_) {}
 
 Status Provider::open() {
   storage::ResourceStore::Options options;
@@ -59,6 +60,8 @@ void Provider::reset() {
 
 void Provider::register_routes(kit::Routes& routes) { code_.add_route(routes); }
 
+void Provider::add_doors(std::vector<kit::Door>& doors) { urls_.add_doors(doors); }
+
 void Provider::add_health(kit::Value& health) const { invoker_.add_health(health); }
 
 // The function a call names, as an ARN ("*" for calls naming none).
@@ -77,6 +80,7 @@ void Provider::register_operations(kit::OperationTable& table) {
   layers_.register_operations(table);
   permissions_.register_operations(table);
   invoker_.register_operations(table);
+  urls_.register_operations(table);
 
   kit::TaggingSpec tagging;
   tagging.list_operation = "ListTags";

@@ -11,6 +11,7 @@
 //   code        packages, extraction, layer merging, the code download route
 //   roles       execution role credentials
 //   invoke      Invoke / InvokeAsync, the Event queue, logs and metrics
+//   function_urls  function URL configurations and the URLs themselves
 // Tags go through kit::add_tagging (TagResource, UntagResource, ListTags).
 //
 // Thread-safety: handlers run concurrently; the documents are guarded by
@@ -22,8 +23,10 @@
 #include <memory>
 
 #include "kit/environment.h"
+#include "kit/front_door.h"
 #include "kit/provider.h"
 #include "services/lambda/code.h"
+#include "services/lambda/function_urls.h"
 #include "services/lambda/functions.h"
 #include "services/lambda/invoke.h"
 #include "services/lambda/layers.h"
@@ -34,7 +37,7 @@
 
 namespace nuage::services::lambda {
 
-class Provider : public kit::Provider {
+class Provider : public kit::Provider, public kit::FrontDoors {
  public:
   explicit Provider(kit::Environment& env, Options options = {});
   std::string_view service() const override { return "lambda"; }
@@ -44,6 +47,8 @@ class Provider : public kit::Provider {
   // GET /_nuage/lambda/code/<blob>?token=<t>: the code download location
   // GetFunction and GetLayerVersion answer.
   void register_routes(kit::Routes& routes) override;
+  // Function URLs (function_urls.h).
+  void add_doors(std::vector<kit::Door>& doors) override;
   // lambda_sandbox: "bubblewrap" or "process".
   void add_health(kit::Value& health) const override;
 
@@ -58,6 +63,7 @@ class Provider : public kit::Provider {
   Invoker invoker_;
   Functions functions_;
   Versions versions_;
+  FunctionUrls urls_;
 };
 
 }  // namespace nuage::services::lambda
