@@ -14,7 +14,10 @@ Provider::Provider(kit::Environment& env, Options options)
       permissions_(shared_),
       invoker_(shared_, code_, roles_, options),
       functions_(shared_, code_, roles_, layers_, invoker_),
-      versions_(shared_) {}
+      versions_(shared_),
+      event_invoke_configs_(shared_, roles_),
+      pollers_(shared_, roles_, invoker_),
+      event_source_mappings_(shared_, roles_, pollers_) {}
 
 Status Provider::open() {
   storage::ResourceStore::Options options;
@@ -47,10 +50,18 @@ Status Provider::open() {
   if (!store) return store.error();
   shared_.store = std::move(*store);
   NUAGE_TRY(code_.open());
-  return invoker_.open();
+  NUAGE_TRY(invoker_.open());
+  // Mappings persist: their pollers resume (once nuage serves).
+  if (!shared_.env.work_dir.empty()) pollers_.start_all();
+  return Status::Ok();
 }
 
+void Provider::stopping() { pollers_.stopping(); }
+
+void Provider::close() { pollers_.close(); }
+
 void Provider::reset() {
+  pollers_.clear();
   invoker_.clear();
   roles_.clear();
   std::lock_guard lock(shared_.mutex);
@@ -77,6 +88,8 @@ void Provider::register_operations(kit::OperationTable& table) {
   layers_.register_operations(table);
   permissions_.register_operations(table);
   invoker_.register_operations(table);
+  event_invoke_configs_.register_operations(table);
+  event_source_mappings_.register_operations(table);
 
   kit::TaggingSpec tagging;
   tagging.list_operation = "ListTags";

@@ -11,6 +11,8 @@
 //   code        packages, extraction, layer merging, the code download route
 //   roles       execution role credentials
 //   invoke      Invoke / InvokeAsync, the Event queue, logs and metrics
+//   event_invoke_configs   asynchronous invocation settings and destinations
+//   event_source_mappings  SQS event source mappings; sqs_poller their pollers
 // Tags go through kit::add_tagging (TagResource, UntagResource, ListTags).
 //
 // Thread-safety: handlers run concurrently; the documents are guarded by
@@ -23,7 +25,10 @@
 
 #include "kit/environment.h"
 #include "kit/provider.h"
+#include "kit/stoppable.h"
 #include "services/lambda/code.h"
+#include "services/lambda/event_invoke_configs.h"
+#include "services/lambda/event_source_mappings.h"
 #include "services/lambda/functions.h"
 #include "services/lambda/invoke.h"
 #include "services/lambda/layers.h"
@@ -34,12 +39,15 @@
 
 namespace nuage::services::lambda {
 
-class Provider : public kit::Provider {
+class Provider : public kit::Provider, public kit::Stoppable {
  public:
   explicit Provider(kit::Environment& env, Options options = {});
   std::string_view service() const override { return "lambda"; }
   void register_operations(kit::OperationTable& table) override;
   Status open() override;
+  // The event source mappings' pollers stop (and are joined at close).
+  void stopping() override;
+  void close() override;
   void reset() override;
   // GET /_nuage/lambda/code/<blob>?token=<t>: the code download location
   // GetFunction and GetLayerVersion answer.
@@ -58,6 +66,9 @@ class Provider : public kit::Provider {
   Invoker invoker_;
   Functions functions_;
   Versions versions_;
+  EventInvokeConfigs event_invoke_configs_;
+  SqsPollers pollers_;  // run the invoker: destroyed before it
+  EventSourceMappings event_source_mappings_;
 };
 
 }  // namespace nuage::services::lambda
