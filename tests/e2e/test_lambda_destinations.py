@@ -148,7 +148,7 @@ def test_the_config_api_and_its_refusals(nuage):
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
     refusals = [
         ({"MaximumRetryAttempts": 3}, "ValidationException"),
-        ({"MaximumEventAgeInSeconds": 59}, "ValidationException"),
+        ({"MaximumEventAgeInSeconds": 21601}, "ValidationException"),
         ({}, "InvalidParameterValueException"),
         ({"DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:s3:::bucket"}}},
          "InvalidParameterValueException"),

@@ -146,25 +146,15 @@ Result<Output> EventInvokeConfigs::remove(Context& ctx, const Value& in) {
 Result<Output> EventInvokeConfigs::list(Context& ctx, const Value& in) {
   auto found = shared_.named_function(ctx, in);
   if (!found) return found.take_error();
-  size_t max = static_cast<size_t>(in.value("MaxItems", static_cast<int64_t>(kDefaultListItems)));
-  std::string after;
-  if (in.contains("Marker")) {
-    auto decoded = storage::ResourceStore::from_page_token(in["Marker"].get<std::string>());
-    if (!decoded) return invalid("Invalid marker: " + in["Marker"].get<std::string>());
-    after = *decoded;
-  }
+  auto pager = Pager::of(in, kDefaultListItems);
+  if (!pager) return pager.take_error();
   Output out;
   Value& page = out.value["FunctionEventInvokeConfigs"] = Value::array();
-  std::string last;
   // nlohmann's objects keep their keys sorted: qualifiers in order.
-  for (const auto& [qualifier, config] : found->doc->value("event_invoke", Value::object()).items()) {
-    if (!after.empty() && qualifier <= after) continue;
-    if (page.size() == max) {
-      out.value["NextMarker"] = storage::ResourceStore::page_token(last);
-      break;
-    }
-    page.push_back(config);
-    last = qualifier;
+  const Value configs = found->doc->value("event_invoke", Value::object());
+  for (const auto& [qualifier, config] : configs.items()) {
+    if (!pager->after().empty() && qualifier <= pager->after()) continue;
+    if (!pager->add(qualifier, config, page, out.value)) break;
   }
   return out;
 }

@@ -15,6 +15,7 @@ namespace nuage::services::lambda {
 namespace {
 
 constexpr size_t kMaxFilters = 5;
+constexpr size_t kDefaultListItems = 100;
 constexpr int64_t kMaxFifoBatch = 10;
 
 AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
@@ -37,7 +38,11 @@ constexpr const char* kStreamOnly[] = {"StartingPosition",   "StartingPositionTi
                                        "DestinationConfig",   "TumblingWindowInSeconds",   "Topics", "Queues",
                                        "SelfManagedEventSource", "SourceAccessConfigurations"};
 
-Status check_filters(const Value& in) {
+// What Create and Update check of their input alone.
+Status check_input(const Value& in) {
+  for (const char* member : kStreamOnly)
+    if (in.contains(member))
+      return invalid(std::string("Unsupported ") + member + " parameter for given event source mapping type.");
   if (!in.contains("FilterCriteria")) return Status::Ok();
   const Value filters = in["FilterCriteria"].value("Filters", Value::array());
   if (filters.size() > kMaxFilters)
@@ -72,6 +77,13 @@ void apply_members(Value& doc, const Value& in) {
       doc["FilterCriteria"] = in["FilterCriteria"];
   }
   if (doc.contains("ScalingConfig") && doc["ScalingConfig"].empty()) doc.erase("ScalingConfig");
+}
+
+// Under Shared::mutex: the stored mapping, or ResourceNotFoundException.
+Result<Value> stored(const Shared& shared, const storage::Scope& scope, const std::string& uuid) {
+  const Value* found = shared.store->get(scope, kEventSourceMapping, uuid);
+  if (!found) return not_found();
+  return *found;
 }
 
 Output answer(Value doc, const char* state) {
@@ -143,9 +155,7 @@ Result<Output> EventSourceMappings::create(Context& ctx, const Value& in) {
                         "); SQS queues are supported.",
                     501};
   if (service != "sqs" || parts.size() != 6) return invalid("Unrecognized event source.");
-  for (const char* member : kStreamOnly)
-    if (in.contains(member)) return invalid(std::string("Unsupported ") + member + " parameter for given event source mapping type.");
-  NUAGE_TRY(check_filters(in));
+  NUAGE_TRY(check_input(in));
   auto checked = check_source(ctx, in.at("FunctionName"), source);
   if (!checked) return checked.take_error();
   int64_t batch = in.value("BatchSize", int64_t{10});
@@ -186,65 +196,60 @@ Result<Output> EventSourceMappings::create(Context& ctx, const Value& in) {
 
 Result<Output> EventSourceMappings::get(Context& ctx, const Value& in) {
   std::lock_guard lock(shared_.mutex);
-  const Value* doc = shared_.store->get({ctx.account_id, ctx.region}, kEventSourceMapping, in.at("UUID"));
-  if (!doc) return not_found();
-  return answer(*doc, nullptr);
+  auto doc = stored(shared_, {ctx.account_id, ctx.region}, in.at("UUID"));
+  if (!doc) return doc.take_error();
+  return answer(std::move(*doc), nullptr);
 }
 
 Result<Output> EventSourceMappings::update(Context& ctx, const Value& in) {
   std::string uuid = in.at("UUID");
   storage::Scope scope{ctx.account_id, ctx.region};
-  Value doc;
-  {
+  Result<Value> doc = [&] {
     std::lock_guard lock(shared_.mutex);
-    const Value* found = shared_.store->get(scope, kEventSourceMapping, uuid);
-    if (!found) return not_found();
-    doc = *found;
-  }
-  for (const char* member : kStreamOnly)
-    if (in.contains(member)) return invalid(std::string("Unsupported ") + member + " parameter for given event source mapping type.");
-  NUAGE_TRY(check_filters(in));
+    return stored(shared_, scope, uuid);
+  }();
+  if (!doc) return doc.take_error();
+  NUAGE_TRY(check_input(in));
   // A new function (or the same, when the window or batch changes) is checked again.
-  auto checked = check_source(ctx, in.value("FunctionName", doc.value("FunctionArn", "")), doc["EventSourceArn"]);
+  auto checked = check_source(ctx, in.value("FunctionName", doc->value("FunctionArn", "")), (*doc)["EventSourceArn"]);
   if (!checked) return checked.take_error();
-  NUAGE_TRY(check_batching(in.value("BatchSize", doc.value("BatchSize", int64_t{10})),
-                           in.value("MaximumBatchingWindowInSeconds", doc.value("MaximumBatchingWindowInSeconds", int64_t{0})),
-                           checked->fifo));
+  NUAGE_TRY(check_batching(
+      in.value("BatchSize", doc->value("BatchSize", int64_t{10})),
+      in.value("MaximumBatchingWindowInSeconds", doc->value("MaximumBatchingWindowInSeconds", int64_t{0})),
+      checked->fifo));
   const char* transition = "Updating";
   {
     std::lock_guard lock(shared_.mutex);
-    const Value* found = shared_.store->get(scope, kEventSourceMapping, uuid);
-    if (!found) return not_found();
-    doc = *found;
-    apply_members(doc, in);
-    doc["FunctionArn"] = checked->function_arn;
+    doc = stored(shared_, scope, uuid);
+    if (!doc) return doc.take_error();
+    apply_members(*doc, in);
+    (*doc)["FunctionArn"] = checked->function_arn;
     if (in.contains("Enabled")) {
       bool enable = in["Enabled"].get<bool>();
-      bool enabled = doc["State"] == "Enabled";
+      bool enabled = (*doc)["State"] == "Enabled";
       if (enable != enabled) transition = enable ? "Enabling" : "Disabling";
-      doc["State"] = enable ? "Enabled" : "Disabled";
+      (*doc)["State"] = enable ? "Enabled" : "Disabled";
     }
-    doc["LastModified"] = timefmt::epoch_seconds(ctx.clock->now());
-    doc["StateTransitionReason"] = "USER_INITIATED";
-    NUAGE_TRY(shared_.store->put(scope, kEventSourceMapping, uuid, doc));
+    (*doc)["LastModified"] = timefmt::epoch_seconds(ctx.clock->now());
+    (*doc)["StateTransitionReason"] = "USER_INITIATED";
+    NUAGE_TRY(shared_.store->put(scope, kEventSourceMapping, uuid, *doc));
   }
   pollers_.refresh(scope, uuid);
-  return answer(std::move(doc), transition);
+  return answer(std::move(*doc), transition);
 }
 
 Result<Output> EventSourceMappings::remove(Context& ctx, const Value& in) {
   std::string uuid = in.at("UUID");
   storage::Scope scope{ctx.account_id, ctx.region};
-  Value doc;
+  Result<Value> doc = AwsError{};
   {
     std::lock_guard lock(shared_.mutex);
-    const Value* found = shared_.store->get(scope, kEventSourceMapping, uuid);
-    if (!found) return not_found();
-    doc = *found;
+    doc = stored(shared_, scope, uuid);
+    if (!doc) return doc.take_error();
     NUAGE_TRY(shared_.store->erase(scope, kEventSourceMapping, uuid));
   }
   pollers_.refresh(scope, uuid);
-  return answer(std::move(doc), "Deleting");
+  return answer(std::move(*doc), "Deleting");
 }
 
 Result<Output> EventSourceMappings::list(Context& ctx, const Value& in) {
@@ -255,31 +260,19 @@ Result<Output> EventSourceMappings::list(Context& ctx, const Value& in) {
     if (!ref) return ref.take_error();
     function = function_arn(*ref);
   }
-  size_t max = static_cast<size_t>(in.value("MaxItems", int64_t{100}));
-  std::string after;
-  if (in.contains("Marker")) {
-    auto decoded = storage::ResourceStore::from_page_token(in["Marker"].get<std::string>());
-    if (!decoded) return invalid("Invalid marker: " + in["Marker"].get<std::string>());
-    after = *decoded;
-  }
+  auto pager = Pager::of(in, kDefaultListItems);
+  if (!pager) return pager.take_error();
   std::lock_guard lock(shared_.mutex);
   Output out;
-  out.value["EventSourceMappings"] = Value::array();
-  Value& page = out.value["EventSourceMappings"];
+  Value& page = out.value["EventSourceMappings"] = Value::array();
   auto view = shared_.store->all({ctx.account_id, ctx.region}, kEventSourceMapping);
-  std::string last;
-  for (auto it = after.empty() ? view.begin() : view.after(after); it != view.end(); ++it) {
+  for (auto it = pager->after().empty() ? view.begin() : view.after(pager->after()); it != view.end(); ++it) {
     auto [id, doc] = *it;
     if (!source.empty() && doc.value("EventSourceArn", "") != source) continue;
     // An unqualified name matches the function's mappings of every qualifier.
     std::string arn = doc.value("FunctionArn", "");
     if (!function.empty() && arn != function && !text::starts_with(arn, function + ":")) continue;
-    if (page.size() == max) {
-      out.value["NextMarker"] = storage::ResourceStore::page_token(last);
-      break;
-    }
-    page.push_back(doc);
-    last = id;
+    if (!pager->add(id, doc, page, out.value)) break;
   }
   return out;
 }

@@ -39,7 +39,8 @@ Record record(const Value& message, const std::string& queue_arn, const std::str
     if (system.contains(name) && std::string(name) != "DeadLetterQueueSourceArn") attributes[name] = system[name];
   r["attributes"] = std::move(attributes);
   Record message_attributes = Record::object();
-  for (const auto& [name, v] : message.value("MessageAttributes", Value::object()).items())
+  const Value given = message.value("MessageAttributes", Value::object());
+  for (const auto& [name, v] : given.items())
     message_attributes[name] = message_attribute(v);
   r["messageAttributes"] = std::move(message_attributes);
   r["md5OfBody"] = message.value("MD5OfBody", "");

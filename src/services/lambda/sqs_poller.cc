@@ -255,17 +255,14 @@ void SqsPollers::poll(const PollerPtr& self) {
         bytes += m.value("Body", "").size();
         messages.push_back(std::move(m));
       }
-      if (messages.empty()) {
-        if (!p.primary) break;  // an extra poller ends when the queue is empty
-        continue;
-      }
+      if (messages.empty()) break;  // read the mapping again, then wait again
       if (messages.size() >= static_cast<size_t>(s.batch_size) || bytes >= kMaxBatchBytes || s.window_seconds == 0)
         break;
       if (!window_end) window_end = env.clock.now() + std::chrono::seconds(s.window_seconds);
     }
     if (failed) continue;
     if (messages.empty()) {
-      if (!p.primary) break;
+      if (!p.primary) break;  // an extra poller ends when the queue is empty
       continue;
     }
     backoff = std::chrono::milliseconds(500);
