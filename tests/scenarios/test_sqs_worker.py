@@ -22,10 +22,10 @@ def test_orders_are_stored_and_bad_ones_reach_the_dead_letter_queue(fresh_nuage,
     if cli is None:
         pytest.skip(f"AWS CLI v{version} is not installed")
     server = fresh_nuage
-    server.admin("POST", "/_nuage/clock", {"freeze": True})
     env = client_env({"ENDPOINT": server.endpoint, "REGION": "us-east-1", "AWS_CLI": cli})
-    res = subprocess.run([os.path.join(EXAMPLE, "deploy.sh")], env=env, capture_output=True, text=True, timeout=180)
+    res = subprocess.run([os.path.join(EXAMPLE, "deploy.sh")], env=env, capture_output=True, text=True, timeout=90)
     assert res.returncode == 0, res.stdout + res.stderr
+    server.admin("POST", "/_nuage/clock", {"freeze": True})
 
     sqs = server.client("sqs")
     url = sqs.get_queue_url(QueueName="orders")["QueueUrl"]
