@@ -76,12 +76,10 @@ Result<Output> EventInvokeConfigs::store(Context& ctx, const Value& in, bool mer
   std::string role;
   {
     std::lock_guard lock(shared_.mutex);
-    auto fn = shared_.function(*ref);
-    if (!fn) return fn.take_error();
-    auto entry = resolve_entry(*ref, **fn, ref->qualifier);
-    if (!entry) return entry.take_error();
-    role = (*entry)["config"].value("Role", "");
-    if (merge && event_invoke_config(**fn, ref->qualifier).empty()) return no_config(*ref);
+    auto config = shared_.configuration(*ref);
+    if (!config) return config.take_error();
+    role = config->value("Role", "");
+    if (merge && event_invoke_config(**shared_.function(*ref), ref->qualifier).empty()) return no_config(*ref);
   }
   const Value destinations = in.value("DestinationConfig", Value::object());
   for (const char* kind : {"OnSuccess", "OnFailure"}) {

@@ -105,12 +105,10 @@ Result<EventSourceMappings::Checked> EventSourceMappings::check_source(const Con
   Checked checked;
   {
     std::lock_guard lock(shared_.mutex);
-    auto fn = shared_.function(*ref);
-    if (!fn) return fn.take_error();
-    auto entry = resolve_entry(*ref, **fn, ref->qualifier);
-    if (!entry) return entry.take_error();
-    role = (*entry)["config"].value("Role", "");
-    timeout = (*entry)["config"].value("Timeout", int64_t{3});
+    auto config = shared_.configuration(*ref);
+    if (!config) return config.take_error();
+    role = config->value("Role", "");
+    timeout = config->value("Timeout", int64_t{3});
     checked.function_arn = function_arn(*ref);
   }
   auto denied = roles_.denied_actions(ref->account, ref->region, role,

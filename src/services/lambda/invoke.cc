@@ -488,11 +488,9 @@ void Invoker::send_to_destination(const Job& job, const std::string& destination
   std::string role;
   {
     std::lock_guard lock(shared_.mutex);
-    auto found = shared_.function(job.ref);
-    if (!found) return;
-    auto entry = resolve_entry(job.ref, **found, job.ref.qualifier);
-    if (!entry) return;
-    role = (*entry)["config"].value("Role", "");
+    auto config = shared_.configuration(job.ref);
+    if (!config) return;
+    role = config->value("Role", "");
   }
   InvocationOutcome outcome;
   outcome.request_id = job.request_id;

@@ -135,6 +135,14 @@ Result<Shared::Found> Shared::named_function(const Context& ctx, const Value& in
   return Found{std::move(*ref), *doc};
 }
 
+Result<Value> Shared::configuration(const Ref& ref) const {
+  auto doc = function(ref);
+  if (!doc) return doc.take_error();
+  auto entry = resolve_entry(ref, **doc, ref.qualifier);
+  if (!entry) return entry.take_error();
+  return (*entry)["config"];
+}
+
 Status Shared::put_function(const Ref& ref, Value doc) {
   return store->put(scope_of(ref), kFunction, ref.name, std::move(doc));
 }

@@ -112,6 +112,9 @@ struct Shared {
     const Value* doc;
   };
   Result<Found> named_function(const Context& ctx, const Value& in, bool qualified = false) const;
+  // Under mutex: the configuration (FunctionConfiguration) of the version
+  // `ref`'s qualifier names.
+  Result<Value> configuration(const Ref& ref) const;
   // Under mutex: stores the function's document.
   Status put_function(const Ref& ref, Value doc);
 };

@@ -69,7 +69,7 @@ void SqsPollers::refresh(const storage::Scope& scope, const std::string& uuid) {
     enabled = doc && doc->value("State", "") == "Enabled";
   }
   std::lock_guard lock(mu_);
-  reap();
+  join_ended(retired_);
   if (stopping_) return;
   std::string key = key_of(scope, uuid);
   auto& pollers = active_[key];
@@ -97,11 +97,11 @@ void SqsPollers::spawn(const storage::Scope& scope, const std::string& uuid, boo
   });
 }
 
-void SqsPollers::reap() {
-  for (auto it = retired_.begin(); it != retired_.end();) {
+void SqsPollers::join_ended(std::vector<PollerPtr>& pollers) {
+  for (auto it = pollers.begin(); it != pollers.end();) {
     if ((*it)->done) {
       (*it)->thread.join();
-      it = retired_.erase(it);
+      it = pollers.erase(it);
     } else {
       ++it;
     }
@@ -124,7 +124,7 @@ void SqsPollers::clear() {
       retired_.push_back(p);
     }
   active_.clear();
-  reap();
+  join_ended(retired_);
   cv_.notify_all();
 }
 
@@ -158,14 +158,7 @@ void SqsPollers::scale_up(const Poller& p, int limit) {
   if (it == active_.end()) return;
   // Extra pollers that found the queue empty have ended: join them.
   auto& pollers = it->second;
-  for (auto q = pollers.begin(); q != pollers.end();) {
-    if ((*q)->done) {
-      (*q)->thread.join();
-      q = pollers.erase(q);
-    } else {
-      ++q;
-    }
-  }
+  join_ended(pollers);
   if (static_cast<int>(pollers.size()) < limit) spawn(p.scope, p.uuid, false);
 }
 

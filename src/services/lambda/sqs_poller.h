@@ -81,7 +81,7 @@ class SqsPollers {
   void idle(const Poller& p, std::chrono::milliseconds delay);
   // Another poller for the mapping, when it holds fewer than `limit`.
   void scale_up(const Poller& p, int limit);
-  void reap();  // under mu_: joins retired pollers that ended
+  static void join_ended(std::vector<PollerPtr>& pollers);  // under mu_: joins and drops those that ended
 
   Shared& shared_;
   Roles& roles_;
