@@ -91,6 +91,12 @@ Result<std::string> transform_input(const Value& target, const Value& event) {
   return event.dump();
 }
 
+std::string queue_url(const kit::Environment& env, const std::string& queue_arn) {
+  auto parts = text::split(queue_arn, ':');
+  if (parts.size() < 6) return "";
+  return "http://localhost:" + std::to_string(env.port()) + "/" + parts[4] + "/" + parts[5];
+}
+
 RetryPolicy RetryPolicy::from(const Value& retry_policy) {
   RetryPolicy p;
   if (!retry_policy.is_object()) return p;
@@ -155,8 +161,7 @@ Status Targets::deliver(const Delivery& given) const {
   if (service == "sqs") {
     // arn:aws:sqs:REGION:ACCOUNT:NAME is the queue at /ACCOUNT/NAME; the
     // sender needs sqs:SendMessage only, as on AWS (no GetQueueUrl).
-    std::string url = "http://localhost:" + std::to_string(env_.port()) + "/" + parts[4] + "/" + parts[5];
-    Value send = {{"QueueUrl", url}, {"MessageBody", d.payload}};
+    Value send = {{"QueueUrl", queue_url(env_, d.target_arn)}, {"MessageBody", d.payload}};
     if (!d.message_attributes.empty()) send["MessageAttributes"] = d.message_attributes;
     if (!d.message_group_id.empty()) send["MessageGroupId"] = d.message_group_id;
     if (!d.deduplication_id.empty()) send["MessageDeduplicationId"] = d.deduplication_id;

@@ -65,6 +65,10 @@ class Targets {
   const kit::Environment& env_;
 };
 
+// The URL of the queue arn:aws:sqs:REGION:ACCOUNT:NAME names (/ACCOUNT/NAME
+// on nuage's port), for calls to SQS.
+std::string queue_url(const kit::Environment& env, const std::string& queue_arn);
+
 // Applies a target's Input / InputPath / InputTransformer to an event.
 Result<std::string> transform_input(const kit::Value& target, const kit::Value& event);
 

@@ -245,6 +245,7 @@ Result<Output> Gateway::call(const std::string& service, const std::string& oper
   ctx.account_id = caller.account_id;
   ctx.caller = caller;
   ctx.clock = &clock_;
+  ctx.internal = true;
   if (authorizer_) NUAGE_TRY(authorizer_(ctx, entry->second.table, input));
   auto output = handler->handler(ctx, input);
   // Callers read the value: no placeholders.

@@ -46,6 +46,9 @@ struct RequestContext {
   bool anonymous = false;
   std::string source_ip;
   bool secure_transport = false;  // the request came over TLS (never, today)
+  // A call from inside nuage (ServiceCalls: a poller, a delivery), on its
+  // caller's thread rather than one of the HTTP handler threads.
+  bool internal = false;
   // The raw payload, for operations whose input is a streaming blob.
   Payload payload;
   const Clock* clock = nullptr;

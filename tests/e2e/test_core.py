@@ -102,7 +102,7 @@ def test_unimplemented_operation_answers_501(nuage):
 @pytest.mark.parametrize("service,call", [
     ("ec2", lambda c: c.describe_vpn_gateways()),
     ("cloudwatch", lambda c: c.list_dashboards()),  # smithy-rpc-v2-cbor
-    ("lambda", lambda c: c.list_event_source_mappings()),
+    ("lambda", lambda c: c.list_code_signing_configs()),
     ("events", lambda c: c.list_archives()),
     ("s3", lambda c: c.get_bucket_accelerate_configuration(Bucket="b")),
 ])

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/crypto.h"
 #include "common/documents.h"
 #include "common/text.h"
 #include "common/time.h"
@@ -9,6 +10,7 @@
 #include "kit/metrics_sink.h"
 #include "runtime/clients.h"
 #include "services/lambda/errors.h"
+#include "services/lambda/event_invoke_configs.h"
 #include "services/lambda/file_systems.h"
 #include "services/lambda/invocation_log.h"
 
@@ -29,12 +31,9 @@ struct Invoker::Job {
 
 namespace {
 
-// AWS's asynchronous invocation rules: two retries of a failed run, one and
-// two minutes later; throttled events retried with exponential backoff from
-// 1 s to 5 minutes for up to six hours.
-constexpr int kMaxAttempts = 3;
-constexpr auto kMaxEventAge = std::chrono::hours(6);
-
+// Throttled events are retried with exponential backoff from 1 s to 5
+// minutes (AWS's rules; the retries of failed runs and the event's age are
+// AsyncRules').
 Clock::Duration throttle_backoff(int throttles) {
   return std::chrono::seconds(std::min<int64_t>(300, int64_t{1} << std::min(throttles - 1, 9)));
 }
@@ -414,36 +413,130 @@ void Invoker::event_worker() {
     // Retries count from the attempt's start: a clock advance that begins
     // while the attempt finishes still finds its retry due.
     Clock::TimePoint attempted = clock_.now();
+    AsyncRules rules = async_rules(job->ref);
+    if (attempted - job->accepted > rules.max_age) {
+      // Too old for the retry that came due: the runs made are its count.
+      --job->attempt;
+      give_up(*job, rules, "EventAgeExceeded", nullptr, "200", "Event age exceeded");
+      continue;
+    }
     auto r = run(job->ref, job->request_id, job->payload, "", true, given_up);
     if (given_up()) continue;
     if (!r && r.error().code == "TooManyRequestsException") {
       ++job->throttles;
       Clock::Duration delay = throttle_backoff(job->throttles);
-      if (attempted + delay - job->accepted > kMaxEventAge) {
-        spdlog::warn("lambda: event {} for {} dropped: throttled for six hours", job->request_id, job->ref.name);
-        dead_letter(*job, "429", "Rate Exceeded.");
+      if (attempted + delay - job->accepted > rules.max_age) {
+        spdlog::warn("lambda: event {} for {} dropped: throttled until too old", job->request_id, job->ref.name);
+        give_up(*job, rules, "EventAgeExceeded", nullptr, "429", "Rate Exceeded.");
         continue;
       }
       retry_later(*job, attempted + delay);
       continue;
     }
-    bool failed = !r ? r.error().code != "ResourceNotFoundException" : !r->function_error.empty();
-    if (!failed) continue;
-    if (job->attempt >= kMaxAttempts) {
-      // The function's error message, as AWS puts it in the dead-letter message.
-      std::string message = r ? r->function_error : r.error().message;
-      if (r) {
-        Value error = documents::parse_json_or_discarded(r->payload);
-        if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string())
-          message = error["errorMessage"];
-      }
-      dead_letter(*job, r ? "200" : std::to_string(r.error().status), message);
+    if (!r && r.error().code == "ResourceNotFoundException") continue;  // the function went
+    if (r && r->function_error.empty()) {
+      send_to_destination(*job, rules.on_success, "Success", &*r);
+      continue;
+    }
+    const RunResult* last = r ? &*r : nullptr;
+    // The function's error message, as AWS puts it in the dead-letter message.
+    std::string message = r ? r->function_error : r.error().message;
+    if (r) {
+      Value error = documents::parse_json_or_discarded(r->payload);
+      if (error.is_object() && error.contains("errorMessage") && error["errorMessage"].is_string())
+        message = error["errorMessage"];
+    }
+    std::string code = r ? "200" : std::to_string(r.error().status);
+    if (job->attempt >= rules.max_attempts) {
+      give_up(*job, rules, "RetriesExhausted", last, code, message);
       continue;
     }
     Clock::Duration delay = std::chrono::minutes(job->attempt == 1 ? 1 : 2);
+    if (attempted + delay - job->accepted > rules.max_age) {
+      give_up(*job, rules, "EventAgeExceeded", last, code, message);
+      continue;
+    }
     ++job->attempt;
     retry_later(*job, attempted + delay);
   }
+}
+
+Invoker::AsyncRules Invoker::async_rules(const Ref& ref) {
+  AsyncRules rules;
+  std::lock_guard lock(shared_.mutex);
+  auto found = shared_.function(ref);
+  if (!found) return rules;
+  Value config = event_invoke_config(**found, ref.qualifier);
+  if (config.contains("MaximumRetryAttempts")) rules.max_attempts = 1 + config["MaximumRetryAttempts"].get<int>();
+  if (config.contains("MaximumEventAgeInSeconds"))
+    rules.max_age = std::chrono::seconds(config["MaximumEventAgeInSeconds"].get<int64_t>());
+  const Value destinations = config.value("DestinationConfig", Value::object());
+  rules.on_success = destinations.value("OnSuccess", Value::object()).value("Destination", "");
+  rules.on_failure = destinations.value("OnFailure", Value::object()).value("Destination", "");
+  return rules;
+}
+
+void Invoker::give_up(const Job& job, const AsyncRules& rules, const char* condition, const RunResult* last,
+                      const std::string& error_code, const std::string& error_message) {
+  dead_letter(job, error_code, error_message);
+  send_to_destination(job, rules.on_failure, condition, last);
+}
+
+void Invoker::send_to_destination(const Job& job, const std::string& destination, const char* condition,
+                                  const RunResult* last) {
+  if (destination.empty()) return;
+  std::string role;
+  {
+    std::lock_guard lock(shared_.mutex);
+    auto config = shared_.configuration(job.ref);
+    if (!config) return;
+    role = config->value("Role", "");
+  }
+  InvocationOutcome outcome;
+  outcome.request_id = job.request_id;
+  outcome.function_arn = function_arn(job.ref.region, job.ref.account, job.ref.name) + ":" +
+                         (job.ref.qualifier.empty() ? "$LATEST" : job.ref.qualifier);
+  outcome.condition = condition;
+  outcome.invoke_count = job.attempt;
+  outcome.request_payload = job.payload;
+  if (last) {
+    outcome.ran = true;
+    outcome.executed_version = last->executed_version;
+    outcome.function_error = last->function_error;
+    outcome.response_payload = last->payload;
+  }
+  std::string record = invocation_record(outcome, clock_.now());
+  events::Delivery d;
+  d.target_arn = destination;
+  d.account = job.ref.account;
+  d.region = job.ref.region;
+  d.payload = record;
+  if (destination.find(":events:") != std::string::npos) {
+    // An EventBridge bus gets the record as an event's detail.
+    bool success = std::string(condition) == "Success";
+    d.payload = Value{{"source", "lambda"},
+                      {"detail-type", success ? "Lambda Function Invocation Result - Success"
+                                              : "Lambda Function Invocation Result - Failure"},
+                      {"resources", {destination, outcome.function_arn}},
+                      {"detail", Value::parse(record)}}
+                    .dump();
+  }
+  // Sent with the function's role, as on AWS.
+  auto creds = roles_.credentials(job.ref.account, job.ref.region, role, job.ref.name);
+  if (!creds) {
+    spdlog::warn("lambda: the record of {} not sent to {}: {}", job.request_id, destination, creds.error().message);
+    return;
+  }
+  d.caller = *creds;
+  Status sent = events::Targets(shared_.env).deliver(d);
+  if (!sent.ok())
+    spdlog::warn("lambda: the record of {} not sent to {}: {} {}", job.request_id, destination, sent.error().code,
+                 sent.error().message);
+}
+
+Result<Invoker::RunResult> Invoker::run_for_source(const Ref& ref, const std::string& payload,
+                                                   std::function<bool()> cancelled) {
+  return run(ref, crypto::random_uuid(), payload, "", true, std::move(cancelled));
 }
 
 void Invoker::dead_letter(const Job& job, const std::string& error_code, const std::string& error_message) {

@@ -16,6 +16,15 @@
 // old, as AWS does. An event that runs out of either goes to the function's
 // DeadLetterConfig target (SQS or SNS, reached with the function's role)
 // with AWS's RequestID / ErrorCode / ErrorMessage attributes.
+// The function's event invoke config (event_invoke_configs.h) narrows this:
+// MaximumRetryAttempts (0-2) and MaximumEventAgeInSeconds (an event older
+// is dropped before it runs again); its destinations get AWS's invocation
+// record — OnSuccess when a run succeeds, OnFailure when the retries or the
+// event's age ran out (beside the dead-letter target) — sent with the
+// function's role.
+//
+// Event source mappings (sqs_poller.h) run their batches synchronously
+// through run_for_source, waiting for room as event invocations do.
 //
 // Each invocation (or throttle) publishes AWS/Lambda metrics through the
 // environment's metrics sink (kit/metrics_sink.h) and writes its log lines to
@@ -70,14 +79,26 @@ class Invoker {
   // reserved_mb, environments, busy}.
   void add_health(Value& health) const;
 
- private:
-  struct Job;  // an Event invocation waiting in the queue
   struct RunResult {
     std::string payload;
     std::string function_error;
     std::string log_text;
     std::string executed_version;
   };
+  // Runs `payload` (an event source's batch) to its end, waiting for room in
+  // the budget until `cancelled` says to give up; throttled by the
+  // function's reserved concurrency like any invocation.
+  Result<RunResult> run_for_source(const Ref& ref, const std::string& payload, std::function<bool()> cancelled);
+
+ private:
+  struct Job;  // an Event invocation waiting in the queue
+  // The rules an Event invocation of `ref` follows (its event invoke config).
+  struct AsyncRules {
+    int max_attempts = 3;
+    Clock::Duration max_age = std::chrono::hours(6);
+    std::string on_success, on_failure;
+  };
+  AsyncRules async_rules(const Ref& ref);
 
   Result<Output> invoke(Context& ctx, const Value& in);
   Result<Output> invoke_async(Context& ctx, const Value& in);
@@ -97,6 +118,13 @@ class Invoker {
   // An event whose retries are exhausted (or that was throttled six hours)
   // goes to the function's DeadLetterConfig queue or topic, if it has one.
   void dead_letter(const Job& job, const std::string& error_code, const std::string& error_message);
+  // The invocation record of `job` to `destination` ("" : none); `last`: the
+  // final run, null when it never ran.
+  void send_to_destination(const Job& job, const std::string& destination, const char* condition,
+                           const RunResult* last);
+  // Out of retries or too old: the dead-letter target and the OnFailure destination.
+  void give_up(const Job& job, const AsyncRules& rules, const char* condition, const RunResult* last,
+               const std::string& error_code, const std::string& error_message);
   void event_worker();
 
   Shared& shared_;

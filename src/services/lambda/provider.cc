@@ -15,7 +15,10 @@ Provider::Provider(kit::Environment& env, Options options)
       invoker_(shared_, code_, roles_, options),
       functions_(shared_, code_, roles_, layers_, invoker_),
       versions_(shared_),
-      urls_(shared_, permissions_) {}
+      urls_(shared_, permissions_),
+      event_invoke_configs_(shared_, roles_),
+      pollers_(shared_, roles_, invoker_),
+      event_source_mappings_(shared_, roles_, pollers_) {}
 
 Status Provider::open() {
   storage::ResourceStore::Options options;
@@ -48,10 +51,18 @@ Status Provider::open() {
   if (!store) return store.error();
   shared_.store = std::move(*store);
   NUAGE_TRY(code_.open());
-  return invoker_.open();
+  NUAGE_TRY(invoker_.open());
+  // Mappings persist: their pollers resume (once nuage serves).
+  if (!shared_.env.work_dir.empty()) pollers_.start_all();
+  return Status::Ok();
 }
 
+void Provider::stopping() { pollers_.stopping(); }
+
+void Provider::close() { pollers_.close(); }
+
 void Provider::reset() {
+  pollers_.clear();
   invoker_.clear();
   roles_.clear();
   std::lock_guard lock(shared_.mutex);
@@ -81,6 +92,8 @@ void Provider::register_operations(kit::OperationTable& table) {
   permissions_.register_operations(table);
   invoker_.register_operations(table);
   urls_.register_operations(table);
+  event_invoke_configs_.register_operations(table);
+  event_source_mappings_.register_operations(table);
 
   kit::TaggingSpec tagging;
   tagging.list_operation = "ListTags";

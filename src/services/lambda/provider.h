@@ -12,6 +12,8 @@
 //   roles       execution role credentials
 //   invoke      Invoke / InvokeAsync, the Event queue, logs and metrics
 //   function_urls  function URL configurations and the URLs themselves
+//   event_invoke_configs   asynchronous invocation settings and destinations
+//   event_source_mappings  SQS event source mappings; sqs_poller their pollers
 // Tags go through kit::add_tagging (TagResource, UntagResource, ListTags).
 //
 // Thread-safety: handlers run concurrently; the documents are guarded by
@@ -25,7 +27,10 @@
 #include "kit/environment.h"
 #include "kit/front_door.h"
 #include "kit/provider.h"
+#include "kit/stoppable.h"
 #include "services/lambda/code.h"
+#include "services/lambda/event_invoke_configs.h"
+#include "services/lambda/event_source_mappings.h"
 #include "services/lambda/function_urls.h"
 #include "services/lambda/functions.h"
 #include "services/lambda/invoke.h"
@@ -37,12 +42,15 @@
 
 namespace nuage::services::lambda {
 
-class Provider : public kit::Provider, public kit::FrontDoors {
+class Provider : public kit::Provider, public kit::FrontDoors, public kit::Stoppable {
  public:
   explicit Provider(kit::Environment& env, Options options = {});
   std::string_view service() const override { return "lambda"; }
   void register_operations(kit::OperationTable& table) override;
   Status open() override;
+  // The event source mappings' pollers stop (and are joined at close).
+  void stopping() override;
+  void close() override;
   void reset() override;
   // GET /_nuage/lambda/code/<blob>?token=<t>: the code download location
   // GetFunction and GetLayerVersion answer.
@@ -64,6 +72,9 @@ class Provider : public kit::Provider, public kit::FrontDoors {
   Functions functions_;
   Versions versions_;
   FunctionUrls urls_;
+  EventInvokeConfigs event_invoke_configs_;
+  SqsPollers pollers_;  // run the invoker: destroyed before it
+  EventSourceMappings event_source_mappings_;
 };
 
 }  // namespace nuage::services::lambda

@@ -99,6 +99,28 @@ std::string new_revision_id() { return crypto::random_uuid(); }
 
 bool is_number(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
+Result<Pager> Pager::of(const Value& in, size_t default_max) {
+  Pager p;
+  p.max_ = in.contains("MaxItems") ? static_cast<size_t>(in["MaxItems"].get<int64_t>()) : default_max;
+  if (in.contains("Marker")) {
+    auto decoded = storage::ResourceStore::from_page_token(in["Marker"].get<std::string>());
+    if (!decoded)
+      return errors("InvalidParameterValueException", "Invalid marker: " + in["Marker"].get<std::string>());
+    p.after_ = *decoded;
+  }
+  return p;
+}
+
+bool Pager::add(const std::string& id, Value item, Value& items, Value& out) {
+  if (items.size() >= max_) {
+    out["NextMarker"] = storage::ResourceStore::page_token(last_);
+    return false;
+  }
+  items.push_back(std::move(item));
+  last_ = id;
+  return true;
+}
+
 Result<const Value*> Shared::function(const Ref& ref) const {
   const Value* doc = store->get(scope_of(ref), kFunction, ref.name);
   if (!doc) return function_not_found(ref);
@@ -111,6 +133,14 @@ Result<Shared::Found> Shared::named_function(const Context& ctx, const Value& in
   auto doc = function(*ref);
   if (!doc) return doc.take_error();
   return Found{std::move(*ref), *doc};
+}
+
+Result<Value> Shared::configuration(const Ref& ref) const {
+  auto doc = function(ref);
+  if (!doc) return doc.take_error();
+  auto entry = resolve_entry(ref, **doc, ref.qualifier);
+  if (!entry) return entry.take_error();
+  return (*entry)["config"];
 }
 
 Status Shared::put_function(const Ref& ref, Value doc) {

@@ -81,6 +81,21 @@ std::string lambda_time(Clock::TimePoint t);
 std::string new_revision_id();
 bool is_number(const std::string& s);
 
+// A page of a listing (Marker / MaxItems) over ids in order: the listing
+// skips ids up to after(), then add()s items until the page is full, when
+// add() sets NextMarker and answers false.
+class Pager {
+ public:
+  // InvalidParameterValueException for a Marker nuage did not answer.
+  static Result<Pager> of(const Value& in, size_t default_max);
+  const std::string& after() const { return after_; }
+  bool add(const std::string& id, Value item, Value& items, Value& out);
+
+ private:
+  std::string after_, last_;
+  size_t max_ = 0;
+};
+
 struct Shared {
   explicit Shared(kit::Environment& environment) : env(environment) {}
   kit::Environment& env;
@@ -97,6 +112,9 @@ struct Shared {
     const Value* doc;
   };
   Result<Found> named_function(const Context& ctx, const Value& in, bool qualified = false) const;
+  // Under mutex: the configuration (FunctionConfiguration) of the version
+  // `ref`'s qualifier names.
+  Result<Value> configuration(const Ref& ref) const;
   // Under mutex: stores the function's document.
   Status put_function(const Ref& ref, Value doc);
 };

@@ -62,6 +62,25 @@ bool Roles::renew_keys(const std::map<std::string, std::string>& variables, cons
   return true;
 }
 
+Result<std::vector<std::string>> Roles::denied_actions(const std::string& account, const std::string& region,
+                                                      const std::string& role, const std::vector<std::string>& actions,
+                                                      const std::string& resource) {
+  std::vector<std::string> denied;
+  if (!env_.settings.iam_enforcement) return denied;
+  // Lambda asks on its own authority, as the account's root would.
+  auth::Credential root;
+  root.account_id = account;
+  root.type = auth::PrincipalType::kRoot;
+  root.arn = "arn:aws:iam::" + account + ":root";
+  root.user_id = account;
+  kit::Value in = {{"PolicySourceArn", role}, {"ActionNames", actions}, {"ResourceArns", {resource}}};
+  auto out = env_.call("iam", "SimulatePrincipalPolicy", in, root, region);
+  if (!out) return out.take_error();
+  for (const auto& r : out->value.value("EvaluationResults", kit::Value::array()))
+    if (r.value("EvalDecision", "") != "allowed") denied.push_back(r.value("EvalActionName", ""));
+  return denied;
+}
+
 void Roles::clear() {
   std::lock_guard lock(mu_);
   cache_.clear();

@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "auth/credentials.h"
 #include "kit/environment.h"
@@ -35,6 +36,15 @@ class Roles {
   // A role given to CreateFunction / UpdateFunctionConfiguration: well
   // formed (ValidationException) and assumable now, never from the cache.
   Status check(const kit::RequestContext& ctx, const std::string& role, const std::string& function);
+  // The actions `role` (an execution role's ARN) is not allowed on
+  // `resource` by its own policies, asked of IAM's policy simulator (the
+  // engine that authorizes requests): what CreateEventSourceMapping and
+  // PutFunctionEventInvokeConfig check before they accept a queue or a
+  // destination. Empty with --iam-enforcement off, where roles' policies
+  // decide nothing.
+  Result<std::vector<std::string>> denied_actions(const std::string& account, const std::string& region,
+                                                  const std::string& role, const std::vector<std::string>& actions,
+                                                  const std::string& resource);
   void clear();
   // Before a warm environment started with `variables` (its
   // AWS_ACCESS_KEY_ID ...) runs: true once its keys hold as long as

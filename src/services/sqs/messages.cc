@@ -395,7 +395,9 @@ Result<Output> Provider::receive_message(Context& ctx, const Value& in) {
     int64_t now = now_ms();
     taken = take_messages(ctx, *queue, in, now);
     if (!taken || !taken->empty() || now >= deadline || stopping_) break;
-    if (!waiting) {
+    // The limit keeps handler threads free; an internal caller (Lambda's
+    // pollers) waits on a thread of its own.
+    if (!waiting && !ctx.internal) {
       if (waiters_ >= kMaxWaiters) break;
       ++waiters_;
       waiting = true;

@@ -17,8 +17,9 @@
 // Long polling: a ReceiveMessage that finds nothing waits (its handler thread
 // blocked, the provider's mutex released) until a message arrives, one
 // becomes visible, WaitTimeSeconds pass on nuage's clock or nuage stops; at most
-// kMaxWaiters wait at once, so waiting receives never take every handler
-// thread — the others answer at once.
+// kMaxWaiters clients' receives wait at once, so waiting receives never take
+// every handler thread — the others answer at once (internal callers, such as
+// Lambda's event source mapping pollers, wait on threads of their own).
 //
 // Thread-safety: handlers run under mutex_; a waiting receive sleeps on
 // arrivals_ with it released.
