@@ -11,4 +11,7 @@ inline const kit::Errors errors("lambda", {{"ValidationException", 400},
                                            {"AccessDeniedException", 403},
                                            {"RequestEntityTooLargeException", 413}});
 
+// The error most checks give: a parameter value Lambda refuses.
+inline AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
+
 }  // namespace nuage::services::lambda

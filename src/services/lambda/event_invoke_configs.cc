@@ -11,11 +11,10 @@ namespace nuage::services::lambda {
 
 namespace {
 
-constexpr size_t kDefaultListItems = 50;
+constexpr size_t kDefaultConfigsListed = 50;
 
 std::string key_of(const std::string& qualifier) { return qualifier.empty() ? "$LATEST" : qualifier; }
 
-AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
 
 AwsError no_config(const Ref& ref) {
   return errors("ResourceNotFoundException", "The function " + function_arn(ref.region, ref.account, ref.name) +
@@ -144,7 +143,7 @@ Result<Output> EventInvokeConfigs::remove(Context& ctx, const Value& in) {
 Result<Output> EventInvokeConfigs::list(Context& ctx, const Value& in) {
   auto found = shared_.named_function(ctx, in);
   if (!found) return found.take_error();
-  auto pager = Pager::of(in, kDefaultListItems);
+  auto pager = Pager::of(in, kDefaultConfigsListed);
   if (!pager) return pager.take_error();
   Output out;
   Value& page = out.value["FunctionEventInvokeConfigs"] = Value::array();

@@ -15,10 +15,8 @@ namespace nuage::services::lambda {
 namespace {
 
 constexpr size_t kMaxFilters = 5;
-constexpr size_t kDefaultListItems = 100;
+constexpr size_t kDefaultMappingsListed = 100;
 constexpr int64_t kMaxFifoBatch = 10;
-
-AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
 
 AwsError not_found() { return errors("ResourceNotFoundException", "The resource you requested does not exist."); }
 
@@ -258,7 +256,7 @@ Result<Output> EventSourceMappings::list(Context& ctx, const Value& in) {
     if (!ref) return ref.take_error();
     function = function_arn(*ref);
   }
-  auto pager = Pager::of(in, kDefaultListItems);
+  auto pager = Pager::of(in, kDefaultMappingsListed);
   if (!pager) return pager.take_error();
   std::lock_guard lock(shared_.mutex);
   Output out;

@@ -19,7 +19,6 @@ const std::set<std::string> kRuntimes = {"python3.9",    "python3.10",      "pyt
                                          "python3.13",   "nodejs18.x",      "nodejs20.x", "nodejs22.x",
                                          "provided.al2", "provided.al2023", "provided"};
 
-AwsError invalid(std::string message) { return errors("InvalidParameterValueException", std::move(message)); }
 
 AwsError out_of_range(const std::string& member, int64_t value, bool below, const std::string& bound) {
   return errors("ValidationException", "1 validation error detected: Value '" + std::to_string(value) + "' at '" +
