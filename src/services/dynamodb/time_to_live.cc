@@ -21,6 +21,10 @@
 
 namespace nuage::services::dynamodb {
 
+using kit::Output;
+using kit::Value;
+using Context = kit::RequestContext;
+
 namespace {
 
 constexpr double kIgnoredPastSeconds = 5 * 365.25 * 86400;  // AWS ignores expiry times older than five years
