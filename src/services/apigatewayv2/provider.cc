@@ -3,6 +3,7 @@
 #include "common/crypto.h"
 #include "common/text.h"
 #include "kit/tagging.h"
+#include "model/model.h"
 
 namespace nuage::services::apigatewayv2 {
 
@@ -123,34 +124,39 @@ kit::Targets http_target(std::string method, std::string uri) {
 
 void Provider::register_operations(kit::OperationTable& table) {
   table.set_iam_prefix("apigateway");
-  auto add = [&](const char* op, const char* method, const char* uri,
-                 Result<Output> (Provider::*fn)(Context&, const Value&)) {
-    table.add_locked(op, this, mutex_, fn).iam_targets(http_target(method, uri));
+  // The IAM action and resource path of each operation come from its
+  // route in the model (/v2/apis/{apiId} → apigateway:GET on /apis/<id>).
+  const model::Service& service = *model::find_service("apigatewayv2");
+  auto add = [&](const char* op, Result<Output> (Provider::*fn)(Context&, const Value&)) {
+    const model::Operation& operation = *service.find_operation(op);
+    std::string uri = operation.request_uri;
+    if (uri.starts_with("/v2/")) uri = uri.substr(3);
+    table.add_locked(op, this, mutex_, fn).iam_targets(http_target(operation.http_method, uri));
   };
-  add("CreateApi", "POST", "/apis", &Provider::create_api);
-  add("GetApi", "GET", "/apis/{apiId}", &Provider::get_api);
-  add("GetApis", "GET", "/apis", &Provider::get_apis);
-  add("UpdateApi", "PATCH", "/apis/{apiId}", &Provider::update_api);
-  add("DeleteApi", "DELETE", "/apis/{apiId}", &Provider::delete_api);
-  add("CreateRoute", "POST", "/apis/{apiId}/routes", &Provider::create_route);
-  add("GetRoute", "GET", "/apis/{apiId}/routes/{routeId}", &Provider::get_route);
-  add("GetRoutes", "GET", "/apis/{apiId}/routes", &Provider::get_routes);
-  add("UpdateRoute", "PATCH", "/apis/{apiId}/routes/{routeId}", &Provider::update_route);
-  add("DeleteRoute", "DELETE", "/apis/{apiId}/routes/{routeId}", &Provider::delete_route);
-  add("CreateIntegration", "POST", "/apis/{apiId}/integrations", &Provider::create_integration);
-  add("GetIntegration", "GET", "/apis/{apiId}/integrations/{integrationId}", &Provider::get_integration);
-  add("GetIntegrations", "GET", "/apis/{apiId}/integrations", &Provider::get_integrations);
-  add("UpdateIntegration", "PATCH", "/apis/{apiId}/integrations/{integrationId}", &Provider::update_integration);
-  add("DeleteIntegration", "DELETE", "/apis/{apiId}/integrations/{integrationId}", &Provider::delete_integration);
-  add("CreateStage", "POST", "/apis/{apiId}/stages", &Provider::create_stage);
-  add("GetStage", "GET", "/apis/{apiId}/stages/{stageName}", &Provider::get_stage);
-  add("GetStages", "GET", "/apis/{apiId}/stages", &Provider::get_stages);
-  add("UpdateStage", "PATCH", "/apis/{apiId}/stages/{stageName}", &Provider::update_stage);
-  add("DeleteStage", "DELETE", "/apis/{apiId}/stages/{stageName}", &Provider::delete_stage);
-  add("CreateDeployment", "POST", "/apis/{apiId}/deployments", &Provider::create_deployment);
-  add("GetDeployment", "GET", "/apis/{apiId}/deployments/{deploymentId}", &Provider::get_deployment);
-  add("GetDeployments", "GET", "/apis/{apiId}/deployments", &Provider::get_deployments);
-  add("DeleteDeployment", "DELETE", "/apis/{apiId}/deployments/{deploymentId}", &Provider::delete_deployment);
+  add("CreateApi", &Provider::create_api);
+  add("GetApi", &Provider::get_api);
+  add("GetApis", &Provider::get_apis);
+  add("UpdateApi", &Provider::update_api);
+  add("DeleteApi", &Provider::delete_api);
+  add("CreateRoute", &Provider::create_route);
+  add("GetRoute", &Provider::get_route);
+  add("GetRoutes", &Provider::get_routes);
+  add("UpdateRoute", &Provider::update_route);
+  add("DeleteRoute", &Provider::delete_route);
+  add("CreateIntegration", &Provider::create_integration);
+  add("GetIntegration", &Provider::get_integration);
+  add("GetIntegrations", &Provider::get_integrations);
+  add("UpdateIntegration", &Provider::update_integration);
+  add("DeleteIntegration", &Provider::delete_integration);
+  add("CreateStage", &Provider::create_stage);
+  add("GetStage", &Provider::get_stage);
+  add("GetStages", &Provider::get_stages);
+  add("UpdateStage", &Provider::update_stage);
+  add("DeleteStage", &Provider::delete_stage);
+  add("CreateDeployment", &Provider::create_deployment);
+  add("GetDeployment", &Provider::get_deployment);
+  add("GetDeployments", &Provider::get_deployments);
+  add("DeleteDeployment", &Provider::delete_deployment);
 
   kit::TaggingSpec tagging;
   tagging.list_operation = "GetTags";
