@@ -4,9 +4,24 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/crypto.h"
 #include "common/time.h"
 
 namespace nuage::events {
+
+Event Event::about(std::string source, std::string detail_type, std::string account, std::string region,
+                   std::chrono::system_clock::time_point time, std::string resource_arn, nlohmann::json detail) {
+  Event e;
+  e.id = crypto::random_uuid();
+  e.source = std::move(source);
+  e.detail_type = std::move(detail_type);
+  e.account = std::move(account);
+  e.region = std::move(region);
+  e.time = time;
+  e.resources = {std::move(resource_arn)};
+  e.detail = std::move(detail);
+  return e;
+}
 
 nlohmann::json Event::envelope() const {
   return {{"version", "0"},     {"id", id},         {"detail-type", detail_type}, {"source", source},

@@ -55,6 +55,11 @@ struct Event {
 
   // The event as EventBridge delivers it ({"version": "0", "id": ..., ...}).
   nlohmann::json envelope() const;
+
+  // An AWS service's event (source "aws.ssm", ...) about one resource, with
+  // a fresh id.
+  static Event about(std::string source, std::string detail_type, std::string account, std::string region,
+                     std::chrono::system_clock::time_point time, std::string resource_arn, nlohmann::json detail);
 };
 
 struct ResourceChange {

@@ -14,6 +14,12 @@ namespace nuage::services::ssm::limits {
 
 inline constexpr size_t kStandardValueChars = 4096;
 inline constexpr size_t kAdvancedValueChars = 8192;
+// "Requirements and constraints for parameter names".
+inline constexpr size_t kMaxNameChars = 1011;
+inline constexpr size_t kMaxHierarchyLevels = 15;
+inline constexpr size_t kMaxTags = 50;
+// "Assigning parameter policies".
+inline constexpr size_t kMaxPolicies = 10;
 
 // The value of a parameter of `tier` ("Standard", "Advanced",
 // "Intelligent-Tiering": it picks Advanced when the value needs it).
