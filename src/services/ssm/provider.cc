@@ -68,11 +68,14 @@ Status Provider::open() {
   auto store = storage::ResourceStore::open(env_.db, std::move(options));
   if (!store) return store.error();
   store_ = std::move(*store);
-  return Status::Ok();
+  return run_command_.recover();
 }
+
+void Provider::close() { run_command_.stop(); }
 
 void Provider::reset() {
   std::lock_guard lock(mutex_);
+  run_command_.reset();
   store_->clear();
 }
 
@@ -314,6 +317,8 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("DeleteParameter", this, mutex_, &Provider::delete_parameter);
   table.add_locked("DeleteParameters", this, mutex_, &Provider::delete_parameters);
   automation_.register_operations(table);
+  managed_.register_operations(table);
+  run_command_.register_operations(table);
 }
 
 }  // namespace nuage::services::ssm

@@ -1,7 +1,9 @@
 // SSM Parameter Store: parameters with versions, scoped by account and
 // region, kept in the resource store (kind "parameter", id = the name),
 // SecureString values encrypted by KMS (secure_string.h);
-// and Automation (automation.h), whose executions share the store.
+// Automation (automation.h) and Run Command (run_command.h), whose
+// executions, commands and invocations share the store; managed instances
+// (managed_instances.h).
 // Thread-safety: handlers run under mutex_; those that call KMS take it
 // themselves and release it around the call.
 #pragma once
@@ -16,6 +18,8 @@
 #include "kit/errors.h"
 #include "kit/provider.h"
 #include "services/ssm/automation.h"
+#include "services/ssm/managed_instances.h"
+#include "services/ssm/run_command.h"
 #include "storage/resource_store.h"
 
 namespace nuage::services::ssm {
@@ -35,6 +39,7 @@ class Provider : public kit::Provider {
   std::string_view service() const override { return "ssm"; }
   void register_operations(kit::OperationTable& table) override;
   Status open() override;
+  void close() override;
   void reset() override;
 
  private:
@@ -55,6 +60,8 @@ class Provider : public kit::Provider {
   std::mutex mutex_;
   std::unique_ptr<storage::ResourceStore> store_;
   Automation automation_{env_, mutex_, store_};
+  ManagedInstances managed_{env_};
+  RunCommand run_command_{env_, mutex_, store_, managed_};
 };
 
 }  // namespace nuage::services::ssm
