@@ -96,8 +96,12 @@ SandboxSpec InstanceEnvironment::spec(std::vector<std::string> argv, const std::
   spec.hostname = identity_.hostname.substr(0, identity_.hostname.find('.'));
   spec.hidden = hidden_;
   for (const char* name : kRootFolders) spec.mounts.push_back({folder_ / name, std::string("/") + name, true});
-  spec.mounts.push_back({folder_ / "etc" / "hostname", "/etc/hostname", false});
-  spec.mounts.push_back({folder_ / "etc" / "hosts", "/etc/hosts", false});
+  // Bound over the host's files (a read-only root has no room for new ones).
+  for (const char* name : {"hostname", "hosts"}) {
+    std::error_code ec;
+    if (fs::exists(fs::path("/etc") / name, ec))
+      spec.mounts.push_back({folder_ / "etc" / name, std::string("/etc/") + name, false});
+  }
   spec.sandbox_cwd = inside;
   return spec;
 }

@@ -46,9 +46,14 @@ Result<std::vector<ManagedInstance>> ManagedInstances::list(const std::string& a
   if (!ids.empty()) in["InstanceIds"] = ids;
   auto described = env_.call("ec2", "DescribeInstances", in, account_root(account), region);
   if (!described) {
-    // Unknown or malformed ids: none of them is an instance SSM knows.
-    if (text::starts_with(described.error().code, "InvalidInstanceID")) return std::vector<ManagedInstance>{};
-    return described.take_error();
+    if (!text::starts_with(described.error().code, "InvalidInstanceID")) return described.take_error();
+    // An unknown or malformed id among them: the others may still be instances.
+    auto all = list(account, region, {});
+    if (!all) return all.take_error();
+    std::erase_if(*all, [&](const ManagedInstance& m) {
+      return std::find(ids.begin(), ids.end(), m.instance_id) == ids.end();
+    });
+    return all;
   }
   std::vector<ManagedInstance> out;
   std::map<std::string, std::string> profile_roles;  // profile ARN -> role ARN ("" when none)

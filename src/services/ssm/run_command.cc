@@ -385,14 +385,17 @@ void RunCommand::execute(const Scope& scope, const std::string& command_id, cons
   std::string key = invocation_key(command_id, instance_id);
   Value command, invocation;
   std::shared_ptr<std::atomic<bool>> cancel;
+  // The invocation's end, the command's counts and the next starts: one store transaction.
   auto settle = [&](const std::function<Status()>& body) {
     std::lock_guard lock(mutex_);
-    Status st = body();
     running_.erase(key);
     auto active = active_.find(command_id);
     if (active != active_.end()) --active->second;
-    if (st.ok()) st = refresh_command(scope, command_id);
-    if (st.ok()) st = dispatch(scope, command_id);
+    Status st = store_->transaction([&]() -> Status {
+      NUAGE_TRY(body());
+      NUAGE_TRY(refresh_command(scope, command_id));
+      return dispatch(scope, command_id);
+    });
     if (!st.ok()) spdlog::warn("ssm: command {} on {}: {}", command_id, instance_id, st.error().message);
   };
   {
@@ -418,8 +421,10 @@ void RunCommand::execute(const Scope& scope, const std::string& command_id, cons
   invocation["_Started"] = now;
   {
     std::lock_guard lock(mutex_);
-    Status st = store_->put(scope, kInvocation, key, invocation);
-    if (st.ok()) st = refresh_command(scope, command_id);
+    Status st = store_->transaction([&]() -> Status {
+      NUAGE_TRY(store_->put(scope, kInvocation, key, invocation));
+      return refresh_command(scope, command_id);
+    });
     if (!st.ok()) spdlog::warn("ssm: command {} on {}: {}", command_id, instance_id, st.error().message);
   }
   runtime::InstanceIdentity identity{scope.account, scope.region, instance_id,
@@ -456,7 +461,9 @@ void RunCommand::execute(const Scope& scope, const std::string& command_id, cons
   invocation["StandardErrorContent"] = first_chars(err, kStandardErrorChars);
   invocation["ExecutionElapsedTime"] = elapsed_text(elapsed);
   invocation["ExecutionEndDateTime"] = string_date(invocation["_Started"].get<double>() + elapsed);
-  invocation["_Output"] = first_chars(result.out + err, kPluginOutputChars);
+  // The plugin's Output: stdout, then stderr under the agent's separator.
+  invocation["_Output"] =
+      first_chars(err.empty() ? result.out : result.out + "\n----------ERROR-------\n" + err, kPluginOutputChars);
   deliver_output(scope, command, invocation, result.out, err);
   if (!command.value("OutputS3BucketName", "").empty()) {
     std::string base = "https://s3." + command.value("OutputS3Region", scope.region) + ".amazonaws.com/" +
