@@ -43,6 +43,8 @@ std::vector<std::string> command(const SandboxSpec& spec) {
     if (m.source.empty()) cmd.insert(cmd.end(), {"--tmpfs", m.target});
     else cmd.insert(cmd.end(), {m.writable ? "--bind" : "--ro-bind", m.source.string(), m.target});
   }
+  if (spec.as_root) cmd.insert(cmd.end(), {"--unshare-user", "--uid", "0", "--gid", "0"});
+  if (!spec.hostname.empty()) cmd.insert(cmd.end(), {"--unshare-uts", "--hostname", spec.hostname});
   cmd.insert(cmd.end(), {"--die-with-parent", "--unshare-pid"});
   if (!spec.sandbox_cwd.empty()) cmd.insert(cmd.end(), {"--chdir", spec.sandbox_cwd});
   cmd.push_back("--");
@@ -106,14 +108,21 @@ std::unique_ptr<Process> Process::spawn(const SandboxSpec& spec, std::string* er
   bool sandboxed = spec.mode == SandboxMode::kBubblewrap;
 
   int out[2];
+  int err[2] = {-1, -1};
   if (::pipe2(out, O_CLOEXEC) != 0) {
+    *error = "cannot create a pipe";
+    return nullptr;
+  }
+  if (spec.separate_stderr && ::pipe2(err, O_CLOEXEC) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
     *error = "cannot create a pipe";
     return nullptr;
   }
   pid_t pid = ::fork();
   if (pid < 0) {
-    ::close(out[0]);
-    ::close(out[1]);
+    for (int fd : {out[0], out[1], err[0], err[1]})
+      if (fd >= 0) ::close(fd);
     *error = "cannot fork";
     return nullptr;
   }
@@ -123,7 +132,7 @@ std::unique_ptr<Process> Process::spawn(const SandboxSpec& spec, std::string* er
     int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, 0);
     ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
+    ::dup2(err[1] >= 0 ? err[1] : out[1], 2);
     ::close_range(3, ~0U, 0);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(126);
     sigset_t none;
@@ -133,16 +142,20 @@ std::unique_ptr<Process> Process::spawn(const SandboxSpec& spec, std::string* er
     _exit(127);
   }
   ::close(out[1]);
+  if (err[1] >= 0) ::close(err[1]);
   std::unique_ptr<Process> process(new Process());
   process->pid_ = pid;
   process->out_fd_ = out[0];
+  process->err_fd_ = err[0];
   ::fcntl(process->out_fd_, F_SETFL, O_NONBLOCK);
+  if (err[0] >= 0) ::fcntl(err[0], F_SETFL, O_NONBLOCK);
   return process;
 }
 
 Process::~Process() {
   kill();
   if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
 }
 
 pid_t Process::live_pid() const {
@@ -156,7 +169,13 @@ bool Process::exited() {
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
   pid_ = -1;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return true;
+}
+
+int Process::exit_code() const {
+  std::lock_guard lock(mu_);
+  return exit_code_;
 }
 
 void Process::kill() {
@@ -171,6 +190,8 @@ void Process::kill() {
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  std::lock_guard lock(mu_);
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 uint64_t Process::peak_memory_kb() const {

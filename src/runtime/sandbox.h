@@ -5,7 +5,8 @@
 // folders it is given bound read-only where it expects them, its own PID
 // namespace, and it dies with nuage; without bubblewrap it is a plain process
 // in its own session (killed with nuage through PR_SET_PDEATHSIG) and sees
-// paths as they are on disk. stdout and stderr are one pipe the owner reads.
+// paths as they are on disk. stdout and stderr are one pipe the owner reads,
+// or two when the spec asks (EC2 instances' commands report them apart).
 //
 // Thread-safety: a Process is safe from any thread; kill() and exited() may
 // race (the process is reaped once).
@@ -45,6 +46,12 @@ struct SandboxSpec {
   std::vector<std::filesystem::path> hidden;  // folders it must never see (bubblewrap: empty tmpfs)
   std::filesystem::path cwd;                  // working folder on disk (plain processes)
   std::string sandbox_cwd;                    // working folder inside bubblewrap
+  // bubblewrap only: root (uid 0) in a user namespace of its own, and a
+  // host name of its own (UTS namespace) when not empty.
+  bool as_root = false;
+  std::string hostname;
+  // stderr on a pipe of its own (error_output()) instead of with stdout.
+  bool separate_stderr = false;
 };
 
 class Process {
@@ -57,10 +64,14 @@ class Process {
 
   // The read end of stdout+stderr (non-blocking), owned by the Process.
   int output() const { return out_fd_; }
+  // The read end of stderr when the spec separated it (non-blocking), else -1.
+  int error_output() const { return err_fd_; }
   // Reaps the process if it exited; true once it is gone.
   bool exited();
   // SIGKILL to its process group, then reaps it.
   void kill();
+  // Once exited(): its exit status (128 + the signal that killed it); -1 before.
+  int exit_code() const;
   // The largest VmHWM (kB) among its processes: the runtime's, since a
   // sandbox's own processes are small.
   uint64_t peak_memory_kb() const;
@@ -74,6 +85,8 @@ class Process {
   mutable std::mutex mu_;
   pid_t pid_ = -1;  // -1 once reaped
   int out_fd_ = -1;
+  int err_fd_ = -1;
+  int exit_code_ = -1;
 };
 
 // VmHWM (largest) and VmRSS (sum) of `pid` and its descendants, in kB.

@@ -158,6 +158,7 @@ void Provider::settle_instance(const Scope& scope, const std::string& id) {
   }
   Value inst = *stored;
   bool gone = false;
+  bool first_boot = false, terminated = false;
   size_t announced = pending_events_.size();
   Status st = store_->transaction([&]() -> Status {
     while (inst.contains("_Due") && inst["_Due"].get<double>() <= now) {
@@ -210,6 +211,7 @@ void Provider::settle_instance(const Scope& scope, const std::string& id) {
           }
         }
         inst["BlockDeviceMappings"] = Value::array();
+        terminated = true;
         inst["_Due"] = due + options_.terminated_visible_seconds;
         inst["_Next"] = "";
         clock_.schedule(timefmt::from_epoch_seconds(inst["_Due"].get<double>()), [this, scope, id](auto) {
@@ -221,6 +223,10 @@ void Provider::settle_instance(const Scope& scope, const std::string& id) {
         });
       } else if (next == "running") {
         inst.erase("StateReason");
+        if (!inst.value("_Booted", false)) {  // user data runs once, at the first boot
+          inst["_Booted"] = true;
+          first_boot = true;
+        }
       }
     }
     return store_->put(scope, "instance", id, inst);
@@ -232,6 +238,8 @@ void Provider::settle_instance(const Scope& scope, const std::string& id) {
     return;
   }
   if (gone || !inst.contains("_Due")) transitional_[scope].erase(id);
+  if (terminated) os_->terminated(scope, id);
+  else if (first_boot) os_->first_boot(scope, inst);
 }
 
 void Provider::settle_scope(const Scope& scope) {

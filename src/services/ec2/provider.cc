@@ -85,7 +85,7 @@ Result<Page> paginate(size_t total, const Value& in, int min_results, int max_re
 }
 
 Provider::Provider(kit::Environment& env, Options options)
-    : db_(env.db), clock_(env.clock), bus_(env.bus), options_(options) {}
+    : db_(env.db), clock_(env.clock), bus_(env.bus), options_(options), os_(std::make_unique<InstanceOs>(env)) {}
 
 static Options options_of(const kit::Settings& settings) {
   Options o;
@@ -142,6 +142,7 @@ void Provider::reset() {
   if (store_) store_->clear();
   transitional_.clear();
   pending_events_.clear();
+  os_->reset();
 }
 
 double Provider::now_seconds() const { return timefmt::epoch_seconds(clock_.now()); }
@@ -330,6 +331,7 @@ void Provider::register_operations(kit::OperationTable& table) {
   op("TerminateInstances", &Provider::terminate_instances);
   op("ModifyInstanceAttribute", &Provider::modify_instance_attribute);
   op("DescribeInstanceAttribute", &Provider::describe_instance_attribute);
+  op("GetConsoleOutput", &Provider::get_console_output);
   op("CreateTags", &Provider::create_tags);
   op("DeleteTags", &Provider::delete_tags);
   op("DescribeTags", &Provider::describe_tags);

@@ -34,6 +34,7 @@
 #include "services/ec2/catalog.h"
 #include "services/ec2/errors.h"
 #include "services/ec2/filters.h"
+#include "services/ec2/instance_os.h"
 #include "storage/resource_store.h"
 
 namespace nuage::services::ec2 {
@@ -72,6 +73,8 @@ class Provider : public kit::Provider {
   Result<kit::Output> terminate_instances(Context& ctx, const Value& in);
   Result<kit::Output> modify_instance_attribute(Context& ctx, const Value& in);
   Result<kit::Output> describe_instance_attribute(Context& ctx, const Value& in);
+  // --- instance_os.cc
+  Result<kit::Output> get_console_output(Context& ctx, const Value& in);
   // --- tags.cc
   Result<kit::Output> create_tags(Context& ctx, const Value& in);
   Result<kit::Output> delete_tags(Context& ctx, const Value& in);
@@ -203,6 +206,7 @@ class Provider : public kit::Provider {
   std::vector<events::Event> pending_events_;  // published once mutex_ is released
   std::map<Scope, std::set<std::string>> transitional_;  // instances with a transition pending
   uint64_t public_ip_counter_ = 0;
+  std::unique_ptr<InstanceOs> os_;  // first boots and consoles; settle_instance tells it
 };
 
 // Shared helpers for the handler files.

@@ -74,14 +74,19 @@ Status Provider::open() {
   auto store = storage::ResourceStore::open(env_.db, std::move(options));
   if (!store) return store.error();
   store_ = std::move(*store);
-  std::lock_guard lock(mutex_);
-  arm_all_policies();
-  return Status::Ok();
+  {
+    std::lock_guard lock(mutex_);
+    arm_all_policies();
+  }
+  return run_command_.recover();
 }
+
+void Provider::close() { run_command_.stop(); }
 
 void Provider::reset() {
   std::lock_guard lock(mutex_);
   disarm_all_policies();
+  run_command_.reset();
   store_->clear();
 }
 
@@ -446,6 +451,8 @@ void Provider::register_operations(kit::OperationTable& table) {
   table.add_locked("RemoveTagsFromResource", this, mutex_, &Provider::remove_tags_from_resource);
   table.add_locked("ListTagsForResource", this, mutex_, &Provider::list_tags_for_resource);
   automation_.register_operations(table);
+  managed_.register_operations(table);
+  run_command_.register_operations(table);
 }
 
 }  // namespace nuage::services::ssm

@@ -3,8 +3,9 @@
 // "parameter", id = the name; the document's shape: parameter_versions.h),
 // SecureString values encrypted by KMS (secure_string.h); changes announced
 // to EventBridge as "Parameter Store Change" events and policies applied on
-// the clock (parameter_policies.h); and Automation (automation.h), whose
-// executions share the store.
+// the clock (parameter_policies.h). Automation (automation.h) and Run
+// Command (run_command.h), whose executions, commands and invocations share
+// the store; managed instances (managed_instances.h).
 //
 // Feature files: provider.cc (put, get, by path, delete), labels.cc
 // (LabelParameterVersion, UnlabelParameterVersion, GetParameterHistory),
@@ -29,6 +30,8 @@
 #include "kit/errors.h"
 #include "kit/provider.h"
 #include "services/ssm/automation.h"
+#include "services/ssm/managed_instances.h"
+#include "services/ssm/run_command.h"
 #include "storage/resource_store.h"
 
 namespace nuage::services::ssm {
@@ -54,6 +57,7 @@ class Provider : public kit::Provider {
   std::string_view service() const override { return "ssm"; }
   void register_operations(kit::OperationTable& table) override;
   Status open() override;
+  void close() override;
   void reset() override;
 
  private:
@@ -104,6 +108,8 @@ class Provider : public kit::Provider {
   std::vector<events::Event> pending_events_;
   std::map<std::string, Clock::TimerId> policy_timers_;  // by parameter ARN
   Automation automation_{env_, mutex_, store_};
+  ManagedInstances managed_{env_};
+  RunCommand run_command_{env_, mutex_, store_, managed_};
 };
 
 }  // namespace nuage::services::ssm
