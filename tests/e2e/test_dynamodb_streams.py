@@ -167,6 +167,7 @@ def test_ttl_removals_carry_the_service_identity(fresh_nuage):
     ddb = fresh_nuage.client("dynamodb")
     streams = fresh_nuage.client("dynamodbstreams")
     name, arn = streamed_table(ddb)
+    advance(fresh_nuage, 1)  # CREATING until the clock moves
     ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
     soon = 1893456000 + 60  # 2030-01-01 + 1 minute
     ddb.put_item(TableName=name, Item={"pk": {"S": "t"}, "exp": {"N": str(soon)}})
@@ -186,6 +187,7 @@ def test_iterator_types_limits_and_expiry(fresh_nuage):
     ddb = fresh_nuage.client("dynamodb")
     streams = fresh_nuage.client("dynamodbstreams")
     name, arn = streamed_table(ddb, "KEYS_ONLY")
+    advance(fresh_nuage, 1)
     for i in range(5):
         ddb.put_item(TableName=name, Item={"pk": {"S": str(i)}})
     records, _ = all_records(streams, arn)
@@ -227,6 +229,7 @@ def test_retention_trims_after_24_hours_of_the_clock(fresh_nuage):
     ddb = fresh_nuage.client("dynamodb")
     streams = fresh_nuage.client("dynamodbstreams")
     name, arn = streamed_table(ddb, "KEYS_ONLY")
+    advance(fresh_nuage, 1)
     ddb.put_item(TableName=name, Item={"pk": {"S": "old"}})
     old = all_records(streams, arn)[0][0]["dynamodb"]["SequenceNumber"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]

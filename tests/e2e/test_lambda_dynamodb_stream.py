@@ -195,3 +195,21 @@ def test_disabled_mapping_holds_records_and_restart_resumes(start_nuage, data_di
     got = wait_for(lambda: len(records(server, function)) >= 2 and records(server, function))
     # From the checkpoint: "before" is not delivered again.
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in got] == ["before", "while-disabled"]
+
+
+def test_bisect_halves_a_failing_batch_down_to_the_bad_record(nuage):
+    function = worker(nuage)
+    table, arn = streamed_table(nuage)
+    lam = nuage.client("lambda")
+    mapping = lam.create_event_source_mapping(
+        FunctionName=function, EventSourceArn=arn, StartingPosition="TRIM_HORIZON", Enabled=False,
+        BisectBatchOnFunctionError=True, MaximumRetryAttempts=0, BatchSize=10)
+    assert mapping["BisectBatchOnFunctionError"] is True and mapping["MaximumRetryAttempts"] == 0
+    for pk, word in (("a", "ok"), ("b", "ok"), ("c", "boom"), ("d", "ok")):
+        put(nuage, table, pk, word)
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    wait_for(lambda: any(e["Records"][0]["dynamodb"]["Keys"]["pk"]["S"] == "d" and len(e["Records"]) == 1
+                         for e in logged_events(nuage, function)))
+    batches = [[r["dynamodb"]["Keys"]["pk"]["S"] for r in e["Records"]] for e in logged_events(nuage, function)]
+    # Halving is not a retry; the lone bad record runs once (no retries) and is dropped.
+    assert batches == [["a", "b", "c", "d"], ["a", "b"], ["c", "d"], ["c"], ["d"]]

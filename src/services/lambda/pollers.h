@@ -52,6 +52,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -165,11 +166,12 @@ class Pollers {
   // The wake-ups heard for `arn` (counted once a poller asked).
   uint64_t appends(const std::string& arn);
   void on_wake(const std::string& arn);
-  // Runs a stream batch (in order, retried as the contract says); false
-  // when the poller must end before it is done.
+  // Runs a stream batch (in order, retried as the contract says), calling
+  // `done` with the last sequence number of each part finished (run or
+  // given up); false when the poller must end before all of it is.
   bool deliver_stream_batch(const Poller& p, const Ref& ref, const std::string& stream_arn, const std::string& shard,
                             const std::string& role, const std::vector<StreamBatchRecord>& batch,
-                            const StreamRetries& rules);
+                            const StreamRetries& rules, const std::function<void(const std::string&)>& done);
   void send_stream_failure(const Ref& ref, const std::string& stream_arn, const std::string& shard,
                            const std::string& role, const std::vector<StreamBatchRecord>& batch, size_t from,
                            size_t to, const char* condition, int invoke_count, const Invoker::RunResult* last,

@@ -250,22 +250,26 @@ void Pollers::poll_stream(const PollerPtr& self) {
       continue;
     }
     // Filter: records no filter matches are done without an invocation.
+    std::string last = batch.back().sequence;  // before the records move into `kept`
     std::vector<StreamBatchRecord> kept;
     for (auto& d : batch)
       if (sqs_event::passes_filters(m.filters, Value::parse(d.lambda.dump()))) kept.push_back(std::move(d));
-    std::string last = batch.back().sequence;
+    auto checkpoint = [&](const std::string& sequence) {
+      position = sequence;
+      Status saved = checkpoints.save(p.scope, p.uuid, position);
+      if (!saved.ok()) spdlog::warn("lambda: event source mapping {}: checkpoint: {}", p.uuid, saved.error().message);
+    };
     StreamRetries rules{m.max_retries, m.max_age_seconds, m.bisect, m.report_failures, m.on_failure};
-    if (!deliver_stream_batch(p, m.ref, m.stream_arn, shard, m.role, kept, rules))
-      continue;  // stopped: the batch runs again from the checkpoint
-    position = last;
-    Status saved = checkpoints.save(p.scope, p.uuid, position);
-    if (!saved.ok()) spdlog::warn("lambda: event source mapping {}: checkpoint: {}", p.uuid, saved.error().message);
+    // Stopped midway: what is left runs again from the checkpoint.
+    if (deliver_stream_batch(p, m.ref, m.stream_arn, shard, m.role, kept, rules, checkpoint))
+      checkpoint(last);  // the records filtered out after the last kept are done too
   }
 }
 
 bool Pollers::deliver_stream_batch(const Poller& p, const Ref& ref, const std::string& stream_arn,
                                    const std::string& shard, const std::string& role,
-                                   const std::vector<StreamBatchRecord>& batch, const StreamRetries& rules) {
+                                   const std::vector<StreamBatchRecord>& batch, const StreamRetries& rules,
+                                   const std::function<void(const std::string&)>& done) {
   // The chunks still to deliver, in order: [from, to) of the batch.
   std::deque<std::pair<size_t, size_t>> chunks;
   if (!batch.empty()) chunks.emplace_back(0, batch.size());
@@ -281,7 +285,6 @@ bool Pollers::deliver_stream_batch(const Poller& p, const Ref& ref, const std::s
     const char* give_up = too_old ? "RecordAgeExceeded" : nullptr;
     if (!give_up) {
       auto result = invoker_.run_for_source(ref, batch_payload(batch, from, to), [&] { return ending(p); });
-      if (ending(p)) return false;
       bool ok = result && result->function_error.empty();
       if (result) last = *result;
       size_t failed_from = to;  // the first record to retry (to: none)
@@ -301,12 +304,15 @@ bool Pollers::deliver_stream_batch(const Poller& p, const Ref& ref, const std::s
         }
       }
       if (failed_from == to) {
+        done(batch[to - 1].sequence);  // even when the poller now ends: the run happened
         chunks.pop_front();
         failures = 0;
         last.reset();
         backoff.reset();
         continue;
       }
+      if (failed_from > from) done(batch[failed_from - 1].sequence);
+      if (ending(p)) return false;
       chunks.front().first = failed_from;
       from = failed_from;
       // Halving a failing batch does not count as a retry, as on AWS.
@@ -323,6 +329,7 @@ bool Pollers::deliver_stream_batch(const Poller& p, const Ref& ref, const std::s
     if (give_up) {
       send_stream_failure(ref, stream_arn, shard, role, batch, from, to, give_up, failures,
                           last ? &*last : nullptr, rules.on_failure);
+      done(batch[to - 1].sequence);
       chunks.pop_front();
       failures = 0;
       last.reset();
