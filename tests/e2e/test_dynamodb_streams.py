@@ -95,7 +95,7 @@ def test_stream_specification_describe_and_refusals(nuage):
     assert new_arn != arn
     assert {s["StreamArn"] for s in streams.list_streams(TableName=name)["Streams"]} == {arn, new_arn}
 
-    missing = arn[:-3] + "999"
+    missing = arn[:arn.rindex("/stream/")] + "/stream/2000-01-01T00:00:00.000"  # a label no stream has
     code, message = error_of(streams.describe_stream, StreamArn=missing)
     assert (code, message) == ("ResourceNotFoundException",
                                "Requested resource not found: Stream: " + missing + " not found")
