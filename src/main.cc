@@ -27,6 +27,7 @@
 #include "services/config/provider.h"
 #include "services/ec2/provider.h"
 #include "services/dynamodb/provider.h"
+#include "services/dynamodb/streams_provider.h"
 #include "services/efs/provider.h"
 #include "services/sns/provider.h"
 #include "services/eventbridge/provider.h"
@@ -88,6 +89,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::efs::Provider>(env));
   gateway.add_provider(std::make_unique<services::sns::Provider>(env));
   gateway.add_provider(std::make_unique<services::dynamodb::Provider>(env));
+  gateway.add_provider(std::make_unique<services::dynamodb::StreamsProvider>(env));
   gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   gateway.add_provider(std::make_unique<services::sqs::Provider>(env));
   gateway.add_provider(std::make_unique<services::kms::Provider>(env));

@@ -50,6 +50,25 @@ void Bus::unsubscribe(SubscriptionId id) {
   subscribers_.erase(id);
 }
 
+Bus::SubscriptionId Bus::subscribe_wakeups(WakeSubscriber subscriber) {
+  std::lock_guard lock(mu_);
+  SubscriptionId id = next_++;
+  wake_subscribers_.emplace(id, std::move(subscriber));
+  return id;
+}
+
+void Bus::unsubscribe_wakeups(SubscriptionId id) {
+  std::lock_guard lock(mu_);
+  wake_subscribers_.erase(id);
+}
+
+void Bus::wake(const std::string& source) {
+  // Under mu_: subscribers only signal, and unsubscribing then waits for a
+  // wake-up in progress, so none reaches a subscriber being destroyed.
+  std::lock_guard lock(mu_);
+  for (const auto& [id, subscriber] : wake_subscribers_) subscriber(source);
+}
+
 void Bus::publish(const Event& event) {
   std::vector<Subscriber> targets;
   {

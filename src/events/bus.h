@@ -18,6 +18,12 @@
 // subscribers were busy, in order, in one call (up to kMaxChangeBatch), so it
 // can record a burst in one transaction.
 //
+// Wake-ups: a data source that appended something (a DynamoDB stream
+// record) names it (its ARN), so the consumers waiting on it (Lambda's
+// stream pollers) read again instead of polling. Delivery is synchronous, in
+// the caller's thread, which may hold its own locks: a wake-up subscriber
+// only signals (a condition variable), never blocks nor calls a service.
+//
 // Inventory: what AWS Config discovers when a recorder starts. Stores (and
 // services with state of their own) register an inventory source; a
 // request asks each to announce every resource of a scope as a change,
@@ -100,6 +106,11 @@ class Bus {
   // Blocks until every change queued so far was delivered (tests, shutdown).
   void drain_changes();
 
+  using WakeSubscriber = std::function<void(const std::string& source)>;
+  SubscriptionId subscribe_wakeups(WakeSubscriber subscriber);
+  void unsubscribe_wakeups(SubscriptionId id);
+  void wake(const std::string& source);
+
   // `source(account, region)` announces (publish_change) every resource it
   // holds in that scope; region "" means every region. Sources are called
   // one request at a time; removing one waits for a request in progress.
@@ -118,6 +129,7 @@ class Bus {
   std::map<SubscriptionId, Subscriber> subscribers_;
   std::map<SubscriptionId, ChangeBatchSubscriber> change_subscribers_;
   SubscriptionId next_ = 1;
+  std::map<SubscriptionId, WakeSubscriber> wake_subscribers_;
   std::mutex inventory_mu_;  // held while a request calls the sources
   std::map<SubscriptionId, InventorySource> inventory_sources_;
 

@@ -65,3 +65,14 @@ TEST(BusChanges, APerChangeSubscriberSeesEveryChangeOfABatch) {
 
 }  // namespace
 }  // namespace nuage::events
+
+TEST(BusWakeups, ASubscriberHearsEverySourceWokenUntilItLeaves) {
+  nuage::events::Bus bus;
+  std::vector<std::string> heard;
+  auto id = bus.subscribe_wakeups([&](const std::string& source) { heard.push_back(source); });
+  bus.wake("arn:a");
+  bus.wake("arn:b");
+  bus.unsubscribe_wakeups(id);
+  bus.wake("arn:c");
+  EXPECT_EQ(heard, (std::vector<std::string>{"arn:a", "arn:b"}));
+}

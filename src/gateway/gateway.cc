@@ -33,7 +33,7 @@ std::string model_for_target_prefix(std::string_view prefix) {
       {"StarlingDoveService", "config"}, {"AmazonEC2ContainerServiceV20141113", "ecs"},
       {"DynamoDB_20120810", "dynamodb"}, {"AWSInsightsIndexService", "ce"},
       {"GraniteServiceVersion20100801", "cloudwatch"}, {"AmazonSQS", "sqs"},
-      {"TrentService", "kms"},
+      {"TrentService", "kms"},       {"DynamoDBStreams_20120810", "dynamodbstreams"},
   };
   for (const auto& [p, model] : kPrefixes)
     if (p == prefix) return std::string(model);
@@ -129,6 +129,11 @@ std::string detect_service(const http::Request& request, const std::string& scop
   // API Gateway's REST APIs (v1) and HTTP APIs (v2) share a signing name;
   // every v2 path starts with /v2/.
   if (scope_service == "apigateway" && text::starts_with(request.path(), "/v2/")) return "apigatewayv2";
+  // DynamoDB Streams signs as "dynamodb"; its target prefix tells it apart.
+  if (scope_service == "dynamodb")
+    if (const std::string* target = request.headers.find("x-amz-target");
+        target && text::starts_with(*target, "DynamoDBStreams_20120810."))
+      return "dynamodbstreams";
   if (!scope_service.empty()) return model_for_signing_name(scope_service);
   if (const std::string* target = request.headers.find("x-amz-target")) {
     auto dot = target->rfind('.');

@@ -27,6 +27,15 @@ TEST(DetectService, LambdaPathsFromItsModel) {
   EXPECT_EQ(detect_service(unsigned_request("GET", "/2015-03-31/functions"), "s3"), "s3");
 }
 
+TEST(DetectService, DynamoDbStreamsByItsTargetUnderDynamoDbsSigningName) {
+  http::Request r = unsigned_request("POST", "/");
+  r.headers.set("x-amz-target", "DynamoDBStreams_20120810.GetRecords");
+  EXPECT_EQ(detect_service(r, "dynamodb"), "dynamodbstreams");
+  EXPECT_EQ(detect_service(r, ""), "dynamodbstreams");
+  r.headers.set("x-amz-target", "DynamoDB_20120810.PutItem");
+  EXPECT_EQ(detect_service(r, "dynamodb"), "dynamodb");
+}
+
 // A provider whose handlers fail the two ways a bug of ours does: an
 // exception, and an InternalError naming its cause.
 class FailingSts : public kit::Provider {

@@ -279,7 +279,10 @@ def test_refusals(nuage):
         ({"EventSourceArn": arn, "BatchSize": 100}, "InvalidParameterValueException"),
         ({"EventSourceArn": arn, "StartingPosition": "LATEST"}, "InvalidParameterValueException"),
         ({"EventSourceArn": arn.replace("refuse", "missing")}, "InvalidParameterValueException"),
+        # A DynamoDB stream takes StartingPosition (test_lambda_dynamodb_stream.py); Kinesis is not built.
         ({"EventSourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2024-01-01T00:00:00.000"},
+         "InvalidParameterValueException"),
+        ({"EventSourceArn": "arn:aws:kinesis:us-east-1:000000000000:stream/s", "StartingPosition": "LATEST"},
          "NotImplemented"),
     ]
     for kwargs, code in cases:

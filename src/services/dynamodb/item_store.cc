@@ -39,14 +39,17 @@ constexpr const char* kExpiryOf =
     "SELECT hash, range, CAST(json_extract(a.value, '$.N') AS REAL) AS expiry FROM dynamodb_items, json_each(item) AS a"
     " WHERE table_id = ?1 AND a.key = ?2 AND json_type(a.value, '$.N') IS NOT NULL";
 
-Result<int64_t> ItemStore::expire(const std::string& table, const std::string& attribute, double from, double to) {
-  // RETURNING counts the rows this statement removed (the connection's
-  // changes() could be another thread's by the time it is read).
-  int64_t removed = 0;
+Result<std::vector<StoredRow>> ItemStore::expire(const std::string& table, const std::string& attribute, double from,
+                                                 double to) {
+  // RETURNING answers the rows this statement removed (their stream records
+  // need their old images).
+  std::vector<StoredRow> removed;
   NUAGE_TRY(db_.exec(std::string("DELETE FROM dynamodb_items WHERE table_id = ?1 AND (hash, range) IN (SELECT hash, "
                                  "range FROM (") +
-                         kExpiryOf + ") WHERE expiry BETWEEN ?3 AND ?4) RETURNING 1",
-                     {table, attribute, from, to}, [&](const storage::Row&) { ++removed; }));
+                         kExpiryOf + ") WHERE expiry BETWEEN ?3 AND ?4) RETURNING hash, range, item, size",
+                     {table, attribute, from, to}, [&](const storage::Row& row) {
+                       removed.push_back({row.text(0), row.text(1), StoredItem{row.text(2), row.integer(3)}});
+                     }));
   return removed;
 }
 

@@ -17,6 +17,7 @@
 #include <functional>
 #include <utility>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "common/error.h"
@@ -67,9 +68,9 @@ class ItemStore {
   Status scan(const std::string& table, const std::optional<std::pair<std::string, std::string>>& after,
               const RowVisitor& visit) const;
   // Time to live: removes the items whose `attribute` is a number of epoch
-  // seconds within [from, to] and answers how many went. Items whose value
+  // seconds within [from, to] and answers those that went. Items whose value
   // lies before `from` (AWS ignores expiry times over five years past) stay.
-  Result<int64_t> expire(const std::string& table, const std::string& attribute, double from, double to);
+  Result<std::vector<StoredRow>> expire(const std::string& table, const std::string& attribute, double from, double to);
   // The earliest expiry time after `after` among a table's items, if any.
   Result<std::optional<double>> next_expiry(const std::string& table, const std::string& attribute,
                                             double after) const;

@@ -241,7 +241,7 @@ Result<Output> Provider::put_item(Context& ctx, const Value& in) {
   }
   Demand demand = write_demand(doc, old->value_or(Value()), *item);
   NUAGE_TRY(charge(ctx, doc, demand));
-  NUAGE_TRY(store_item(doc, *key, *item));
+  NUAGE_TRY(write_item(doc, *key, *old, *item));
   Output out;
   if (returns == "ALL_OLD" && *old) out.value["Attributes"] = **old;
   add_capacity(out, in, doc, demand);
@@ -289,7 +289,7 @@ Result<Output> Provider::delete_item(Context& ctx, const Value& in) {
   }
   Demand demand = write_demand(doc, old->value_or(Value()), Value());
   NUAGE_TRY(charge(ctx, doc, demand));
-  if (*old) NUAGE_TRY(items_->erase(doc.at("TableId"), key->hash, key->range));
+  NUAGE_TRY(write_item(doc, *key, *old, std::nullopt));
   Output out;
   if (returns == "ALL_OLD" && *old) out.value["Attributes"] = **old;
   add_capacity(out, in, doc, demand);
@@ -326,7 +326,7 @@ Result<Output> Provider::update_item(Context& ctx, const Value& in) {
   const Value& item = *new_item;
   Demand demand = write_demand(doc, old->value_or(Value()), item);
   NUAGE_TRY(charge(ctx, doc, demand));
-  NUAGE_TRY(store_item(doc, *key, item));
+  NUAGE_TRY(write_item(doc, *key, *old, item));
   Output out;
   std::vector<Path> updated;
   for (const auto& action : actions) updated.push_back(action.path);

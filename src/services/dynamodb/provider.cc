@@ -18,6 +18,8 @@ Status Provider::open() {
   store_ = std::move(*store);
   items_ = std::make_unique<ItemStore>(env_.db);
   NUAGE_TRY(items_->open());
+  streams_ = std::make_unique<StreamStore>(env_.db);
+  NUAGE_TRY(streams_->open());
   std::lock_guard lock(mutex_);
   arm_expiry_sweep();
   return Status::Ok();
@@ -27,6 +29,7 @@ void Provider::reset() {
   std::lock_guard lock(mutex_);
   store_->clear();
   items_->clear();
+  streams_->clear();
   throttles_.clear();
   tokens_.clear();
   if (sweep_timer_) env_.clock.cancel(*sweep_timer_);

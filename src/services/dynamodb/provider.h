@@ -7,6 +7,14 @@
 // item keyed by the table's id and the item's sortable key encoding, written
 // in the request, so an acknowledged write survives kill -9.
 //
+// Streams (table_streams.cc): a table's StreamSpecification opens a stream
+// (services/dynamodb/stream_store.h); every item change — PutItem,
+// UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems and TTL expiry —
+// goes through write_item, which appends the stream record in the same
+// SQLite transaction as the item (none when the write changes nothing, as on
+// AWS) and wakes the stream's readers on the event bus. The Streams API
+// itself is a provider of its own (services/dynamodb/streams_provider.h).
+//
 // Capacity: every request is charged to the table's (and its indexes')
 // capacity meters, and throttled beyond them (services/dynamodb/throttling.h).
 //
@@ -30,6 +38,7 @@
 #include "kit/provider.h"
 #include "services/dynamodb/expression.h"
 #include "services/dynamodb/item_store.h"
+#include "services/dynamodb/stream_store.h"
 #include "services/dynamodb/throttling.h"
 #include "storage/resource_store.h"
 
@@ -99,6 +108,24 @@ class Provider : public kit::Provider {
   Result<std::optional<Value>> load_item(const Value& doc, const ItemKey& key) const;
   Status store_item(const Value& doc, const ItemKey& key, const Value& item);
 
+  // table_streams.cc
+  // The one way an item changes: stores `item` (none: erases) where `old`
+  // was, and appends the stream record of the change when the table has a
+  // stream. `by_ttl`: a removal by time to live (the record names DynamoDB
+  // as the identity). Caller holds mutex_.
+  Status write_item(const Value& doc, const ItemKey& key, const std::optional<Value>& old,
+                    const std::optional<Value>& item, bool by_ttl = false);
+  // The stream record of a change, when the table's stream takes one.
+  Status append_record(const Value& doc, const Value& keys, const std::optional<Value>& old,
+                       const std::optional<Value>& item, bool by_ttl);
+  // StreamSpecification of CreateTable / UpdateTable: opens a stream (its
+  // ARN and label set in `doc`) or closes the one open, with AWS's errors.
+  Status apply_stream_specification(const Context& ctx, Value& doc, const Value& spec, bool creating);
+  // A table going away (DeleteTable): its stream stays readable, DISABLED.
+  Status close_stream(const Value& doc);
+  // Trims records past the 24-hour retention, at most once a minute of the clock.
+  void trim_streams();
+
   // reads.cc
   Result<Output> query(Context& ctx, const Value& in);
   Result<Output> scan(Context& ctx, const Value& in);
@@ -130,6 +157,8 @@ class Provider : public kit::Provider {
   std::mutex mutex_;
   std::unique_ptr<storage::ResourceStore> store_;
   std::unique_ptr<ItemStore> items_;
+  std::unique_ptr<StreamStore> streams_;
+  double trimmed_at_ = 0;  // epoch seconds of the last trim_streams
   std::optional<Clock::TimerId> sweep_timer_;  // the expiry sweep armed, due at sweep_due_
   double sweep_due_ = 0;
   bool closed_ = false;
@@ -142,6 +171,8 @@ inline constexpr const char* kTable = "table";
 inline constexpr const char* kInvalid = "One or more parameter values were invalid: ";
 inline storage::Scope scope_of(const kit::RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 std::string table_arn(const kit::RequestContext& ctx, const std::string& name);
+// The stream view types, and whether `doc`'s stream (if any) is enabled.
+bool stream_enabled(const kit::Value& doc);
 // The table name of a TableName member, which may be the table's ARN.
 std::string table_name(const std::string& name_or_arn);
 // AWS's ValidationException.

@@ -575,6 +575,7 @@ Result<Output> Provider::batch_write_item(Context& ctx, const Value& in) {
   out.value["UnprocessedItems"] = Value::object();
   BatchTally tally;
   std::vector<const Write*> admitted;
+  std::vector<std::optional<Value>> olds;  // the item each admitted write replaces
   for (const auto& write : planned) {
     tally.consumed[write.table].write = true;
     auto old = load_item(*write.doc, write.key);
@@ -591,12 +592,11 @@ Result<Output> Provider::batch_write_item(Context& ctx, const Value& in) {
     ++tally.served;
     tally.consumed[write.table].add(demand);
     admitted.push_back(&write);
+    olds.push_back(std::move(*old));
   }
   NUAGE_TRY(env_.db.transaction([&]() -> Status {
-    for (const Write* write : admitted) {
-      if (write->item) NUAGE_TRY(store_item(*write->doc, write->key, *write->item));
-      else NUAGE_TRY(items_->erase(write->doc->at("TableId"), write->key.hash, write->key.range));
-    }
+    for (size_t i = 0; i < admitted.size(); ++i)
+      NUAGE_TRY(write_item(*admitted[i]->doc, admitted[i]->key, olds[i], admitted[i]->item));
     return Status::Ok();
   }));
   NUAGE_TRY(settle_batch(ctx, in, tally, out));

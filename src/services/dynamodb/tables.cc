@@ -281,15 +281,6 @@ Result<Output> Provider::create_table(Context& ctx, const Value& in) {
   }
   if (!locals.empty()) doc["LocalSecondaryIndexes"] = locals;
   if (!globals.empty()) doc["GlobalSecondaryIndexes"] = globals;
-  if (in.contains("StreamSpecification") && in["StreamSpecification"].value("StreamEnabled", false)) {
-    if (!in["StreamSpecification"].contains("StreamViewType"))
-      return validation("One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true");
-    std::string label = timefmt::iso8601(now, true);
-    label.pop_back();  // AWS's labels have no zone designator
-    doc["StreamSpecification"] = in["StreamSpecification"];
-    doc["LatestStreamLabel"] = label;
-    doc["LatestStreamArn"] = arn + "/stream/" + label;
-  }
   if (in.contains("SSESpecification") && in["SSESpecification"].value("Enabled", false)) {
     std::string key = in["SSESpecification"].value(
         "KMSMasterKeyId", "arn:aws:kms:" + ctx.region + ":" + ctx.account_id + ":key/" + crypto::random_uuid());
@@ -297,7 +288,11 @@ Result<Output> Provider::create_table(Context& ctx, const Value& in) {
   }
   if (in.contains("TableClass")) doc["TableClassSummary"] = {{"TableClass", in["TableClass"]}};
   if (in.contains("OnDemandThroughput")) doc["OnDemandThroughput"] = in["OnDemandThroughput"];
-  NUAGE_TRY(store_->put(scope_of(ctx), kTable, name, doc));
+  NUAGE_TRY(store_->transaction([&]() -> Status {
+    if (in.contains("StreamSpecification"))
+      NUAGE_TRY(apply_stream_specification(ctx, doc, in["StreamSpecification"], true));
+    return store_->put(scope_of(ctx), kTable, name, doc);
+  }));
   Output out;
   out.value["TableDescription"] = describe(doc, true);
   return out;
@@ -339,6 +334,7 @@ Result<Output> Provider::delete_table(Context& ctx, const Value& in) {
   std::string name = doc["TableName"], id = doc["TableId"];
   NUAGE_TRY(store_->transaction([&]() -> Status {
     NUAGE_TRY(items_->drop(id));
+    NUAGE_TRY(close_stream(doc));
     return store_->erase(scope_of(ctx), kTable, name);
   }));
   throttles_.forget(id);
@@ -367,6 +363,7 @@ Result<Output> Provider::update_table(Context& ctx, const Value& in) {
                                                            : "PROVISIONED";
   std::string billing = in.value("BillingMode", current);
   bool changed = false;
+  const Value* stream_change = nullptr;  // the StreamSpecification, applied last
   if (billing == "PAY_PER_REQUEST" && in.contains("ProvisionedThroughput")) return pay_per_request_throughput();
   if (billing == "PROVISIONED" && current == "PAY_PER_REQUEST" && !in.contains("ProvisionedThroughput"))
     return provisioned_needs_throughput();
@@ -459,23 +456,7 @@ Result<Output> Provider::update_table(Context& ctx, const Value& in) {
     changed = true;
   }
   if (in.contains("StreamSpecification")) {
-    const Value& spec = in["StreamSpecification"];
-    bool enable = spec.value("StreamEnabled", false);
-    bool enabled = doc.contains("StreamSpecification") && doc["StreamSpecification"].value("StreamEnabled", false);
-    if (enable && enabled)
-      return validation("Table already has an enabled stream: " + doc["LatestStreamArn"].get<std::string>());
-    if (!enable && !enabled) return validation("Table already has no enabled stream: " + name);
-    if (enable) {
-      if (!spec.contains("StreamViewType"))
-        return validation(std::string(kInvalid) + "StreamViewType is required when StreamEnabled is true");
-      std::string label = timefmt::iso8601(now, true);
-      label.pop_back();
-      doc["StreamSpecification"] = spec;
-      doc["LatestStreamLabel"] = label;
-      doc["LatestStreamArn"] = doc["TableArn"].get<std::string>() + "/stream/" + label;
-    } else {
-      doc.erase("StreamSpecification");
-    }
+    stream_change = &in["StreamSpecification"];
     changed = true;
   }
   if (in.contains("SSESpecification")) {
@@ -502,7 +483,12 @@ Result<Output> Provider::update_table(Context& ctx, const Value& in) {
     doc["TableStatus"] = "UPDATING";
     doc["_changed_at"] = timefmt::epoch_micros(now);
   }
-  NUAGE_TRY(store_->put(scope_of(ctx), kTable, name, doc));
+  // The stream opens (or closes) with the table's change, in one transaction,
+  // after every other check passed.
+  NUAGE_TRY(store_->transaction([&]() -> Status {
+    if (stream_change) NUAGE_TRY(apply_stream_specification(ctx, doc, *stream_change, false));
+    return store_->put(scope_of(ctx), kTable, name, doc);
+  }));
   throttles_.follow(doc);
   Output out;
   out.value["TableDescription"] = describe(doc, changed);

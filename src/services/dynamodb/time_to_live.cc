@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "common/time.h"
+#include "services/dynamodb/attribute_value.h"
 #include "services/dynamodb/provider.h"
 
 namespace nuage::services::dynamodb {
@@ -133,19 +134,35 @@ void Provider::sweep_expired() {
   store_->for_each(kTable, [&](const storage::Scope& scope, const std::string& name, const Value& doc) {
     const Value* ttl = time_to_live(doc);
     if (!ttl) return;
-    auto removed = items_->expire(doc.at("TableId"), (*ttl)["AttributeName"], now - kIgnoredPastSeconds, now);
-    if (!removed) {
-      spdlog::warn("dynamodb: cannot remove the expired items of {}: {}", name, removed.error().message);
+    // The items and their stream records (REMOVE, by the service) in one transaction.
+    size_t count = 0;
+    Status status = env_.db.transaction([&]() -> Status {
+      auto removed = items_->expire(doc.at("TableId"), (*ttl)["AttributeName"], now - kIgnoredPastSeconds, now);
+      if (!removed) return removed.error();
+      count = removed->size();
+      for (const auto& row : *removed) {
+        Value old = from_stored_form(row.item.item);
+        Value keys = Value::object();
+        for (const auto& k : doc.at("KeySchema")) {
+          std::string attribute = k.at("AttributeName");
+          if (old.contains(attribute)) keys[attribute] = old[attribute];
+        }
+        NUAGE_TRY(append_record(doc, keys, old, std::nullopt, true));
+      }
+      return Status::Ok();
+    });
+    if (!status.ok()) {
+      spdlog::warn("dynamodb: cannot remove the expired items of {}: {}", name, status.error().message);
       return;
     }
-    if (*removed == 0) return;
+    if (count == 0) return;
     kit::MetricSample s;
     s.account = scope.account;
     s.region = scope.region;
     s.name_space = "AWS/DynamoDB";
     s.metric = "TimeToLiveDeletedItemCount";
     s.dimensions = {{"TableName", name}};
-    s.value = static_cast<double>(*removed);
+    s.value = static_cast<double>(count);
     s.unit = "Count";
     s.timestamp = env_.clock.now();
     samples.push_back(std::move(s));

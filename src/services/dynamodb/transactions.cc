@@ -173,8 +173,7 @@ Result<Output> Provider::transact_write_items(Context& ctx, const Value& in) {
   for (const auto& [name, demand] : by_table) NUAGE_TRY(charge(ctx, *docs[name], demand));
   NUAGE_TRY(env_.db.transaction([&]() -> Status {
     for (const auto& step : steps) {
-      if (step.item) NUAGE_TRY(store_item(*step.doc, step.key, *step.item));
-      else if (step.erase && step.old) NUAGE_TRY(items_->erase(step.doc->at("TableId"), step.key.hash, step.key.range));
+      if (step.item || step.erase) NUAGE_TRY(write_item(*step.doc, step.key, step.old, step.item));
     }
     return Status::Ok();
   }));

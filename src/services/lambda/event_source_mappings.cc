@@ -26,7 +26,7 @@ std::string mapping_arn(const Context& ctx, const std::string& uuid) {
 
 // The sources other than SQS that AWS maps and nuage does not yet.
 bool is_unbuilt_source(const std::string& service) {
-  static const std::set<std::string> kUnbuilt = {"dynamodb", "kinesis", "kafka", "mq", "rds"};
+  static const std::set<std::string> kUnbuilt = {"kinesis", "kafka", "mq", "rds"};
   return kUnbuilt.count(service) > 0;
 }
 
@@ -36,11 +36,53 @@ constexpr const char* kStreamOnly[] = {"StartingPosition",   "StartingPositionTi
                                        "DestinationConfig",   "TumblingWindowInSeconds",   "Topics", "Queues",
                                        "SelfManagedEventSource", "SourceAccessConfigurations"};
 
+// The members only Kinesis, Kafka, MQ and DocumentDB sources take, and
+// those only SQS takes.
+constexpr const char* kNotForDynamoDb[] = {"StartingPositionTimestamp", "Topics", "Queues", "SelfManagedEventSource",
+                                           "SourceAccessConfigurations", "ScalingConfig"};
+constexpr int64_t kMinRecordAge = 60, kMaxRecordAge = 604800;
+
+AwsError unsupported(const char* member) {
+  return invalid(std::string("Unsupported ") + member + " parameter for given event source mapping type.");
+}
+
+// A stream mapping's own members: StartingPosition (on Create), the record
+// age and the OnFailure destination (an SQS queue or SNS topic).
+Status check_stream_members(const Value& in, bool creating) {
+  for (const char* member : kNotForDynamoDb)
+    if (in.contains(member)) return unsupported(member);
+  if (creating) {
+    std::string position = in.value("StartingPosition", "");
+    if (position.empty()) return invalid("StartingPosition is required for DynamoDB stream event sources.");
+    if (position != "TRIM_HORIZON" && position != "LATEST")
+      return invalid("Unsupported starting position " + position + " for DynamoDB stream event sources.");
+  } else if (in.contains("StartingPosition")) {
+    return unsupported("StartingPosition");
+  }
+  int64_t age = in.value("MaximumRecordAgeInSeconds", int64_t{-1});
+  if (age != -1 && (age < kMinRecordAge || age > kMaxRecordAge))
+    return invalid("MaximumRecordAgeInSeconds must be -1 or between " + std::to_string(kMinRecordAge) + " and " +
+                   std::to_string(kMaxRecordAge) + ".");
+  if (in.contains("DestinationConfig")) {
+    const Value& config = in["DestinationConfig"];
+    if (config.contains("OnSuccess") && !config["OnSuccess"].value("Destination", "").empty())
+      return invalid("Unsupported OnSuccess destination for DynamoDB stream event sources.");
+    std::string target = config.value("OnFailure", Value::object()).value("Destination", "");
+    if (!target.empty() && target.rfind("arn:aws:sqs:", 0) != 0 && target.rfind("arn:aws:sns:", 0) != 0)
+      return invalid("The provided destination config DestinationConfig(onFailure=" + target +
+                     ") is invalid: the destination must be an SQS queue or an SNS topic.");
+  }
+  return Status::Ok();
+}
+
 // What Create and Update check of their input alone.
-Status check_input(const Value& in) {
-  for (const char* member : kStreamOnly)
-    if (in.contains(member))
-      return invalid(std::string("Unsupported ") + member + " parameter for given event source mapping type.");
+Status check_input(const Value& in, bool stream, bool creating) {
+  if (stream) {
+    NUAGE_TRY(check_stream_members(in, creating));
+  } else {
+    for (const char* member : kStreamOnly)
+      if (in.contains(member)) return unsupported(member);
+  }
   if (!in.contains("FilterCriteria")) return Status::Ok();
   const Value filters = in["FilterCriteria"].value("Filters", Value::array());
   if (filters.size() > kMaxFilters)
@@ -53,8 +95,10 @@ Status check_input(const Value& in) {
   return Status::Ok();
 }
 
-// BatchSize and MaximumBatchingWindowInSeconds as they will be, checked together.
-Status check_batching(int64_t batch_size, int64_t window, bool fifo) {
+// BatchSize and MaximumBatchingWindowInSeconds as they will be, checked
+// together (a stream takes up to 10,000 records without a window).
+Status check_batching(int64_t batch_size, int64_t window, bool fifo, bool stream) {
+  if (stream) return Status::Ok();
   if (fifo && batch_size > kMaxFifoBatch)
     return invalid("Batch size (" + std::to_string(batch_size) + ") must be between 1 and 10 for FIFO queues.");
   if (fifo && window > 0) return invalid("Batching window is not supported for FIFO queues.");
@@ -65,8 +109,12 @@ Status check_batching(int64_t batch_size, int64_t window, bool fifo) {
 
 // The members given to Create or Update that the document takes as they are.
 void apply_members(Value& doc, const Value& in) {
-  for (const char* member : {"BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "ScalingConfig"})
+  for (const char* member : {"BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "ScalingConfig",
+                             "StartingPosition", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
+                             "BisectBatchOnFunctionError", "ParallelizationFactor", "TumblingWindowInSeconds"})
     if (in.contains(member)) doc[member] = in[member];
+  if (in.contains("DestinationConfig"))
+    doc["DestinationConfig"] = {{"OnFailure", in["DestinationConfig"].value("OnFailure", Value::object())}};
   if (in.contains("FilterCriteria")) {
     // An empty FilterCriteria ({} or no Filters) removes the filters.
     if (in["FilterCriteria"].value("Filters", Value::array()).empty())
@@ -93,9 +141,44 @@ Output answer(Value doc, const char* state) {
 
 }  // namespace
 
+Result<EventSourceMappings::Checked> EventSourceMappings::check_stream_source(const Context& ctx,
+                                                                              const std::string& function_name,
+                                                                              const std::string& stream_arn) {
+  auto ref = parse_ref(ctx, function_name, Value::object());
+  if (!ref) return ref.take_error();
+  std::string role;
+  Checked checked;
+  {
+    std::lock_guard lock(shared_.mutex);
+    auto config = shared_.configuration(*ref);
+    if (!config) return config.take_error();
+    role = config->value("Role", "");
+    checked.function_arn = function_arn(*ref);
+  }
+  AwsError no_access = invalid("Cannot access stream " + stream_arn +
+                               ". Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, "
+                               "and ListStreams Actions on your stream in IAM.");
+  auto denied = roles_.denied_actions(ref->account, ref->region, role,
+                                      {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+                                       "dynamodb:ListStreams"},
+                                      stream_arn);
+  if (!denied) return denied.take_error();
+  if (!denied->empty()) return no_access;
+  auto creds = roles_.credentials(ref->account, ref->region, role, ref->name);
+  if (!creds) return creds.take_error();
+  auto described =
+      shared_.env.call("dynamodbstreams", "DescribeStream", {{"StreamArn", stream_arn}}, *creds, text::split(stream_arn, ':')[3]);
+  if (!described) {
+    if (described.error().code == "ResourceNotFoundException") return invalid("Stream not found: " + stream_arn);
+    return no_access;
+  }
+  return checked;
+}
+
 Result<EventSourceMappings::Checked> EventSourceMappings::check_source(const Context& ctx,
                                                                        const std::string& function_name,
                                                                        const std::string& queue_arn) {
+  if (is_stream_source(queue_arn)) return check_stream_source(ctx, function_name, queue_arn);
   auto ref = parse_ref(ctx, function_name, Value::object());
   if (!ref) return ref.take_error();
   std::string role;
@@ -148,15 +231,16 @@ Result<Output> EventSourceMappings::create(Context& ctx, const Value& in) {
   if (is_unbuilt_source(service))
     return AwsError{"NotImplemented",
                     "nuage does not implement event source mappings for " + service + " sources yet (" + source +
-                        "); SQS queues are supported.",
+                        "); SQS queues and DynamoDB streams are supported.",
                     501};
-  if (service != "sqs" || parts.size() != 6) return invalid("Unrecognized event source.");
-  NUAGE_TRY(check_input(in));
+  bool stream = is_stream_source(source);
+  if (!stream && (service != "sqs" || parts.size() != 6)) return invalid("Unrecognized event source.");
+  NUAGE_TRY(check_input(in, stream, true));
   auto checked = check_source(ctx, in.at("FunctionName"), source);
   if (!checked) return checked.take_error();
-  int64_t batch = in.value("BatchSize", int64_t{10});
+  int64_t batch = in.value("BatchSize", int64_t{stream ? 100 : 10});
   int64_t window = in.value("MaximumBatchingWindowInSeconds", int64_t{0});
-  NUAGE_TRY(check_batching(batch, window, checked->fifo));
+  NUAGE_TRY(check_batching(batch, window, checked->fifo, stream));
 
   std::string uuid = crypto::random_uuid();
   Value doc = {{"UUID", uuid},
@@ -169,6 +253,15 @@ Result<Output> EventSourceMappings::create(Context& ctx, const Value& in) {
                {"StateTransitionReason", "USER_INITIATED"},
                {"FunctionResponseTypes", Value::array()},
                {"EventSourceMappingArn", mapping_arn(ctx, uuid)}};
+  if (stream) {
+    doc["ParallelizationFactor"] = 1;
+    doc["MaximumRetryAttempts"] = -1;
+    doc["MaximumRecordAgeInSeconds"] = -1;
+    doc["BisectBatchOnFunctionError"] = false;
+    doc["TumblingWindowInSeconds"] = 0;
+    doc["DestinationConfig"] = {{"OnFailure", Value::object()}};
+    doc["LastProcessingResult"] = "No records processed";
+  }
   apply_members(doc, in);
   {
     std::lock_guard lock(shared_.mutex);
@@ -177,7 +270,8 @@ Result<Output> EventSourceMappings::create(Context& ctx, const Value& in) {
     for (auto [id, other] : all)
       if (other.value("EventSourceArn", "") == source && other.value("FunctionArn", "") == checked->function_arn)
         return errors("ResourceConflictException",
-                      "An event source mapping with SQS arn (\" " + source + " \") and function (\" " +
+                      std::string("An event source mapping with ") + (stream ? "DynamoDB stream" : "SQS") +
+                          " arn (\" " + source + " \") and function (\" " +
                           checked->function_arn.substr(checked->function_arn.rfind(":function:") + 10) +
                           " \") already exists. Please update or delete the existing mapping with UUID " + id);
     if (all.size() >= kMaxEventSourceMappingsPerScope)
@@ -205,14 +299,15 @@ Result<Output> EventSourceMappings::update(Context& ctx, const Value& in) {
     return stored(shared_, scope, uuid);
   }();
   if (!doc) return doc.take_error();
-  NUAGE_TRY(check_input(in));
+  bool stream = is_stream_source(doc->value("EventSourceArn", ""));
+  NUAGE_TRY(check_input(in, stream, false));
   // A new function (or the same, when the window or batch changes) is checked again.
   auto checked = check_source(ctx, in.value("FunctionName", doc->value("FunctionArn", "")), (*doc)["EventSourceArn"]);
   if (!checked) return checked.take_error();
   NUAGE_TRY(check_batching(
       in.value("BatchSize", doc->value("BatchSize", int64_t{10})),
       in.value("MaximumBatchingWindowInSeconds", doc->value("MaximumBatchingWindowInSeconds", int64_t{0})),
-      checked->fifo));
+      checked->fifo, stream));
   const char* transition = "Updating";
   {
     std::lock_guard lock(shared_.mutex);

@@ -1,6 +1,8 @@
 // Lambda event source mappings: CreateEventSourceMapping,
 // Get/Update/Delete/ListEventSourceMappings, for SQS queues (standard and
-// FIFO). Other sources (DynamoDB and Kinesis streams, Kafka, MQ, DocumentDB)
+// FIFO) and DynamoDB streams (StartingPosition TRIM_HORIZON or LATEST,
+// BatchSize up to 10,000, retries, record age, bisection, an OnFailure
+// queue or topic). Other sources (Kinesis streams, Kafka, MQ, DocumentDB)
 // answer 501 NotImplemented naming the source.
 //
 // A mapping is a document of the resource store (kind
@@ -9,7 +11,7 @@
 // decided "on the next read": CreateEventSourceMapping answers Creating,
 // UpdateEventSourceMapping Enabling / Disabling / Updating, Delete
 // Deleting; the following read finds the state reached (and the pollers,
-// services/lambda/sqs_poller.h, already started or stopped).
+// services/lambda/pollers.h, already started or stopped).
 //
 // Creating or pointing a mapping at a queue checks, as AWS does, that the
 // function's execution role may sqs:ReceiveMessage, sqs:DeleteMessage and
@@ -24,7 +26,7 @@
 #include "kit/provider.h"
 #include "services/lambda/resources.h"
 #include "services/lambda/roles.h"
-#include "services/lambda/sqs_poller.h"
+#include "services/lambda/pollers.h"
 
 namespace nuage::services::lambda {
 
@@ -32,7 +34,7 @@ inline constexpr size_t kMaxEventSourceMappingsPerScope = 200;  // each holds a 
 
 class EventSourceMappings {
  public:
-  EventSourceMappings(Shared& shared, Roles& roles, SqsPollers& pollers)
+  EventSourceMappings(Shared& shared, Roles& roles, Pollers& pollers)
       : shared_(shared), roles_(roles), pollers_(pollers) {}
   void register_operations(kit::OperationTable& table);
 
@@ -49,10 +51,15 @@ class EventSourceMappings {
     bool fifo = false;
   };
   Result<Checked> check_source(const Context& ctx, const std::string& function_name, const std::string& queue_arn);
+  // The same for a DynamoDB stream: the role may read it
+  // (dynamodb:GetRecords, GetShardIterator, DescribeStream, ListStreams) and
+  // it exists.
+  Result<Checked> check_stream_source(const Context& ctx, const std::string& function_name,
+                                      const std::string& stream_arn);
 
   Shared& shared_;
   Roles& roles_;
-  SqsPollers& pollers_;
+  Pollers& pollers_;
 };
 
 }  // namespace nuage::services::lambda

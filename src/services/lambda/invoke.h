@@ -23,7 +23,7 @@
 // event's age ran out (beside the dead-letter target) — sent with the
 // function's role.
 //
-// Event source mappings (sqs_poller.h) run their batches synchronously
+// Event source mappings (pollers.h) run their batches synchronously
 // through run_for_source, waiting for room as event invocations do.
 //
 // Each invocation (or throttle) publishes AWS/Lambda metrics through the

@@ -13,7 +13,8 @@
 //   invoke      Invoke / InvokeAsync, the Event queue, logs and metrics
 //   function_urls  function URL configurations and the URLs themselves
 //   event_invoke_configs   asynchronous invocation settings and destinations
-//   event_source_mappings  SQS event source mappings; sqs_poller their pollers
+//   event_source_mappings  SQS and DynamoDB stream event source mappings;
+//               pollers their threads (SQS batches), stream_poller stream batches
 // Tags go through kit::add_tagging (TagResource, UntagResource, ListTags).
 //
 // Thread-safety: handlers run concurrently; the documents are guarded by
@@ -73,7 +74,7 @@ class Provider : public kit::Provider, public kit::FrontDoors, public kit::Stopp
   Versions versions_;
   FunctionUrls urls_;
   EventInvokeConfigs event_invoke_configs_;
-  SqsPollers pollers_;  // run the invoker: destroyed before it
+  Pollers pollers_;  // run the invoker: destroyed before it
   EventSourceMappings event_source_mappings_;
 };
 

@@ -63,6 +63,11 @@ bool passes(const Value& filters, const Record& record) {
   // A JSON body is matched by its fields; any other body as the string it is.
   Value body = documents::parse_json_or_discarded(subject["body"].get<std::string>());
   if (!body.is_discarded()) subject["body"] = std::move(body);
+  return passes_filters(filters, subject);
+}
+
+bool passes_filters(const Value& filters, const Value& subject) {
+  if (!filters.is_array() || filters.empty()) return true;
   for (const auto& filter : filters) {
     Value pattern = documents::parse_json_or_discarded(filter.value("Pattern", ""));
     if (pattern.is_object() && eventbridge::pattern_matches(pattern, subject)) return true;

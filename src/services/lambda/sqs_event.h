@@ -39,6 +39,8 @@ std::string event_payload(const std::vector<Record>& records);
 // Whether `record` passes `filters` (the FilterCriteria's Filters, each
 // Pattern a JSON text already validated); no filters: every record does.
 bool passes(const kit::Value& filters, const Record& record);
+// Whether `subject` (any event source's record, as JSON) passes `filters`.
+bool passes_filters(const kit::Value& filters, const kit::Value& subject);
 // The message ids a function's answer reports as failed
 // ({"batchItemFailures": [{"itemIdentifier": id}]}), or nullopt when the
 // answer is malformed or names a message not in the batch — then, as on

@@ -1,4 +1,4 @@
-#include "services/lambda/sqs_poller.h"
+#include "services/lambda/pollers.h"
 
 #include <spdlog/spdlog.h>
 
@@ -49,7 +49,17 @@ Status for_each_ten(const std::vector<Value>& messages,
 
 }  // namespace
 
-void SqsPollers::start_all() {
+void Pollers::start_all() {
+  {
+    Status s = StreamCheckpoints(shared_.env.db).open();
+    if (!s.ok()) spdlog::warn("lambda: stream checkpoints: {}", s.error().message);
+  }
+  // Subscribed outside mu_: a wake-up holds the bus's lock, then takes mu_.
+  auto subscription = shared_.env.bus.subscribe_wakeups([this](const std::string& arn) { on_wake(arn); });
+  {
+    std::lock_guard lock(mu_);
+    wake_subscription_ = subscription;
+  }
   std::vector<std::pair<storage::Scope, std::string>> enabled;
   {
     std::lock_guard lock(shared_.mutex);
@@ -61,12 +71,13 @@ void SqsPollers::start_all() {
   for (const auto& [scope, id] : enabled) refresh(scope, id);
 }
 
-void SqsPollers::refresh(const storage::Scope& scope, const std::string& uuid) {
-  bool enabled = false;
+void Pollers::refresh(const storage::Scope& scope, const std::string& uuid) {
+  bool enabled = false, stream = false;
   {
     std::lock_guard lock(shared_.mutex);
     const Value* doc = shared_.store->get(scope, kEventSourceMapping, uuid);
     enabled = doc && doc->value("State", "") == "Enabled";
+    stream = doc && is_stream_source(doc->value("EventSourceArn", ""));
   }
   std::lock_guard lock(mu_);
   join_ended(retired_);
@@ -74,7 +85,7 @@ void SqsPollers::refresh(const storage::Scope& scope, const std::string& uuid) {
   std::string key = key_of(scope, uuid);
   auto& pollers = active_[key];
   if (enabled) {
-    if (pollers.empty()) spawn(scope, uuid, true);
+    if (pollers.empty()) spawn(scope, uuid, true, stream);
     return;
   }
   for (auto& p : pollers) {
@@ -85,19 +96,21 @@ void SqsPollers::refresh(const storage::Scope& scope, const std::string& uuid) {
   cv_.notify_all();
 }
 
-void SqsPollers::spawn(const storage::Scope& scope, const std::string& uuid, bool primary) {
+void Pollers::spawn(const storage::Scope& scope, const std::string& uuid, bool primary, bool stream) {
   auto p = std::make_shared<Poller>();
   p->scope = scope;
   p->uuid = uuid;
   p->primary = primary;
+  p->stream = stream;
   active_[key_of(scope, uuid)].push_back(p);
   p->thread = std::thread([this, p] {
-    poll(p);
+    if (p->stream) poll_stream(p);
+    else poll(p);
     p->done = true;
   });
 }
 
-void SqsPollers::join_ended(std::vector<PollerPtr>& pollers) {
+void Pollers::join_ended(std::vector<PollerPtr>& pollers) {
   for (auto it = pollers.begin(); it != pollers.end();) {
     if ((*it)->done) {
       (*it)->thread.join();
@@ -108,7 +121,7 @@ void SqsPollers::join_ended(std::vector<PollerPtr>& pollers) {
   }
 }
 
-void SqsPollers::stopping() {
+void Pollers::stopping() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -116,7 +129,8 @@ void SqsPollers::stopping() {
   cv_.notify_all();
 }
 
-void SqsPollers::clear() {
+void Pollers::clear() {
+  StreamCheckpoints(shared_.env.db).clear();
   std::lock_guard lock(mu_);
   for (auto& [key, pollers] : active_)
     for (auto& p : pollers) {
@@ -128,11 +142,14 @@ void SqsPollers::clear() {
   cv_.notify_all();
 }
 
-void SqsPollers::close() {
+void Pollers::close() {
   std::vector<PollerPtr> all;
+  std::optional<events::Bus::SubscriptionId> subscription;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    subscription = wake_subscription_;
+    wake_subscription_.reset();
     for (auto& [key, pollers] : active_)
       for (auto& p : pollers) all.push_back(p);
     active_.clear();
@@ -140,18 +157,19 @@ void SqsPollers::close() {
     retired_.clear();
   }
   cv_.notify_all();
+  if (subscription) shared_.env.bus.unsubscribe_wakeups(*subscription);
   for (auto& p : all) {
     p->stop = true;
     if (p->thread.joinable()) p->thread.join();
   }
 }
 
-void SqsPollers::idle(const Poller& p, std::chrono::milliseconds delay) {
+void Pollers::idle(const Poller& p, std::chrono::milliseconds delay) {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, delay, [&] { return ending(p); });
 }
 
-void SqsPollers::scale_up(const Poller& p, int limit) {
+void Pollers::scale_up(const Poller& p, int limit) {
   std::lock_guard lock(mu_);
   if (ending(p)) return;
   auto it = active_.find(key_of(p.scope, p.uuid));
@@ -159,20 +177,46 @@ void SqsPollers::scale_up(const Poller& p, int limit) {
   // Extra pollers that found the queue empty have ended: join them.
   auto& pollers = it->second;
   join_ended(pollers);
-  if (static_cast<int>(pollers.size()) < limit) spawn(p.scope, p.uuid, false);
+  if (static_cast<int>(pollers.size()) < limit) spawn(p.scope, p.uuid, false, false);
 }
 
-void SqsPollers::poll(const PollerPtr& self) {
+void Pollers::trouble(const Poller& p, Backoff& backoff, const std::string& what, const AwsError& e) {
+  spdlog::warn("lambda: event source mapping {}: {}: {} {}", p.uuid, what, e.code, e.message);
+  pause(p, backoff);
+}
+
+void Pollers::pause(const Poller& p, Backoff& backoff) {
+  idle(p, backoff.delay);
+  backoff.delay = std::min(backoff.delay * 2, std::chrono::milliseconds(30000));
+}
+
+void Pollers::await_serving(const Poller& p) {
+  // Every provider must be open (SQS opens after Lambda): nuage serves then.
+  while (shared_.env.port() == 0 && !ending(p)) idle(p, std::chrono::milliseconds(20));
+}
+
+Pollers::MappedFunction Pollers::mapped_function(const storage::Scope& scope, const Value& mapping) const {
+  MappedFunction out;
+  Context ctx;
+  ctx.account_id = scope.account;
+  ctx.region = scope.region;
+  auto ref = parse_ref(ctx, mapping.value("FunctionArn", ""), Value::object());
+  if (!ref) return out;
+  out.ref = *ref;
+  auto fn = shared_.function(*ref);
+  if (!fn) return out;
+  auto entry = resolve_entry(*ref, **fn, ref->qualifier);
+  if (entry) out.role = (*entry)["config"].value("Role", "");
+  out.concurrency = (**fn)["concurrency"];
+  return out;
+}
+
+void Pollers::poll(const PollerPtr& self) {
   Poller& p = *self;
   const kit::Environment& env = shared_.env;
-  // Every provider must be open (SQS opens after Lambda): nuage serves then.
-  while (env.port() == 0 && !ending(p)) idle(p, std::chrono::milliseconds(20));
-  auto backoff = std::chrono::milliseconds(500);
-  auto trouble = [&](const std::string& what, const AwsError& e) {
-    spdlog::warn("lambda: event source mapping {}: {}: {} {}", p.uuid, what, e.code, e.message);
-    idle(p, backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
-  };
+  await_serving(p);
+  Backoff backoff;
+  auto trouble = [&](const std::string& what, const AwsError& e) { this->trouble(p, backoff, what, e); };
   while (!ending(p)) {
     Snapshot s;
     {
@@ -189,17 +233,10 @@ void SqsPollers::poll(const PollerPtr& self) {
           s.report_failures = s.report_failures || t == "ReportBatchItemFailures";
         if (doc->contains("ScalingConfig") && (*doc)["ScalingConfig"].contains("MaximumConcurrency"))
           s.limit = std::min<int>(s.limit, (*doc)["ScalingConfig"]["MaximumConcurrency"].get<int>());
-        Context ctx;
-        ctx.account_id = p.scope.account;
-        ctx.region = p.scope.region;
-        auto ref = parse_ref(ctx, doc->value("FunctionArn", ""), Value::object());
-        if (ref) s.ref = *ref;
-        auto fn = ref ? shared_.function(*ref) : Result<const Value*>(ref.error());
-        if (fn) {
-          auto entry = resolve_entry(*ref, **fn, ref->qualifier);
-          if (entry) s.role = (*entry)["config"].value("Role", "");
-          if (!(**fn)["concurrency"].is_null()) s.limit = std::min(s.limit, (**fn)["concurrency"].get<int>());
-        }
+        MappedFunction fn = mapped_function(p.scope, *doc);
+        s.ref = fn.ref;
+        s.role = fn.role;
+        if (fn.concurrency.is_number()) s.limit = std::min(s.limit, fn.concurrency.get<int>());
       }
     }
     if (!s.found || !s.enabled) break;
@@ -258,7 +295,7 @@ void SqsPollers::poll(const PollerPtr& self) {
       if (!p.primary) break;  // an extra poller ends when the queue is empty
       continue;
     }
-    backoff = std::chrono::milliseconds(500);
+    backoff.reset();
     if (ending(p)) {
       // Disabled or deleted while it waited: what it got goes back.
       (void)for_each_ten(messages, [&](const Value& entries) -> Status {
