@@ -182,19 +182,22 @@ void Provider::on_due(const storage::Scope& scope, const std::string& name) {
       return arm(scope, name);
     arn = (*d)["ARN"];
     function = d->value("RotationLambdaARN", "");
-    // A rotation that did not finish is tried again with its own token, as AWS does.
-    std::string pending = version_with(*d, kPending);
-    token = !pending.empty() && pending != version_with(*d, kCurrent) ? pending : crypto::random_uuid();
     Found where{scope, name};
-    Status s = stage_pending(where, token);
-    auto next = next_rotation((*store_->get(scope, kSecret, name)).value("RotationRules", Value::object()), now);
-    (void)change(where, [&](Value& doc) {
-      if (next) doc["NextRotationDate"] = *next;
-      else doc.erase("NextRotationDate");
+    auto next = next_rotation(d->value("RotationRules", Value::object()), now);
+    Status s = change(where, [&](Value& secret) {
+      if (next) secret["NextRotationDate"] = *next;
+      else secret.erase("NextRotationDate");
       return Status::Ok();
     });
+    // A rotation still running keeps its pending version; the next falls due later.
+    if (!s.ok() || rotating_.count(arn) || function.empty()) return arm(scope, name);
+    const Value& current = doc(where);
+    // A rotation that did not finish is tried again with its own token, as AWS does.
+    std::string pending = version_with(current, kPending);
+    token = !pending.empty() && pending != version_with(current, kCurrent) ? pending : crypto::random_uuid();
+    s = stage_pending(where, token);
     arm(scope, name);
-    if (!s.ok() || function.empty()) return;
+    if (!s.ok()) return;
   }
   start_rotation(scope, arn, function, token);
 }
