@@ -37,6 +37,7 @@
 #include "services/rds/provider.h"
 #include "services/s3/provider.h"
 #include "services/kms/provider.h"
+#include "services/secretsmanager/provider.h"
 #include "services/sqs/provider.h"
 #include "services/lambda/provider.h"
 #include "services/logs/provider.h"
@@ -93,6 +94,7 @@ std::shared_ptr<services::iam::Authorizer> add_providers(gateway::Gateway& gatew
   gateway.add_provider(std::make_unique<services::rds::Provider>(env));
   gateway.add_provider(std::make_unique<services::sqs::Provider>(env));
   gateway.add_provider(std::make_unique<services::kms::Provider>(env));
+  gateway.add_provider(std::make_unique<services::secretsmanager::Provider>(env));
   gateway.add_provider(std::make_unique<services::apigatewayv2::Provider>(env));
   return authorizer;
 }

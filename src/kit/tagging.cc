@@ -62,7 +62,8 @@ void declare(OperationTable& table, const TaggingSpec& spec, Handler tag, Handle
     resource = [spec](const RequestContext&, const Value& in) { return std::vector<std::string>{arn_of(spec, in)}; };
   table.add(spec.tag_operation, std::move(tag)).iam_resources(resource);
   table.add(spec.untag_operation, std::move(untag)).iam_resources(resource);
-  table.add(spec.list_operation, std::move(list)).iam_resources(resource);
+  // Secrets Manager lists tags only through DescribeSecret: no list operation.
+  if (!spec.list_operation.empty()) table.add(spec.list_operation, std::move(list)).iam_resources(resource);
 }
 
 // The store form, over whatever `store()` returns at the time of the call.

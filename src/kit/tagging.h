@@ -29,7 +29,7 @@ namespace nuage::kit {
 struct TaggingSpec {
   std::string tag_operation = "TagResource";
   std::string untag_operation = "UntagResource";
-  std::string list_operation = "ListTagsForResource";
+  std::string list_operation = "ListTagsForResource";  // "": the service has none
   std::string arn_member = "ResourceARN";  // the input member naming the resource
   // The member holds the resource's ARN, which IAM authorizes the call
   // against; false (Logs' TagLogGroup names a group): the table's default
