@@ -120,16 +120,9 @@ void Provider::set_state(const Scope& scope, Value& instance, const std::string&
   instance["State"] = state_value(state);
   if (!reason.empty()) instance["StateTransitionReason"] = reason;
   std::string id = instance["InstanceId"];
-  events::Event e;
-  e.id = crypto::random_uuid();
-  e.source = "aws.ec2";
-  e.detail_type = "EC2 Instance State-change Notification";
-  e.account = scope.account;
-  e.region = scope.region;
-  e.time = clock_.now();
-  e.resources = {"arn:aws:ec2:" + scope.region + ":" + scope.account + ":instance/" + id};
-  e.detail = {{"instance-id", id}, {"state", state}};
-  pending_events_.push_back(std::move(e));
+  pending_events_.push_back(events::Event::about(
+      "aws.ec2", "EC2 Instance State-change Notification", scope.account, scope.region, clock_.now(),
+      "arn:aws:ec2:" + scope.region + ":" + scope.account + ":instance/" + id, {{"instance-id", id}, {"state", state}}));
 }
 
 void Provider::begin_transition(const Scope& scope, Value& instance, const std::string& to_state,

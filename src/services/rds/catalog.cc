@@ -3,7 +3,6 @@
 // Instance Event" / "RDS DB Cluster Event").
 #include <spdlog/spdlog.h>
 
-#include "common/crypto.h"
 #include "common/text.h"
 #include "common/time.h"
 #include "services/rds/provider.h"
@@ -204,24 +203,19 @@ void Provider::record_event(const Scope& scope, const std::string& source_type, 
     st = env_.db.exec("DELETE FROM rds_events WHERE account = ? AND region = ? AND time < ?",
                       {scope.account, scope.region, t - kEventRetentionSeconds});
   if (!st.ok()) spdlog::warn("rds: recording an event: {}", st.error().message);
-  events::Event e;
-  e.id = crypto::random_uuid();
-  e.source = "aws.rds";
-  e.detail_type = source_type == "db-cluster"    ? "RDS DB Cluster Event"
-                  : source_type == "db-snapshot" ? "RDS DB Snapshot Event"
-                                                 : "RDS DB Instance Event";
-  e.account = scope.account;
-  e.region = scope.region;
-  e.time = now;
-  e.resources = {arn};
-  e.detail = {{"EventCategories", Value::array({category})},
-              {"SourceType", source_type == "db-cluster"    ? "CLUSTER"
-                             : source_type == "db-snapshot" ? "SNAPSHOT"
-                                                            : "DB_INSTANCE"},
-              {"SourceArn", arn},
-              {"Date", timefmt::iso8601(now, true)},
-              {"Message", message},
-              {"SourceIdentifier", source_id}};
+  auto e = events::Event::about("aws.rds",
+                                source_type == "db-cluster"    ? "RDS DB Cluster Event"
+                                : source_type == "db-snapshot" ? "RDS DB Snapshot Event"
+                                                               : "RDS DB Instance Event",
+                                scope.account, scope.region, now, arn,
+                                {{"EventCategories", Value::array({category})},
+                                 {"SourceType", source_type == "db-cluster"    ? "CLUSTER"
+                                                : source_type == "db-snapshot" ? "SNAPSHOT"
+                                                                               : "DB_INSTANCE"},
+                                 {"SourceArn", arn},
+                                 {"Date", timefmt::iso8601(now, true)},
+                                 {"Message", message},
+                                 {"SourceIdentifier", source_id}});
   if (!event_id.empty()) e.detail["EventID"] = event_id;
   pending_events_.push_back(std::move(e));
 }

@@ -351,20 +351,14 @@ void Provider::publish_to_eventbridge(const Context& ctx, const Bucket& bucket, 
     if (!e.etag.empty()) object["etag"] = e.etag;
     if (!e.version_id.empty()) object["version-id"] = e.version_id;
     object["sequencer"] = e.sequencer;
-    events::Event ev;
-    ev.id = crypto::random_uuid();
-    ev.source = "aws.s3";
-    ev.detail_type = detail_type;
-    ev.account = bucket.account;
-    ev.region = bucket.region;
-    ev.time = ctx.clock->now();
-    ev.resources = {"arn:aws:s3:::" + bucket.name};
-    ev.detail = {{"version", "0"},
-                 {"bucket", {{"name", bucket.name}}},
-                 {"object", object},
-                 {"request-id", ctx.request_id},
-                 {"requester", ctx.caller.account_id.empty() ? ctx.account_id : ctx.caller.account_id},
-                 {"source-ip-address", ctx.source_ip}};
+    auto ev = events::Event::about(
+        "aws.s3", detail_type, bucket.account, bucket.region, ctx.clock->now(), "arn:aws:s3:::" + bucket.name,
+        {{"version", "0"},
+         {"bucket", {{"name", bucket.name}}},
+         {"object", object},
+         {"request-id", ctx.request_id},
+         {"requester", ctx.caller.account_id.empty() ? ctx.account_id : ctx.caller.account_id},
+         {"source-ip-address", ctx.source_ip}});
     if (!reason.empty()) ev.detail["reason"] = reason;
     if (!deletion.empty()) ev.detail["deletion-type"] = deletion;
     bus_.publish(ev);
