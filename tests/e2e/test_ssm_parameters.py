@@ -319,3 +319,43 @@ def test_cli_labels_history_and_describe(nuage, version):
     described = nuage.cli("ssm", "describe-parameters", "--parameter-filters",
                           f"Key=Name,Values={name}", version=version)["Parameters"]
     assert [(d["Name"], d["Version"]) for d in described] == [(name, 2)]
+
+
+def test_secrets_manager_secrets_read_through_parameter_store(nuage):
+    ssm, sm = nuage.client("ssm"), nuage.client("secretsmanager")
+    secret = sm.create_secret(Name="ref/db", SecretString='{"password": "p4ss"}')
+    p = ssm.get_parameter(Name="/aws/reference/secretsmanager/ref/db", WithDecryption=True)["Parameter"]
+    assert (p["Type"], p["Value"], p["ARN"]) == ("SecureString", '{"password": "p4ss"}', secret["ARN"])
+    source = json.loads(p["SourceResult"])
+    assert source["VersionId"] == secret["VersionId"] and source["VersionStages"] == ["AWSCURRENT"]
+    with pytest.raises(ClientError) as exc:
+        ssm.get_parameter(Name="/aws/reference/secretsmanager/ref/db")
+    assert code(exc) == "ValidationException"
+    with pytest.raises(ClientError) as exc:
+        ssm.get_parameter(Name="/aws/reference/secretsmanager/ref/none", WithDecryption=True)
+    assert code(exc) == "ParameterNotFound"
+    ssm.put_parameter(Name="/ref/plain", Value="v", Type="String")
+    got = ssm.get_parameters(Names=["/ref/plain", "/aws/reference/secretsmanager/ref/db",
+                                    "/aws/reference/secretsmanager/ref/none"], WithDecryption=True)
+    assert sorted(p["Name"] for p in got["Parameters"]) == ["/aws/reference/secretsmanager/ref/db", "/ref/plain"]
+    assert got["InvalidParameters"] == ["/aws/reference/secretsmanager/ref/none"]
+    out = nuage.cli("ssm", "get-parameter", "--name", "/aws/reference/secretsmanager/ref/db", "--with-decryption",
+                    version=2)
+    assert out["Parameter"]["Value"] == '{"password": "p4ss"}'
+
+
+def test_advanced_secure_strings_are_envelope_encrypted(nuage):
+    ssm, kms = nuage.client("ssm"), nuage.client("kms")
+    value = "é" * 3000  # 6,000 bytes: over what KMS encrypts at once
+    ssm.put_parameter(Name="/big/secret", Value=value, Type="SecureString", Tier="Advanced")
+    hidden = ssm.get_parameter(Name="/big/secret")["Parameter"]["Value"]
+    assert "é" not in hidden
+    assert ssm.get_parameter(Name="/big/secret", WithDecryption=True)["Parameter"]["Value"] == value
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    ssm.put_parameter(Name="/big/own-key", Value="x" * 5000, Type="SecureString", Tier="Advanced", KeyId=key)
+    assert ssm.get_parameter(Name="/big/own-key", WithDecryption=True)["Parameter"]["Value"] == "x" * 5000
+    kms.disable_key(KeyId=key)
+    with pytest.raises(ClientError):
+        ssm.get_parameter(Name="/big/own-key", WithDecryption=True)
+    kms.enable_key(KeyId=key)
+    assert ssm.get_parameter_history(Name="/big/own-key", WithDecryption=True)["Parameters"][0]["Value"] == "x" * 5000

@@ -7,8 +7,8 @@
 // Opening asks KMS to decrypt the data key each time, so a disabled or
 // deleted key stops GetSecretValue as it does on AWS.
 //
-// Sealed form: 4 bytes (big endian) length of the KMS blob | KMS blob |
-// AES-GCM iv | ciphertext | tag.
+// The sealing is kms/envelope.h's (AAD "<arn>\n<version id>"); this file
+// words its refusals as Secrets Manager does.
 //
 // Thread-safety: calls KMS; never with the Secrets Manager mutex held.
 #pragma once

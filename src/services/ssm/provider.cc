@@ -10,6 +10,7 @@
 #include "services/ssm/parameter_filters.h"
 #include "services/ssm/parameter_policies.h"
 #include "services/ssm/parameter_versions.h"
+#include "services/ssm/secret_references.h"
 #include "services/ssm/secure_string.h"
 #include "services/tag_list.h"
 
@@ -138,7 +139,7 @@ Result<Output> Provider::put_parameter(Context& ctx, const Value& in) {
 
   // What the new version inherits from the current one.
   std::string key_id, pattern = in.value("AllowedPattern", ""), tier = in.value("Tier", "");
-  bool secure = type == "SecureString", was_advanced = false;
+  bool secure = type == "SecureString", was_advanced = false, envelope = false;
   {
     std::lock_guard lock(mutex_);
     if (const Value* existing = store_->get(scope, kParameter, name)) {
@@ -168,12 +169,10 @@ Result<Output> Provider::put_parameter(Context& ctx, const Value& in) {
   std::string stored_value = value;
   if (secure) {
     key_id = in.value("KeyId", key_id.empty() ? secure_string::kDefaultKey : key_id);
-    if (stored_value.size() > limits::kStandardValueChars)
-      return errors("NotImplemented", "SecureString values over 4096 bytes (envelope encryption) are not "
-                                      "implemented by nuage");
     auto encrypted = secure_string::encrypt(env_, ctx, key_id, parameter_arn(scope, name), stored_value);
     if (!encrypted) return encrypted.error();
-    stored_value = std::move(*encrypted);
+    stored_value = std::move(encrypted->stored);
+    envelope = encrypted->envelope;
   }
 
   Output out;
@@ -229,12 +228,14 @@ Result<Output> Provider::put_parameter(Context& ctx, const Value& in) {
       doc.erase("Encrypted");
       doc.erase("KeyId");
     }
+    if (envelope) doc["Envelope"] = true;
+    else doc.erase("Envelope");
     if (!existing) doc["Tags"] = merge_tags(Value::array(), in.value("Tags", Value::array()));
     if (doc["Tags"].size() > limits::kMaxTags)
       return errors("TooManyTagsError", "The Tags parameter exceeds the maximum of 50 tags for a resource.");
     Value entry = {{"Version", version}, {"Value", stored_value}, {"Labels", Value::array()}};
     for (const char* member : {"Type", "KeyId", "Description", "AllowedPattern", "Tier", "DataType",
-                               "LastModifiedDate", "LastModifiedUser", "Policies", "Encrypted"})
+                               "LastModifiedDate", "LastModifiedUser", "Policies", "Encrypted", "Envelope"})
       if (doc.contains(member)) entry[member] = doc[member];
     history.push_back(std::move(entry));
     out.value = {{"Version", version}, {"Tier", tier}};
@@ -257,6 +258,7 @@ View Provider::public_view(const storage::Scope& scope, const Value& doc, const 
   if (type == "SecureString") {
     if (encrypted) {
       view.encrypted = true;
+      view.envelope = entry.value("Envelope", false);
     } else {
       // Stored in clear by an older nuage: its stand-in ciphertext is the
       // one answered then (base64 of the value under a header).
@@ -281,7 +283,7 @@ Result<Output> Provider::answer(Context& ctx, std::vector<View> views, bool decr
   for (auto& view : views) {
     if (decrypt && view.clear) view.parameter["Value"] = *view.clear;
     if (decrypt && view.encrypted) {
-      auto value = secure_string::decrypt(env_, ctx, view.parameter["ARN"], view.parameter["Value"]);
+      auto value = secure_string::decrypt(env_, ctx, view.parameter["ARN"], view.parameter["Value"], view.envelope);
       if (!value) return value.error();
       view.parameter["Value"] = std::move(*value);
     }
@@ -306,6 +308,14 @@ Result<View> Provider::find_view(const storage::Scope& scope, const std::string&
 }
 
 Result<Output> Provider::get_parameter(Context& ctx, const Value& in) {
+  const std::string& name = in.at("Name").get_ref<const std::string&>();
+  if (secret_references::is_reference(name)) {
+    auto parameter = secret_references::resolve(env_, ctx, name, in.value("WithDecryption", false));
+    if (!parameter) return parameter.error();
+    Output out;
+    out.value["Parameter"] = std::move(*parameter);
+    return out;
+  }
   std::vector<View> views;
   {
     std::lock_guard lock(mutex_);
@@ -321,9 +331,20 @@ Result<Output> Provider::get_parameters(Context& ctx, const Value& in) {
   out.value["Parameters"] = Value::array();
   out.value["InvalidParameters"] = Value::array();
   std::vector<View> views;
+  bool decrypt = in.value("WithDecryption", false);
+  for (const auto& selector : in.at("Names")) {
+    if (!secret_references::is_reference(selector)) continue;
+    auto parameter = secret_references::resolve(env_, ctx, selector, decrypt);
+    if (!parameter && parameter.error().code != "ParameterNotFound") return parameter.error();
+    if (parameter)
+      views.push_back(View{std::move(*parameter), std::nullopt, false});
+    else
+      out.value["InvalidParameters"].push_back(selector);
+  }
   {
     std::lock_guard lock(mutex_);
     for (const auto& selector : in.at("Names")) {
+      if (secret_references::is_reference(selector)) continue;
       auto view = find_view(scope_of(ctx), selector);
       if (!view) {
         out.value["InvalidParameters"].push_back(selector);
@@ -332,7 +353,7 @@ Result<Output> Provider::get_parameters(Context& ctx, const Value& in) {
       views.push_back(std::move(*view));
     }
   }
-  return answer(ctx, std::move(views), in.value("WithDecryption", false), std::move(out), "Parameters");
+  return answer(ctx, std::move(views), decrypt, std::move(out), "Parameters");
 }
 
 Result<Output> Provider::get_parameters_by_path(Context& ctx, const Value& in) {

@@ -48,6 +48,7 @@ struct View {
   kit::Value parameter;
   std::optional<std::string> clear;
   bool encrypted = false;
+  bool envelope = false;  // sealed under a KMS data key (secure_string.h)
 };
 
 class Provider : public kit::Provider {

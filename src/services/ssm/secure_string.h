@@ -5,6 +5,11 @@
 // stored value is base64 of the KMS ciphertext blob — what GetParameter
 // answers without WithDecryption.
 //
+// Values over the 4,096 bytes KMS encrypts at once (advanced-tier values,
+// up to 8 KB) are sealed under a KMS data key instead (kms/envelope.h, same
+// key and context, the ARN authenticated), marked "Envelope" on the
+// version: the stored value is base64 of the sealed form.
+//
 // Values stored before SSM used KMS are kept in clear, marked by the
 // absence of "Encrypted" on the document; they read as before.
 //
@@ -20,11 +25,15 @@ namespace nuage::services::ssm::secure_string {
 
 inline constexpr const char* kDefaultKey = "alias/aws/ssm";
 
-// base64 of the ciphertext of `value` under `key_id` for the parameter `arn`.
-Result<std::string> encrypt(const kit::Environment& env, const kit::RequestContext& ctx, const std::string& key_id,
-                            const std::string& arn, const std::string& value);
+struct Sealed {
+  std::string stored;     // base64
+  bool envelope = false;  // sealed under a data key (values over 4,096 bytes)
+};
+// The ciphertext of `value` under `key_id` for the parameter `arn`.
+Result<Sealed> encrypt(const kit::Environment& env, const kit::RequestContext& ctx, const std::string& key_id,
+                       const std::string& arn, const std::string& value);
 // The value a stored ciphertext (base64) holds.
 Result<std::string> decrypt(const kit::Environment& env, const kit::RequestContext& ctx, const std::string& arn,
-                            const std::string& stored);
+                            const std::string& stored, bool envelope);
 
 }  // namespace nuage::services::ssm::secure_string

@@ -31,11 +31,6 @@ class Plugin:
         kind = cell.acked[2] if cell.acked is not NOTHING else rng.choice(["String", "SecureString", "StringList"])
         if kind == "StringList":
             value = value.replace("\n", ",")
-        if kind == "SecureString":
-            # KMS encrypts at most 4,096 bytes at once; larger SecureStrings
-            # (envelope encryption) answer 501 in nuage for now.
-            while len(value.encode()) > 4096:
-                value = value[:-1]
         version = cell.acked[1] + 1 if cell.acked is not NOTHING else 1
         with self.soak.writing(cell, (value, version, kind)):
             c.ssm.put_parameter(Name=name, Value=value, Type=kind, Overwrite=version > 1)
