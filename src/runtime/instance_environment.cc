@@ -3,6 +3,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdint>
 #include <fstream>
 
 #include "common/text.h"
@@ -25,9 +27,14 @@ InstanceEnvironment::InstanceEnvironment(const fs::path& work_dir, std::vector<f
 
 namespace {
 
+// Written beside and renamed over, so a reader never sees half a file. The
+// temporary name is this writer's own: an instance's first boot and its
+// first command prepare the same folder at once, and a shared name lets one
+// rename the other's file away (its rename then fails).
 Status write_whole(const fs::path& path, const std::string& text) {
+  static std::atomic<uint64_t> writers{0};
   fs::path tmp = path;
-  tmp += ".tmp";
+  tmp += ".tmp." + std::to_string(writers.fetch_add(1));
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     f << text;

@@ -184,7 +184,9 @@ def test_cloudwatch_output(nuage):
                            Parameters={"commands": ["echo one", "echo two"]},
                            CloudWatchOutputConfig={"CloudWatchOutputEnabled": True,
                                                    "CloudWatchLogGroupName": "/run/command"})["Command"]["CommandId"]
-    assert finished(ssm, cid, instance)["CloudWatchOutputConfig"] == {
+    result = finished(ssm, cid, instance)
+    assert result["Status"] == "Success", result
+    assert result["CloudWatchOutputConfig"] == {
         "CloudWatchLogGroupName": "/run/command", "CloudWatchOutputEnabled": True}
     events = logs.get_log_events(logGroupName="/run/command",
                                  logStreamName=f"{cid}/{instance}/aws-runShellScript/stdout")["events"]
